@@ -1,0 +1,1 @@
+"""Jourbot: intake and follow-up for crime-victim support associations."""

@@ -1,0 +1,1 @@
+"""Channel adapters: translate in and out, nothing else."""

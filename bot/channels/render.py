@@ -1,0 +1,63 @@
+"""Turn domain replies into translated text and labelled choices, for every channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.dialogue import N_, Choice, CommandName, Reply
+from bot.i18n import Translator
+
+SLASH_COMMANDS: dict[str, str] = {name.value: f"/{name.value}" for name in CommandName}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    options: tuple[Option, ...]
+    step: str
+    multiple: bool
+    replaces_previous: bool
+
+
+def render(reply: Reply, tr: Translator, commands: dict[str, str]) -> Rendered:
+    """Translate *reply* for the reader, filling in the channel's command names."""
+    options = tuple(
+        Option(choice.value, _label(choice, tr, commands), choice.selected)
+        for choice in reply.choices
+    )
+    return Rendered(
+        text=tr.format(reply.text, reply.params, commands),
+        options=options,
+        step=reply.step,
+        multiple=reply.multiple,
+        replaces_previous=reply.replaces_previous,
+    )
+
+
+def _label(choice: Choice, tr: Translator, commands: dict[str, str]) -> str:
+    if choice.literal:
+        return choice.label
+    return tr.format(choice.label, choice.params, commands)
+
+
+def numbered(rendered: Rendered, tr: Translator) -> str:
+    """Write the choices as a numbered list for channels without buttons (SMS, console)."""
+    if not rendered.options:
+        return rendered.text
+    lines = [rendered.text, ""]
+    for number, option in enumerate(rendered.options, start=1):
+        mark = "✓ " if option.selected else ""
+        lines.append(f"{number}. {mark}{option.label}")
+    if rendered.multiple:
+        hint = tr.gettext(N_("Reply with the numbers of all that fit, for example: 1 3"))
+    else:
+        hint = tr.gettext(N_("Reply with a number."))
+    lines += ["", hint]
+    return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""Telegram adapter: python-telegram-bot in, intake service, rendered replies out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.channels.render import SLASH_COMMANDS, Rendered, render
+from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
+from bot.domain.model import Channel
+from bot.i18n import Catalogs
+from bot.services.intake import Hints, IntakeService
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+_CHECK = "✓ "
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Handle different chats concurrently and each chat's updates strictly in order.
+
+    Tasks reach the per-chat lock in the order the application took the updates from its
+    queue, and asyncio locks wake waiters first in, first out.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run *coroutine* once every earlier update of the same chat is done."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        key = chat.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to allocate."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+def build_application(
+    token: str,
+    service: IntakeService,
+    catalogs: Catalogs,
+    *,
+    api_url: str | None = None,
+    polling: bool = True,
+    request: BaseRequest | None = None,
+    max_concurrent_updates: int = 256,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the python-telegram-bot application around the intake service."""
+    builder = Application.builder().token(token)
+    builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
+    if api_url is not None:
+        base = api_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    adapter = TelegramAdapter(service, catalogs)
+    private = filters.ChatType.PRIVATE
+    commands = [name.value for name in CommandName]
+    application.add_handler(CommandHandler(commands, adapter.on_command, filters=private))
+    application.add_handler(CallbackQueryHandler(adapter.on_button))
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.on_text)
+    )
+    application.add_error_handler(adapter.on_error)
+    return application
+
+
+class TelegramAdapter:
+    """Translate Telegram updates to inbound messages and replies to Bot API calls."""
+
+    def __init__(self, service: IntakeService, catalogs: Catalogs) -> None:
+        self._service = service
+        self._catalogs = catalogs
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle /start, /help, /language, /delete and /stop."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self._handle(update, Command(CommandName(name)))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle free text."""
+        message = update.effective_message
+        if message is not None and message.text:
+            await self._handle(update, Text(message.text))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle a pressed inline button."""
+        query = update.callback_query
+        if query is None or query.message is None:
+            return
+        await query.answer()
+        step, _, value = (query.data or "").partition(":")
+        await self._handle(update, Pick(step, value), query)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log what failed without anything the person wrote or who they are."""
+        error = context.error
+        log.error("telegram.handler_failed error=%s", type(error).__name__)
+
+    async def _handle(
+        self, update: Update, inbound: Inbound, query: CallbackQuery | None = None
+    ) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or chat.type != chat.PRIVATE:
+            return
+        hints = Hints(locale=user.language_code if user else None)
+        answer = await self._service.handle(Channel.TELEGRAM, str(chat.id), inbound, hints)
+        tr = self._catalogs.translator(answer.locale)
+        for reply in answer.replies:
+            rendered = render(reply, tr, SLASH_COMMANDS)
+            markup = keyboard(rendered)
+            if rendered.replaces_previous and query is not None and query.message is not None:
+                try:
+                    await query.edit_message_text(rendered.text, reply_markup=markup)
+                    continue
+                except BadRequest:
+                    pass  # too old to edit, or unchanged: send it as a new message instead
+            await update.get_bot().send_message(chat.id, rendered.text, reply_markup=markup)
+
+
+def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
+    """Lay out the choices as inline buttons, two to a row when the labels are short."""
+    if not rendered.options:
+        return None
+    buttons = [
+        InlineKeyboardButton(
+            (_CHECK if option.selected else "") + option.label,
+            callback_data=f"{rendered.step}:{option.value}",
+        )
+        for option in rendered.options
+    ]
+    width = 2 if max(len(b.text) for b in buttons) <= 16 else 1
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])

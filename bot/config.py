@@ -1,0 +1,277 @@
+"""Typed settings from the environment and the partnership's TOML file; fail fast and clearly."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.model import District, Numbers, OpenEvening, Organisation, Partnership
+from bot.domain.routing import match_district
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A local time window; it may run past midnight (21:00-08:00)."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db_path: Path
+    host: str
+    port: int
+    partnership: Partnership
+    default_locale: str
+    quiet_hours: Window
+    telegram_token: str | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str | None = None
+    public_url: str | None = None
+    secret_key: str | None = None
+    unconfirmed: tuple[str, ...] = ()  # config tables still marked as placeholders
+
+    @property
+    def telegram_webhook(self) -> bool:
+        """Tell whether Telegram posts updates to us (else we poll)."""
+        return self.public_url is not None
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Read every setting from *env* and the TOML file it names, or raise ConfigError."""
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    public_url = get("PUBLIC_URL")
+    if public_url is not None:
+        _require_url("PUBLIC_URL", public_url)
+    telegram_api_url = get("TELEGRAM_API_URL")
+    if telegram_api_url is not None:
+        _require_url("TELEGRAM_API_URL", telegram_api_url)
+    twilio_api_url = get("TWILIO_API_URL")
+    if twilio_api_url is not None:
+        _require_url("TWILIO_API_URL", twilio_api_url)
+    token = get("TELEGRAM_BOT_TOKEN")
+    secret = get("TELEGRAM_WEBHOOK_SECRET")
+    if token and public_url and not secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: required when PUBLIC_URL is set")
+    if secret is not None and not secret.replace("_", "").replace("-", "").isalnum():
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: only letters, digits, _ and - are allowed")
+
+    config_name = get("JOURBOT_CONFIG")
+    table = _read_toml(Path(config_name)) if config_name else _default_toml()
+    where = "JOURBOT_CONFIG" if config_name else "default config"
+    partnership, default_locale, quiet, unconfirmed = _partnership(table, where)
+
+    return Settings(
+        db_path=Path(get("JOURBOT_DB") or "jourbot.db"),
+        host=get("JOURBOT_HOST") or "127.0.0.1",
+        port=_port(get("JOURBOT_PORT")),
+        partnership=partnership,
+        default_locale=default_locale,
+        quiet_hours=quiet,
+        telegram_token=token,
+        telegram_api_url=telegram_api_url,
+        telegram_webhook_secret=secret,
+        twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+        twilio_from_number=get("TWILIO_FROM_NUMBER"),
+        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_api_url=twilio_api_url,
+        public_url=public_url,
+        secret_key=get("JOURBOT_SECRET_KEY"),
+        unconfirmed=unconfirmed,
+    )
+
+
+def _require_url(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}: not an http(s) URL")
+
+
+def _port(value: str | None) -> int:
+    if value is None:
+        return 8080
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError("JOURBOT_PORT: must be a whole number from 1 to 65535")
+    return int(value)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"JOURBOT_CONFIG: cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"JOURBOT_CONFIG: {path} is not valid TOML: {exc}") from exc
+
+
+def _default_toml() -> dict[str, Any]:
+    text = resources.files("bot").joinpath("default_config.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+class _Table:
+    """A TOML table that names the full path of any bad key in its errors."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: must be a table")
+        self.data: dict[str, Any] = data
+        self.where = where
+
+    def _fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where}.{key}: {problem}")
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise self._fail(key, "must be a non-empty string")
+        return value.strip()
+
+    def whole(self, key: str, default: int) -> int:
+        value = self.data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise self._fail(key, "must be a positive whole number")
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, "must be true or false")
+        return value
+
+    def window(self, key: str, default: str) -> Window:
+        text = self.text(key, default)
+        try:
+            start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+        except ValueError:
+            raise self._fail(key, 'must look like "18:00-21:00"') from None
+        return Window(start, end)
+
+    def table(self, key: str) -> _Table:
+        return _Table(self.data.get(key, {}), f"{self.where}.{key}")
+
+    def tables(self, key: str) -> list[_Table]:
+        items = self.data.get(key)
+        if not isinstance(items, list) or not items:
+            raise self._fail(key, "must be a non-empty list of tables")
+        return [_Table(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(items)]
+
+
+def _partnership(
+    data: dict[str, Any], where: str
+) -> tuple[Partnership, str, Window, tuple[str, ...]]:
+    root = _Table(data, where)
+    timezone = root.text("timezone", "Europe/Stockholm")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}.timezone: unknown time zone {timezone!r}") from None
+    unconfirmed: list[str] = []
+
+    organisations = []
+    for t in root.tables("organisations"):
+        org = Organisation(
+            id=t.text("id"),
+            name=t.text("name"),
+            phone=t.text("phone"),
+            email=t.text("email", ""),
+            web=t.text("web", ""),
+            young=t.flag("young"),
+        )
+        organisations.append(org)
+        if t.flag("unconfirmed"):
+            unconfirmed.append(f"organisation {org.id}")
+    org_ids = {org.id for org in organisations}
+    if len(org_ids) != len(organisations):
+        raise ConfigError(f"{where}.organisations: two organisations share an id")
+
+    districts = []
+    for t in root.tables("districts"):
+        org_id = t.text("org")
+        if org_id not in org_ids:
+            raise ConfigError(f"{t.where}.org: no organisation with id {org_id!r}")
+        aliases = t.data.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ConfigError(f"{t.where}.aliases: must be a list of strings")
+        districts.append(District(t.text("id"), t.text("name"), org_id, tuple(aliases)))
+
+    routing = root.table("routing")
+    young, default = routing.text("young"), routing.text("default")
+    for key, org_id in (("young", young), ("default", default)):
+        if org_id not in org_ids:
+            raise ConfigError(f"{routing.where}.{key}: no organisation with id {org_id!r}")
+
+    n = root.table("numbers")
+    defaults = Numbers()
+    numbers = Numbers(
+        emergency=n.text("emergency", defaults.emergency),
+        police=n.text("police", defaults.police),
+        national_line=n.text("national_line", defaults.national_line),
+        womens_line=n.text("womens_line", defaults.womens_line),
+        children_line=n.text("children_line", defaults.children_line),
+    )
+
+    open_evening = None
+    if "open_evening" in data:
+        oe = root.table("open_evening")
+        day = oe.text("weekday").casefold()
+        if day not in _WEEKDAYS:
+            raise ConfigError(f"{oe.where}.weekday: must be a weekday in English, e.g. monday")
+        hours = oe.window("hours", "18:00-20:00")
+        open_evening = OpenEvening(_WEEKDAYS.index(day), hours.start, hours.end, oe.text("phone"))
+        if oe.flag("unconfirmed"):
+            unconfirmed.append("open_evening")
+
+    followup = root.table("followup")
+    evening = followup.window("evening", "18:00-21:00")
+    partnership = Partnership(
+        organisations=tuple(organisations),
+        districts=tuple(districts),
+        default_org_id=default,
+        young_org_id=young,
+        numbers=numbers,
+        open_evening=open_evening,
+        first_contact_hours=followup.whole("first_contact_hours", 72),
+        evening_start=evening.start,
+        evening_end=evening.end,
+        timezone=timezone,
+    )
+    _check_aliases(partnership, where)
+    quiet = followup.window("quiet_hours", "21:00-08:00")
+    return partnership, root.text("default_locale", "sv"), quiet, tuple(unconfirmed)
+
+
+def _check_aliases(partnership: Partnership, where: str) -> None:
+    """Refuse a name that would match two districts, so routing is never a coin toss."""
+    for district in partnership.districts:
+        for name in (district.name, *district.aliases):
+            found = match_district(partnership, name)
+            if found is not None and found.id != district.id:
+                raise ConfigError(
+                    f"{where}.districts: {name!r} names both {found.id} and {district.id}"
+                )

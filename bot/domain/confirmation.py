@@ -1,0 +1,76 @@
+"""The last message of an intake: the case reference and what happens next."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain.dialogue import N_, Reply, Weekday
+from bot.domain.intake import Answers
+from bot.domain.model import ContactMethod, Partnership
+from bot.domain.questions import numbers_reply
+from bot.domain.routing import Route
+
+_HOW = {
+    ContactMethod.CALL: N_("{name} will call you by {deadline} at the latest."),
+    ContactMethod.SMS: N_("{name} will send you an SMS by {deadline} at the latest."),
+    ContactMethod.CHAT: N_("{name} will write to you here by {deadline} at the latest."),
+    ContactMethod.EMAIL: N_("{name} will e-mail you by {deadline} at the latest."),
+    ContactMethod.MEET: N_(
+        "{name} will contact you by {deadline} at the latest to arrange a meeting."
+    ),
+}
+
+
+def first_contact_deadline(partnership: Partnership, received_at: datetime) -> datetime:
+    """Return when the first contact is due at the latest (rule 3: within three days)."""
+    return received_at + timedelta(hours=partnership.first_contact_hours)
+
+
+def confirmation_replies(
+    partnership: Partnership,
+    reference: str,
+    answers: Answers,
+    decided: Route,
+    received_at: datetime,
+) -> list[Reply]:
+    """Tell the seeker their case reference, who contacts them and by when, and what else."""
+    if decided.org_id is None:
+        raise ValueError("a case is only made for an organisation")
+    org = partnership.organisation(decided.org_id)
+    how = _HOW[answers.contact or ContactMethod.CHAT]
+    replies = [
+        Reply(N_("Thank you. Your case number is {reference}."), params={"reference": reference}),
+        Reply(
+            how,
+            params={
+                "name": org.name,
+                "deadline": first_contact_deadline(partnership, received_at),
+            },
+        ),
+    ]
+    evening = partnership.open_evening
+    if evening is not None:
+        replies.append(
+            Reply(
+                N_(
+                    "Every {weekday}, {start}–{end}, the victim support associations in "
+                    "Stockholm are open together. You are welcome to call {phone}."
+                ),
+                params={
+                    "weekday": Weekday(evening.weekday),
+                    "start": evening.start,
+                    "end": evening.end,
+                    "phone": evening.phone,
+                },
+            )
+        )
+    replies.append(numbers_reply(partnership.numbers))
+    replies.append(
+        Reply(
+            N_(
+                "This chat is not watched around the clock. "
+                "Write {delete} at any time to erase what you have told us."
+            )
+        )
+    )
+    return replies

@@ -1,0 +1,91 @@
+"""Channel-neutral messages in and out of a dialogue.
+
+Replies carry message ids (English source strings marked with ``N_``) and parameters; the
+channels translate and render them, so the domain never needs a locale or a catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+
+
+def N_(message: str) -> str:
+    """Mark *message* for extraction into the catalogs; translation happens when rendering."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Translatable:
+    """A parameter that is itself a message id, translated in the reader's locale."""
+
+    msgid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Weekday:
+    """A parameter naming a day of the week (0 = Monday), written in the reader's locale."""
+
+    number: int
+
+
+Param = str | int | datetime | time | Weekday | Translatable
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One answer the seeker can pick; *label* is a message id unless *literal*."""
+
+    value: str
+    label: str
+    literal: bool = False
+    selected: bool = False
+    params: dict[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to the seeker, optionally with choices that belong to *step*."""
+
+    text: str
+    params: dict[str, Param] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
+    step: str = ""
+    multiple: bool = False
+    # A multiple-choice question re-sent after a toggle: channels that can edit the
+    # message the button was on do so instead of sending a new one.
+    replaces_previous: bool = False
+
+
+class CommandName(StrEnum):
+    START = "start"
+    HELP = "help"
+    LANGUAGE = "language"
+    ERASE = "delete"
+    STOP = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Free text the seeker wrote (an SMS, a Telegram message, a console line)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A button the seeker pressed, naming the step it was shown for."""
+
+    step: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One of the commands a seeker can use at any step."""
+
+    name: CommandName
+
+
+Inbound = Text | Pick | Command

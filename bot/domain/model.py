@@ -1,0 +1,168 @@
+"""Values of the domain: what a seeker tells us and how the partnership is organised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    CONSOLE = "console"
+
+
+class Role(StrEnum):
+    VICTIM = "victim"
+    WITNESS = "witness"
+    RELATIVE = "relative"
+
+
+class AgeGroup(StrEnum):
+    UNDER_18 = "under_18"
+    AGE_18_20 = "18_20"
+    AGE_21_PLUS = "21_plus"
+    UNDISCLOSED = "undisclosed"
+
+    @property
+    def is_young(self) -> bool:
+        """Tell whether the partnership routes this age group to Stödcentrum (under 21)."""
+        return self in (AgeGroup.UNDER_18, AgeGroup.AGE_18_20)
+
+
+class CrimeCategory(StrEnum):
+    ASSAULT = "assault"
+    THREAT = "threat"
+    HARASSMENT = "harassment"
+    SEXUAL = "sexual"
+    ROBBERY = "robbery"
+    THEFT = "theft"
+    FRAUD = "fraud"
+    OTHER = "other"
+
+
+class Circumstance(StrEnum):
+    CLOSE_RELATIONSHIP = "close_relationship"
+    HONOUR = "honour"
+    HATE = "hate"
+
+
+class SupportNeed(StrEnum):
+    TALK = "talk"
+    MEETING = "meeting"
+    LEGAL_PROCESS = "legal_process"
+    ACCOMPANY = "accompany"
+    COUNSEL = "counsel"
+    COMPENSATION = "compensation"
+    AUTHORITIES = "authorities"
+    REFERRAL = "referral"
+
+
+class ContactMethod(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    CHAT = "chat"
+    EMAIL = "email"
+    MEET = "meet"
+
+    @property
+    def needs_phone(self) -> bool:
+        """Tell whether this way of contact is impossible without a phone number."""
+        return self in (ContactMethod.CALL, ContactMethod.SMS)
+
+
+class CallTime(StrEnum):
+    ANY = "any"
+    DAYTIME = "daytime"
+    EVENING = "evening"
+
+
+class Gender(StrEnum):
+    WOMAN = "woman"
+    MAN = "man"
+    OTHER = "other"
+
+
+class AreaKind(StrEnum):
+    DISTRICT = "district"
+    UNKNOWN = "unknown"
+    OUTSIDE = "outside"
+
+
+class IntakeOutcome(StrEnum):
+    """Why an intake ended; kept as an anonymous count when no case is made."""
+
+    CASE_CREATED = "case_created"
+    CONSENT_REFUSED = "consent_refused"
+    REFERRED_NATIONAL = "referred_national"
+    STODCENTRUM_DECLINED = "stodcentrum_declined"
+    STOPPED = "stopped"
+    ERASED = "erased"
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    id: str
+    name: str
+    phone: str
+    email: str = ""
+    web: str = ""
+    young: bool = False  # takes the under-21 cases (Stödcentrum)
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    id: str
+    name: str
+    org_id: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEvening:
+    weekday: int  # 0 = Monday, as datetime.weekday()
+    start: time
+    end: time
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    """Numbers the bot gives seekers; configuration, so a change is made in one place."""
+
+    emergency: str = "112"
+    police: str = "114 14"
+    national_line: str = "116 006"
+    womens_line: str = "020-50 50 50"
+    children_line: str = "116 111"
+
+
+@dataclass(frozen=True, slots=True)
+class Partnership:
+    """The organisations, the areas they cover and the promises they keep."""
+
+    organisations: tuple[Organisation, ...]
+    districts: tuple[District, ...]
+    default_org_id: str
+    young_org_id: str
+    numbers: Numbers = field(default_factory=Numbers)
+    open_evening: OpenEvening | None = None
+    first_contact_hours: int = 72
+    evening_start: time = time(18, 0)
+    evening_end: time = time(21, 0)
+    timezone: str = "Europe/Stockholm"
+
+    def organisation(self, org_id: str) -> Organisation:
+        """Return the organisation with *org_id*."""
+        for org in self.organisations:
+            if org.id == org_id:
+                return org
+        raise KeyError(org_id)
+
+    def district(self, district_id: str) -> District:
+        """Return the district with *district_id*."""
+        for district in self.districts:
+            if district.id == district_id:
+                return district
+        raise KeyError(district_id)

@@ -1,0 +1,117 @@
+"""Compiled Babel catalogs per locale, passed explicitly; formatting in the reader's locale."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format, get_day_names
+from babel.support import Translations
+
+from bot.domain.dialogue import Param, Translatable, Weekday
+
+DOMAIN = "messages"
+# Where CLDR's own name is not what our users call their language.
+NATIVE_NAME_OVERRIDES = {"bs": "Bosanski/Hrvatski/Srpski", "fa_AF": "دری"}
+
+
+class CatalogError(Exception):
+    """A catalog is missing or not compiled; raised at start-up, never while serving."""
+
+
+def default_locales_dir() -> Path:
+    """Return the catalogs shipped beside the package (the repository's locales/)."""
+    return Path(__file__).resolve().parent.parent / "locales"
+
+
+class _Missing(dict[str, str]):
+    """Leave an unknown placeholder visible rather than crash a reply to a person in crisis."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Translate and format for one locale; no global state."""
+
+    code: str
+    locale: Locale
+    translations: Translations
+    timezone: ZoneInfo
+
+    def gettext(self, msgid: str) -> str:
+        """Translate *msgid*."""
+        return self.translations.gettext(msgid)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate with the plural form of this locale for *n*."""
+        return self.translations.ngettext(singular, plural, n)
+
+    def format(self, msgid: str, params: dict[str, Param], extra: dict[str, str]) -> str:
+        """Translate *msgid* and fill in its placeholders, each formatted for this locale."""
+        values = _Missing(extra)
+        values.update({name: self.param(value) for name, value in params.items()})
+        return string.Formatter().vformat(self.gettext(msgid), (), values)
+
+    def param(self, value: Param) -> str:
+        """Write one parameter the way a reader of this locale expects."""
+        if isinstance(value, Translatable):
+            return self.gettext(value.msgid)
+        if isinstance(value, Weekday):
+            return str(get_day_names("wide", locale=self.locale)[value.number])
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        if isinstance(value, time):
+            return format_time(value, "short", locale=self.locale)
+        return str(value)
+
+    def datetime(self, moment: datetime) -> str:
+        """Write a stored UTC moment as a local date and time, e.g. 'onsdag 2 december 14:30'."""
+        local = moment.astimezone(self.timezone)
+        date_part = format_date(local, "full", locale=self.locale)
+        time_part = format_time(local, "short", locale=self.locale)
+        pattern = str(get_datetime_format("medium", locale=self.locale))
+        return pattern.replace("{1}", date_part).replace("{0}", time_part)
+
+
+class Catalogs:
+    """Every compiled catalog under one directory, loaded once at start-up."""
+
+    def __init__(self, directory: Path, timezone: str) -> None:
+        zone = ZoneInfo(timezone)
+        self._translators: dict[str, Translator] = {}
+        if not directory.is_dir():
+            raise CatalogError(f"catalogs: no directory {directory}")
+        for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            code = po.parent.parent.name
+            mo = po.with_suffix(".mo")
+            if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+                raise CatalogError(
+                    f"catalogs: {code} is not compiled or out of date; run `make catalogs`"
+                )
+            with mo.open("rb") as f:
+                translations = Translations(f, domain=DOMAIN)
+            self._translators[code] = Translator(code, Locale.parse(code), translations, zone)
+        if not self._translators:
+            raise CatalogError(f"catalogs: none found in {directory}")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Return the locale codes we ship, in a stable order."""
+        return tuple(sorted(self._translators))
+
+    def translator(self, code: str) -> Translator:
+        """Return the translator for *code*, or the first shipped one if it is unknown."""
+        return self._translators.get(code) or self._translators[self.codes[0]]
+
+    def native_name(self, code: str) -> str:
+        """Return the language's name in the language itself, as our users write it."""
+        if code in NATIVE_NAME_OVERRIDES:
+            return NATIVE_NAME_OVERRIDES[code]
+        name = Locale.parse(code).get_display_name(code) or code
+        return name[:1].upper() + name[1:]

@@ -1,0 +1,1 @@
+"""Use cases: load, ask the domain, save, and hand back what to send."""

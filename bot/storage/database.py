@@ -1,0 +1,79 @@
+"""One aiosqlite connection with serialized transactions and migrations by user_version."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage.migrations import MIGRATIONS
+
+
+class Database:
+    """Own the connection; hand out one transaction at a time.
+
+    aiosqlite runs one connection on one thread, and a connection is one transaction: two
+    tasks sharing it would commit each other's half-done work. The lock makes every unit of
+    work (reads included, so they see committed state) run alone.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Open (creating if needed) the database at *path* and bring its schema up to date."""
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA busy_timeout=5000",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA secure_delete=ON",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            await connection.execute(pragma)
+        database = cls(connection)
+        await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        """Close the connection once the running unit of work is done."""
+        async with self._lock:
+            await self._connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a unit of work in BEGIN IMMEDIATE; commit on success, roll back on error."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            await self._connection.commit()
+
+    async def schema_version(self) -> int:
+        """Return the schema version recorded in PRAGMA user_version."""
+        async with self._connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the database; return the resulting version."""
+        async with self.transaction() as db:
+            async with db.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";\n"):
+                    if statement.strip():
+                        await db.execute(statement)
+                # PRAGMA takes no parameters; number is our own integer.
+                await db.execute(f"PRAGMA user_version = {number:d}")
+        return len(MIGRATIONS)

@@ -1,0 +1,140 @@
+"""Queries behind an intake: seekers, their conversation, new cases and anonymous outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.intake import Answers, IntakeState
+from bot.domain.model import Channel, IntakeOutcome
+from bot.domain.routing import Route
+from bot.storage.state_codec import decode, encode
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+class IntakeStore:
+    """The intake's unit of work inside one open transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def find_seeker(self, channel: Channel, address: str) -> int | None:
+        """Return the seeker's id for this channel address, if we know it."""
+        async with self._db.execute(
+            "SELECT id FROM seekers WHERE channel = ? AND address = ?", (channel, address)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
+
+    async def add_seeker(self, channel: Channel, address: str, now: datetime) -> int:
+        """Register a channel address and return its new seeker id."""
+        cursor = await self._db.execute(
+            "INSERT INTO seekers (channel, address, created_at) VALUES (?, ?, ?)",
+            (channel, address, _utc(now)),
+        )
+        assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
+        return cursor.lastrowid
+
+    async def load_conversation(self, seeker_id: int) -> IntakeState | None:
+        """Return where the seeker's dialogue stands."""
+        async with self._db.execute(
+            "SELECT state FROM conversations WHERE seeker_id = ?", (seeker_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return decode(row[0]) if row else None
+
+    async def save_conversation(self, seeker_id: int, state: IntakeState, now: datetime) -> None:
+        """Store where the seeker's dialogue stands."""
+        await self._db.execute(
+            "INSERT INTO conversations (seeker_id, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (seeker_id) DO UPDATE SET state = excluded.state, "
+            "updated_at = excluded.updated_at",
+            (seeker_id, encode(state), _utc(now)),
+        )
+
+    async def has_case(self, seeker_id: int) -> bool:
+        """Tell whether the seeker has a case (and so must be kept)."""
+        async with self._db.execute(
+            "SELECT 1 FROM cases WHERE seeker_id = ? LIMIT 1", (seeker_id,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def forget_seeker(self, seeker_id: int) -> None:
+        """Delete the seeker, their conversation and their cases' personal data.
+
+        The case rows keep only their anonymous statistical fields.
+        """
+        await self._db.execute(
+            "DELETE FROM case_contacts WHERE case_id IN (SELECT id FROM cases WHERE seeker_id = ?)",
+            (seeker_id,),
+        )
+        await self._db.execute(
+            "UPDATE cases SET status = 'erased', talk_language = NULL WHERE seeker_id = ?",
+            (seeker_id,),
+        )
+        await self._db.execute("DELETE FROM seekers WHERE id = ?", (seeker_id,))
+
+    async def create_case(
+        self,
+        *,
+        seeker_id: int,
+        channel: Channel,
+        answers: Answers,
+        route: Route,
+        locale: str,
+        received_at: datetime,
+        new_reference: Callable[[], str],
+    ) -> str:
+        """Store a case from a finished intake and return its reference."""
+        if route.org_id is None:
+            raise ValueError("a case needs an organisation")
+        a = answers
+        for _ in range(10):
+            reference = new_reference()
+            cursor = await self._db.execute(
+                "INSERT INTO cases (reference, seeker_id, source, channel, org_id, locale, "
+                "received_at, status, role, age_group, area_kind, district_id, crime, contact, "
+                "talk_language, gender) VALUES (?, ?, 'bot', ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, "
+                "?, ?, ?) ON CONFLICT (reference) DO NOTHING",
+                (
+                    reference, seeker_id, channel, route.org_id, locale, _utc(received_at),
+                    a.role, a.age_group, a.area_kind, a.district_id, a.crime,
+                    a.contact, a.talk_language, a.gender,
+                ),
+            )  # fmt: skip
+            if cursor.rowcount == 1:
+                break
+        else:
+            raise RuntimeError("could not find a free case reference")
+        case_id = cursor.lastrowid
+        await self._db.executemany(
+            "INSERT INTO case_circumstances (case_id, circumstance) VALUES (?, ?)",
+            [(case_id, c) for c in sorted(a.circumstances)],
+        )
+        await self._db.executemany(
+            "INSERT INTO case_needs (case_id, need) VALUES (?, ?)",
+            [(case_id, n) for n in sorted(a.needs)],
+        )
+        await self._db.execute(
+            "INSERT INTO case_contacts (case_id, phone, email, call_time, call_time_note, "
+            "voicemail_ok, sms_ok, talk_language_other, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                case_id, a.phone, a.email, a.call_time, a.call_time_note,
+                a.voicemail_ok, a.sms_ok, a.talk_language_other, a.notes,
+            ),
+        )  # fmt: skip
+        return reference
+
+    async def record_outcome(
+        self, outcome: IntakeOutcome, channel: Channel, locale: str, now: datetime
+    ) -> None:
+        """Count an intake that ended without a case; nothing about the person is kept."""
+        await self._db.execute(
+            "INSERT INTO intake_outcomes (outcome, channel, locale, at) VALUES (?, ?, ?, ?)",
+            (outcome, channel, locale, _utc(now)),
+        )

@@ -1,0 +1,71 @@
+"""Schema changes in order; the database's PRAGMA user_version says how many have run.
+
+Append, never edit: a database in the field has already run the earlier entries.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: seekers, their conversations, cases and anonymous intake outcomes.
+    """
+    CREATE TABLE seekers (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (channel, address)
+    );
+    CREATE TABLE conversations (
+        seeker_id INTEGER PRIMARY KEY REFERENCES seekers(id) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX conversations_updated ON conversations(updated_at);
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        seeker_id INTEGER REFERENCES seekers(id) ON DELETE SET NULL,
+        source TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        role TEXT,
+        age_group TEXT,
+        area_kind TEXT,
+        district_id TEXT,
+        crime TEXT,
+        contact TEXT NOT NULL,
+        talk_language TEXT,
+        gender TEXT
+    );
+    CREATE INDEX cases_org_status ON cases(org_id, status, received_at);
+    CREATE TABLE case_circumstances (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        circumstance TEXT NOT NULL,
+        PRIMARY KEY (case_id, circumstance)
+    );
+    CREATE TABLE case_needs (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        need TEXT NOT NULL,
+        PRIMARY KEY (case_id, need)
+    );
+    CREATE TABLE case_contacts (
+        case_id INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+        phone TEXT,
+        email TEXT,
+        call_time TEXT,
+        call_time_note TEXT,
+        voicemail_ok INTEGER,
+        sms_ok INTEGER,
+        talk_language_other TEXT,
+        notes TEXT
+    );
+    CREATE TABLE intake_outcomes (
+        id INTEGER PRIMARY KEY,
+        outcome TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+)

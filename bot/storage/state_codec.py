@@ -1,0 +1,81 @@
+"""Dialogue state to JSON and back, so a conversation survives a restart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from bot.domain.intake import Answers, IntakeState
+from bot.domain.model import (
+    AgeGroup,
+    AreaKind,
+    CallTime,
+    Circumstance,
+    ContactMethod,
+    CrimeCategory,
+    Gender,
+    Role,
+    SupportNeed,
+)
+from bot.domain.questions import Step
+
+_ENUMS: dict[str, Any] = {
+    "role": Role,
+    "age_group": AgeGroup,
+    "area_kind": AreaKind,
+    "crime": CrimeCategory,
+    "contact": ContactMethod,
+    "call_time": CallTime,
+    "gender": Gender,
+}
+_SETS: dict[str, Any] = {"circumstances": Circumstance, "needs": SupportNeed}
+
+
+def encode(state: IntakeState) -> str:
+    """Write *state* as compact JSON."""
+    answers: dict[str, Any] = {}
+    for f in fields(Answers):
+        value = getattr(state.answers, f.name)
+        if f.name in _SETS:
+            value = sorted(str(v) for v in value)
+        if value not in (None, []):
+            answers[f.name] = value
+    return json.dumps(
+        {
+            "step": state.step.value,
+            "locale": state.locale,
+            "started": state.started,
+            "resume": state.resume.value if state.resume else None,
+            "started_at": state.started_at.isoformat() if state.started_at else None,
+            "reference": state.reference,
+            "answers": answers,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def decode(text: str) -> IntakeState:
+    """Read a state written by encode()."""
+    data = json.loads(text)
+    raw = data.get("answers", {})
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in _ENUMS:
+            values[name] = _ENUMS[name](value)
+        elif name in _SETS:
+            values[name] = frozenset(_SETS[name](v) for v in value)
+        else:
+            values[name] = value
+    started_at = data.get("started_at")
+    return IntakeState(
+        step=Step(data["step"]),
+        locale=data.get("locale", ""),
+        answers=Answers(**values),
+        started=bool(data.get("started")),
+        resume=Step(data["resume"]) if data.get("resume") else None,
+        started_at=datetime.fromisoformat(started_at) if started_at else None,
+        reference=data.get("reference"),
+    )
