@@ -54,7 +54,7 @@ def confirmation_replies(
             Reply(
                 N_(
                     "Every {weekday}, {start}–{end}, the victim support associations in "
-                    "Stockholm are open together. You are welcome to call {phone}."
+                    "Stockholm have an open evening. You are welcome to call {phone}."
                 ),
                 params={
                     "weekday": Weekday(evening.weekday),

@@ -517,8 +517,8 @@ _ERASED = N_(
     "your phone. Take care of yourself. You are welcome back whenever you want."
 )
 _STOPPED = N_(
-    "Stopped. Nothing of what you wrote in this conversation has been kept. "
-    "Write {start} whenever you want to begin again."
+    "All right, we have stopped. Nothing of what you wrote in this conversation has been "
+    "kept. Write {start} whenever you want to begin again."
 )
 _STOPPED_WITH_CASE = N_(
     "All right. Your case {reference} stays with us so that a support person can reach you. "
@@ -526,7 +526,7 @@ _STOPPED_WITH_CASE = N_(
 )
 _CONSENT_REFUSED = N_(
     "That is all right. We have not stored anything about you. "
-    "You can call us or someone else at any time. Write {start} if you change your mind."
+    "Here are numbers you can call at any time. Write {start} if you change your mind."
 )
 _OUTSIDE = N_(
     "We help people who live in Stockholm. Brottsofferjouren Sverige can help you wherever "

@@ -69,7 +69,7 @@ SINGLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...], bool]] = {
         False,
     ),
     Step.ROLE: (
-        N_("Who are you writing as?"),
+        N_("Which fits you best?"),
         (
             (Role.VICTIM, N_("It happened to me")),
             (Role.WITNESS, N_("I saw it happen (witness)")),
@@ -116,7 +116,7 @@ SINGLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...], bool]] = {
             (ContactMethod.CALL, N_("Call me")),
             (ContactMethod.SMS, N_("Send me an SMS")),
             (ContactMethod.CHAT, N_("Write to me here")),
-            (ContactMethod.EMAIL, N_("E-mail")),
+            (ContactMethod.EMAIL, N_("E-mail me")),
             (ContactMethod.MEET, N_("Meet in person")),
         ),
         False,
@@ -153,20 +153,20 @@ SINGLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...], bool]] = {
 
 MULTIPLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...]]] = {
     Step.CIRCUMSTANCES: (
-        N_("Does any of this apply? Pick all that fit, then press Done. You can also skip."),
+        N_("Does any of this apply? You can pick more than one, or skip."),
         (
             (Circumstance.CLOSE_RELATIONSHIP, N_("Violence from a partner or family member")),
-            (Circumstance.HONOUR, N_("Honour-related violence or control")),
+            (Circumstance.HONOUR, N_("Honour-related violence or oppression")),
             (Circumstance.HATE, N_("Hate crime")),
         ),
     ),
     Step.NEEDS: (
-        N_("What help would you like? Pick all that fit, then press Done."),
+        N_("What help would you like? You can pick more than one."),
         (
             (SupportNeed.TALK, N_("Someone to talk to")),
             (SupportNeed.MEETING, N_("A personal meeting")),
             (SupportNeed.LEGAL_PROCESS, N_("Information about the legal process")),
-            (SupportNeed.ACCOMPANY, N_("Company to the police, questioning or court")),
+            (SupportNeed.ACCOMPANY, N_("Someone to go with me to the police or court")),
             (SupportNeed.COUNSEL, N_("Help to ask for a målsägandebiträde (a free lawyer)")),
             (SupportNeed.COMPENSATION, N_("Help to apply for compensation")),
             (SupportNeed.AUTHORITIES, N_("Help with contacts with authorities")),
@@ -243,8 +243,8 @@ def intro_replies(partnership: Partnership, channel: Channel) -> list[Reply]:
     )
     if channel is Channel.SMS:
         privacy = N_(
-            "Good to know: SMS are not private. If someone else may look at your phone, "
-            "delete these messages afterwards. You can write {delete} at any time to erase "
+            "Good to know: text messages are not private. If someone else may look at your "
+            "phone, delete these messages afterwards. You can write {delete} at any time to erase "
             "what you have told us."
         )
     else:

@@ -1,0 +1,48 @@
+"""Shared fixtures: the shipped configuration, a settable clock and compiled catalogs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.domain.model import Partnership
+from bot.i18n import Catalogs, default_locales_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"JOURBOT_DB": str(tmp_path / "jourbot.db")})
+
+
+@pytest.fixture
+def partnership(settings: Settings) -> Partnership:
+    return settings.partnership
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # A Tuesday afternoon in Stockholm (CET, UTC+1).
+    return FakeClock(datetime(2026, 11, 24, 13, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return Catalogs(default_locales_dir(), "Europe/Stockholm")

@@ -1,0 +1,135 @@
+"""Settings from the environment and the TOML file; bad values stop start-up clearly."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_need_nothing_set() -> None:
+    """A newcomer with no environment gets the Stockholm partnership on SQLite."""
+    settings = load_settings({})
+    assert settings.db_path == Path("jourbot.db")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.telegram_token is None and not settings.telegram_webhook
+    p = settings.partnership
+    assert {o.id for o in p.organisations} >= {"vasterort", "stodcentrum"}
+    assert (p.young_org_id, p.default_org_id) == ("stodcentrum", "vasterort")
+    assert p.first_contact_hours == 72
+    assert (p.evening_start, p.evening_end) == (time(18), time(21))
+    assert (settings.quiet_hours.start, settings.quiet_hours.end) == (time(21), time(8))
+    assert p.numbers.national_line == "116 006"
+    assert "organisation vasterort" in settings.unconfirmed
+
+
+def test_environment_names_of_the_design() -> None:
+    """Every documented variable is read."""
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_URL": "http://127.0.0.1:8081",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret-token_1",
+            "PUBLIC_URL": "https://bot.example.org",
+            "JOURBOT_DB": "/tmp/x.db",
+            "JOURBOT_HOST": "0.0.0.0",
+            "JOURBOT_PORT": "9000",
+            "TWILIO_ACCOUNT_SID": "AC1",
+            "TWILIO_AUTH_TOKEN": "tok",
+            "TWILIO_FROM_NUMBER": "+46700000000",
+        }
+    )
+    assert settings.telegram_webhook
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert (settings.host, settings.port, settings.db_path) == ("0.0.0.0", 9000, Path("/tmp/x.db"))
+    assert settings.twilio_account_sid == "AC1"
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"JOURBOT_PORT": "eighty"}, "JOURBOT_PORT"),
+        ({"JOURBOT_PORT": "70000"}, "JOURBOT_PORT"),
+        ({"PUBLIC_URL": "bot.example.org"}, "PUBLIC_URL"),
+        ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:a", "PUBLIC_URL": "https://bot.example.org"},
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+        ({"TELEGRAM_WEBHOOK_SECRET": "has space"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"JOURBOT_CONFIG": "/nonexistent/jourbot.toml"}, "JOURBOT_CONFIG"),
+    ],
+)
+def test_bad_environment_names_the_setting(env: dict[str, str], names: str) -> None:
+    """The error is one line and starts with the name of the setting."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    message = str(caught.value)
+    assert message.startswith(names) and "\n" not in message
+
+
+MINIMAL = """
+[routing]
+young = "young"
+default = "adult"
+
+[[organisations]]
+id = "young"
+name = "Young"
+phone = "1"
+
+[[organisations]]
+id = "adult"
+name = "Adult"
+phone = "2"
+
+[[districts]]
+id = "d1"
+name = "District One"
+org = "adult"
+aliases = ["Uno"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        (("", "[followup]\nfirst_contact_hours = 0\n"), "first_contact_hours"),
+        (("", '[followup]\nevening = "6pm"\n'), "evening"),
+        (('default = "adult"', 'default = "nobody"'), "routing.default"),
+        (('org = "adult"', 'org = "ghost"'), "districts[0].org"),
+        (('phone = "2"', 'phone = ""'), "organisations[1].phone"),
+        (("", 'timezone = "Mars/Olympus"\n'), "timezone"),
+        (("", '[open_evening]\nweekday = "someday"\nphone = "1"\n'), "open_evening.weekday"),
+        (
+            (
+                'aliases = ["Uno"]',
+                'aliases = ["Uno"]\n[[districts]]\nid = "d2"\nname = "Uno"\norg = "adult"',
+            ),
+            "districts",
+        ),
+        (("[routing]", "[routing"), "not valid TOML"),
+    ],
+)
+def test_bad_config_file_names_the_key(tmp_path: Path, change: tuple[str, str], names: str) -> None:
+    """A bad TOML value is reported with the path of its key."""
+    old, new = change
+    text = (new + MINIMAL) if old == "" else MINIMAL.replace(old, new)
+    path = tmp_path / "jourbot.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"JOURBOT_CONFIG": str(path)})
+    assert str(caught.value).startswith("JOURBOT_CONFIG")
+    assert names in str(caught.value)
+
+
+def test_minimal_config_file(tmp_path: Path) -> None:
+    """A file needs only organisations, districts and routing; the rest has defaults."""
+    path = tmp_path / "jourbot.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    p = load_settings({"JOURBOT_CONFIG": str(path)}).partnership
+    assert p.district("d1").aliases == ("Uno",)
+    assert p.open_evening is None and p.first_contact_hours == 72
