@@ -39,6 +39,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("telegram").setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (phone numbers, notes) at DEBUG.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 @dataclass

@@ -1,0 +1,283 @@
+"""The real python-telegram-bot Application inside our Starlette app, with an offline Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiosqlite
+import httpx
+import pytest
+
+from bot.app import Jourbot, build, configure_logging
+from bot.channels.telegram import PerChatUpdateProcessor
+from bot.config import Settings
+from bot.web import SECRET_HEADER
+from tests.conftest import FakeClock
+from tests.telegram_fakes import OfflineBotAPI, Person
+
+SECRET = "webhook-secret_123"
+PUBLIC_URL = "https://bot.example.org"
+CHAT = 555123987
+
+
+@dataclass
+class Harness:
+    jourbot: Jourbot
+    api: OfflineBotAPI
+    client: httpx.AsyncClient
+
+    async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        response = await self.client.post("/telegram", json=update, headers=headers)
+        assert self.jourbot.telegram is not None
+        await self.jourbot.telegram.update_queue.join()
+        return response.status_code
+
+    async def press(self, person: Person, value: str) -> None:
+        """Press the button with *value* on the last message, as the person would."""
+        buttons = {data.split(":", 1)[1]: data for _, data in self.api.buttons(CHAT)}
+        assert value in buttons, f"no button {value!r} in {sorted(buttons)}"
+        message_id = self.api.sent(CHAT)[-1].get("message_id", 1)
+        assert await self.post(person.press(buttons[value], int(message_id))) == 200
+
+    async def write(self, person: Person, text: str) -> None:
+        assert await self.post(person.message(text)) == 200
+
+    def last_texts(self, n: int) -> list[str]:
+        return [str(m["text"]) for m in self.api.sent(CHAT)[-n:]]
+
+
+def webhook_settings(settings: Settings) -> Settings:
+    return replace(
+        settings,
+        telegram_token="123456:TEST-TOKEN",
+        telegram_webhook_secret=SECRET,
+        public_url=PUBLIC_URL,
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[Harness]:
+    api = OfflineBotAPI()
+    jourbot = await build(settings, clock=clock, telegram_request=api)
+    try:
+        async with jourbot.web.router.lifespan_context(jourbot.web):
+            transport = httpx.ASGITransport(app=jourbot.web)
+            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+                yield Harness(jourbot, api, client)
+    finally:
+        await jourbot.close()
+
+
+async def case_rows(settings: Settings) -> list[tuple[Any, ...]]:
+    async with (
+        aiosqlite.connect(settings.db_path) as db,
+        db.execute("SELECT reference, org_id, locale, channel, contact FROM cases") as cursor,
+    ):
+        return [tuple(r) for r in await cursor.fetchall()]
+
+
+async def first_half(h: Harness, person: Person) -> None:
+    await h.write(person, "/start")
+    await h.press(person, "sv")
+    await h.press(person, "yes")
+    await h.press(person, "victim")
+    await h.press(person, "21_plus")
+    await h.write(person, "Tensta")
+
+
+async def second_half(h: Harness, person: Person) -> None:
+    await h.press(person, "skip")  # crime
+    await h.press(person, "hate")
+    await h.press(person, "done")
+    await h.press(person, "talk")
+    await h.press(person, "done")
+    await h.press(person, "call")
+    await h.write(person, "070-765 43 21")
+    await h.press(person, "evening")
+    await h.press(person, "no")
+    await h.press(person, "no")
+    await h.press(person, "sv")
+    await h.press(person, "skip")
+    await h.write(person, "Ring inte före sex")
+
+
+async def test_start_to_stored_case(settings: Settings, clock: FakeClock) -> None:
+    """A person goes from /start to a case over the webhook, with buttons at every choice."""
+    person = Person(CHAT, language_code="sv")
+    async with running(webhook_settings(settings), clock) as h:
+        assert ("setWebhook", {
+            "url": f"{PUBLIC_URL}/telegram",
+            "secret_token": SECRET,
+            "allowed_updates": ["message", "callback_query"],
+        }) in h.api.calls  # fmt: skip
+
+        await h.write(person, "/start")
+        first = h.api.sent(CHAT)[-1]
+        assert first["text"] == "Vilket språk vill du skriva på?"
+        assert h.api.buttons(CHAT)[:2] == [("Svenska", "lang:sv"), ("English", "lang:en")]
+
+        await h.press(person, "sv")
+        intro, privacy, consent = h.last_texts(3)
+        assert "gratis" in intro and "112" in intro
+        assert "/delete" in privacy
+        assert consent.startswith("Får vi spara det du berättar")
+        assert ("Ja, det går bra", "consent:yes") in h.api.buttons(CHAT)
+
+        await first_half(h, person)  # a second /start begins again, harmlessly
+        assert any(t.startswith("Vad har hänt?") for t in h.last_texts(1))
+        await second_half(h, person)
+
+        ((reference, org, locale, channel, contact),) = await case_rows(settings)
+        assert (org, locale, channel, contact) == ("vasterort", "sv", "telegram", "call")
+        texts = h.last_texts(5)
+        assert texts[0] == f"Tack! Ditt ärendenummer är {reference}."
+        assert texts[1].startswith("Brottsofferjouren Västerort ringer dig senast")
+        assert "fredag 27 november 2026 14:00" in texts[1]  # 72 h later, Stockholm time
+        assert all("{" not in t for t in texts)
+        assert any(endpoint == "answerCallbackQuery" for endpoint, _ in h.api.calls)
+
+
+async def test_multiple_choice_edits_the_message_in_place(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Toggling a need redraws the same message with a check mark, not a new one."""
+    person = Person(CHAT)
+    async with running(webhook_settings(settings), clock) as h:
+        await first_half(h, person)
+        await h.press(person, "skip")  # crime
+        await h.press(person, "skip")  # circumstances
+        before = len(h.api.sent(CHAT))
+        await h.press(person, "meeting")
+        assert len(h.api.sent(CHAT)) == before + 1
+        endpoint, params = h.api.calls[-1]
+        assert endpoint == "editMessageText"
+        assert ("✓ Ett personligt möte", "needs:meeting") in h.api.buttons(CHAT)
+        assert params["message_id"] == h.api.sent(CHAT)[-2]["message_id"]
+
+
+async def test_restart_mid_intake_continues(settings: Settings, clock: FakeClock) -> None:
+    """Stopping the application mid-intake and starting a new one loses nothing."""
+    person = Person(CHAT)
+    tuned = webhook_settings(settings)
+    async with running(tuned, clock) as h:
+        await first_half(h, person)
+        old_buttons = h.api.buttons(CHAT)
+
+    async with running(tuned, clock) as h:
+        # The person presses a button on the question the old process sent.
+        crime_skip = dict(old_buttons)["Hoppa över"]
+        assert await h.post(person.press(crime_skip)) == 200
+        assert h.last_texts(1)[0].startswith("Stämmer något av det här?")
+        await h.press(person, "skip")  # circumstances
+        await h.press(person, "skip")  # needs
+        await h.press(person, "chat")
+        await h.press(person, "skip")
+        await h.press(person, "skip")
+        await h.press(person, "skip")
+    ((_, org, *_),) = await case_rows(settings)
+    assert org == "vasterort"
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", SECRET + "x"])
+async def test_webhook_without_the_secret_is_refused(
+    settings: Settings, clock: FakeClock, secret: str | None
+) -> None:
+    """A wrong or missing secret token gets 403 and changes nothing."""
+    person = Person(CHAT)
+    async with running(webhook_settings(settings), clock) as h:
+        calls = len(h.api.calls)
+        assert await h.post(person.message("/start"), secret=secret) == 403
+        assert len(h.api.calls) == calls
+    async with (
+        aiosqlite.connect(settings.db_path) as db,
+        db.execute("SELECT COUNT(*) FROM seekers") as cursor,
+    ):
+        assert await cursor.fetchone() == (0,)
+
+
+async def test_malformed_update_is_rejected(settings: Settings, clock: FakeClock) -> None:
+    """A body that is not JSON gets 400 once the secret is right."""
+    async with running(webhook_settings(settings), clock) as h:
+        response = await h.client.post(
+            "/telegram", content=b"not json", headers={SECRET_HEADER: SECRET}
+        )
+        assert response.status_code == 400
+
+
+async def test_health(settings: Settings, clock: FakeClock) -> None:
+    """The health check answers."""
+    async with running(webhook_settings(settings), clock) as h:
+        response = await h.client.get("/healthz")
+        assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_long_polling_without_public_url(settings: Settings, clock: FakeClock) -> None:
+    """Without PUBLIC_URL the bot polls getUpdates and has no webhook route."""
+    polling = replace(settings, telegram_token="123456:TEST-TOKEN")
+    person = Person(CHAT)
+    async with running(polling, clock) as h:
+        assert h.jourbot.telegram is not None
+        assert ("deleteWebhook", {}) in [(e, {}) for e, _ in h.api.calls]
+        h.api.pending.append(person.message("/start"))
+        for _ in range(200):
+            if h.api.sent(CHAT):
+                break
+            await asyncio.sleep(0.01)
+        assert h.api.sent(CHAT)[-1]["text"] == "Which language do you want to write in?"
+        response = await h.client.post("/telegram", json={})
+        assert response.status_code == 404
+
+
+async def test_logs_carry_no_personal_data(
+    settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full intake logs event names and references, never text, numbers or chat ids."""
+    configure_logging(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    person = Person(CHAT, language_code="sv")
+    async with running(webhook_settings(settings), clock) as h:
+        await first_half(h, person)
+        await second_half(h, person)
+        await h.post(person.message("/delete"))
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "intake.case_created" in logged
+    for secret in (str(CHAT), "765 43 21", "7654321", "Ring inte", "Tensta", "TEST-TOKEN"):
+        assert secret not in logged
+
+
+async def test_each_chat_in_order_and_chats_concurrently() -> None:
+    """One chat's updates run one at a time in order; another chat is not held up."""
+    from telegram import Update
+
+    processor = PerChatUpdateProcessor(16)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    def update(update_id: int, chat_id: int) -> Update:
+        data = Person(chat_id).message("x")
+        data["update_id"] = update_id
+        return Update.de_json(data, None)
+
+    async def work(name: str, wait: bool) -> None:
+        order.append(f"start {name}")
+        if wait:
+            await release.wait()
+        order.append(f"end {name}")
+
+    async with processor:
+        tasks = [
+            asyncio.create_task(processor.process_update(update(1, 1), work("a1", True))),
+            asyncio.create_task(processor.process_update(update(2, 1), work("a2", False))),
+            asyncio.create_task(processor.process_update(update(3, 2), work("b1", False))),
+        ]
+        await asyncio.sleep(0.01)
+        assert order == ["start a1", "start b1", "end b1"]
+        release.set()
+        await asyncio.gather(*tasks)
+    assert order[3:] == ["end a1", "start a2", "end a2"]
