@@ -38,11 +38,13 @@ class Seeker:
         )
         self.state = IntakeState()
         self.replies: list[Reply] = []
+        self.history: list[Reply] = []  # every reply so far, in order
         self.events: list[Event] = []
 
     def send(self, inbound: Inbound) -> list[Reply]:
         turn = advance(self.state, inbound, NOW, self.ctx)
         self.state, self.replies = turn.state, turn.replies
+        self.history += turn.replies
         if turn.event is not None:
             self.events.append(turn.event)
         return turn.replies
