@@ -201,7 +201,6 @@ def _partnership(
             phone=t.text("phone"),
             email=t.text("email", ""),
             web=t.text("web", ""),
-            young=t.flag("young"),
         )
         organisations.append(org)
         if t.flag("unconfirmed"):

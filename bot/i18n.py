@@ -12,7 +12,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format, get_day_names
 from babel.support import Translations
 
-from bot.domain.dialogue import Param, Translatable, Weekday
+from bot.domain.dialogue import Param, Weekday
 
 DOMAIN = "messages"
 # Where CLDR's own name is not what our users call their language.
@@ -60,8 +60,6 @@ class Translator:
 
     def param(self, value: Param) -> str:
         """Write one parameter the way a reader of this locale expects."""
-        if isinstance(value, Translatable):
-            return self.gettext(value.msgid)
         if isinstance(value, Weekday):
             return str(get_day_names("wide", locale=self.locale)[value.number])
         if isinstance(value, datetime):

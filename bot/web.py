@@ -35,7 +35,7 @@ def telegram_webhook(
         try:
             data = json.loads(await request.body())
             update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("telegram.webhook_malformed")
             return Response(status_code=400)
         await application.update_queue.put(update)

@@ -17,20 +17,13 @@ def N_(message: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Translatable:
-    """A parameter that is itself a message id, translated in the reader's locale."""
-
-    msgid: str
-
-
-@dataclass(frozen=True, slots=True)
 class Weekday:
     """A parameter naming a day of the week (0 = Monday), written in the reader's locale."""
 
     number: int
 
 
-Param = str | int | datetime | time | Weekday | Translatable
+Param = str | int | datetime | time | Weekday
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,6 @@ class Organisation:
     phone: str
     email: str = ""
     web: str = ""
-    young: bool = False  # takes the under-21 cases (Stödcentrum)
 
 
 @dataclass(frozen=True, slots=True)

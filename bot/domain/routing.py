@@ -34,7 +34,6 @@ class Route:
     """Where a case goes: an organisation, or a referral to the national line."""
 
     org_id: str | None
-    young: bool = False
 
     @property
     def national(self) -> bool:
@@ -52,7 +51,7 @@ def route(
     if area_kind is AreaKind.OUTSIDE:
         return Route(org_id=None)
     if age_group is not None and age_group.is_young:
-        return Route(org_id=partnership.young_org_id, young=True)
+        return Route(org_id=partnership.young_org_id)
     if area_kind is AreaKind.DISTRICT and district_id is not None:
         return Route(org_id=partnership.district(district_id).org_id)
     return Route(org_id=partnership.default_org_id)

@@ -281,3 +281,23 @@ async def test_each_chat_in_order_and_chats_concurrently() -> None:
         release.set()
         await asyncio.gather(*tasks)
     assert order[3:] == ["end a1", "start a2", "end a2"]
+
+
+@pytest.mark.parametrize("body", [b"[]", b"{}", b'{"update_id": "x"}', b"null"])
+async def test_odd_json_is_rejected_or_ignored(
+    settings: Settings, clock: FakeClock, body: bytes
+) -> None:
+    """Valid JSON that is not an update never crashes the webhook."""
+    async with running(webhook_settings(settings), clock) as h:
+        response = await h.client.post("/telegram", content=body, headers={SECRET_HEADER: SECRET})
+        assert h.jourbot.telegram is not None
+        await h.jourbot.telegram.update_queue.join()
+        assert response.status_code in (200, 400)
+
+
+async def test_bot_api_url_is_configurable(settings: Settings, clock: FakeClock) -> None:
+    """TELEGRAM_API_URL points the bot at another Bot API server."""
+    tuned = replace(webhook_settings(settings), telegram_api_url="http://127.0.0.1:8081/")
+    async with running(tuned, clock) as h:
+        assert h.jourbot.telegram is not None
+        assert h.jourbot.telegram.bot.base_url == "http://127.0.0.1:8081/bot123456:TEST-TOKEN"

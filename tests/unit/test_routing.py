@@ -11,8 +11,8 @@ from bot.domain.routing import Route, match_district, route
 @pytest.mark.parametrize(
     ("age", "kind", "district", "expected"),
     [
-        (AgeGroup.UNDER_18, AreaKind.DISTRICT, "bromma", Route("stodcentrum", young=True)),
-        (AgeGroup.AGE_18_20, AreaKind.UNKNOWN, None, Route("stodcentrum", young=True)),
+        (AgeGroup.UNDER_18, AreaKind.DISTRICT, "bromma", Route("stodcentrum")),
+        (AgeGroup.AGE_18_20, AreaKind.UNKNOWN, None, Route("stodcentrum")),
         (AgeGroup.AGE_21_PLUS, AreaKind.DISTRICT, "bromma", Route("vasterort")),
         (AgeGroup.AGE_21_PLUS, AreaKind.DISTRICT, "farsta", Route("soderort")),
         (AgeGroup.UNDISCLOSED, AreaKind.DISTRICT, "kungsholmen", Route("innerstaden")),
