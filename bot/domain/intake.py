@@ -196,11 +196,10 @@ def _command(state: IntakeState, name: CommandName, now: datetime, ctx: IntakeCo
             replies.append(question(state, ctx))
         return Turn(state, replies)
     if name is CommandName.LANGUAGE:
-        resume = state.step if state.started and state.step is not Step.LANGUAGE else None
-        if resume is Step.ENDED:
-            resume = None
-        base = state if state.started else _begin(state, now, ctx).state
-        moved = replace(base, step=Step.LANGUAGE, resume=resume or base.resume)
+        if not in_progress and state.step is not Step.DONE:
+            return _begin(state, now, ctx)  # the first question is the language anyway
+        resume = state.resume if state.step is Step.LANGUAGE else state.step
+        moved = replace(state, step=Step.LANGUAGE, resume=resume)
         return Turn(moved, [question(moved, ctx)])
     if name is CommandName.ERASE:
         erased = IntakeState(locale=state.locale or ctx.default_locale)

@@ -186,6 +186,12 @@ def test_area_written_as_neighbourhood(
     assert submitted(seeker).route.org_id == org
 
 
+def choose_contact(seeker: Seeker, method: str) -> None:
+    """Skip what may be skipped up to the contact question, then pick *method*."""
+    for value in ("skip", "21_plus", "skip", "skip", "skip", "skip", method):
+        seeker.pick(value)
+
+
 def complete_rest(seeker: Seeker) -> None:
     """Skip everything optional and choose chat, from the crime question on."""
     for _ in range(3):  # crime, circumstances, needs
@@ -271,8 +277,7 @@ def test_bad_phone_numbers_are_asked_again(partnership: Partnership, bad: str) -
     """An invalid number never reaches a case; the seeker is asked again kindly."""
     seeker = Seeker(partnership)
     seeker.start()
-    for value in ("skip", "21_plus", "skip", "skip", "skip", "skip", "call"):
-        seeker.pick(value)
+    choose_contact(seeker, "call")
     assert seeker.step is Step.PHONE
     replies = seeker.write(bad)
     assert seeker.step is Step.PHONE
@@ -286,8 +291,7 @@ def test_phone_step_offers_chat_instead(partnership: Partnership) -> None:
     """A seeker who will not give a number can be written to here instead."""
     seeker = Seeker(partnership)
     seeker.start()
-    for value in ("skip", "21_plus", "skip", "skip", "skip", "skip", "sms"):
-        seeker.pick(value)
+    choose_contact(seeker, "sms")
     seeker.pick("chat")
     assert seeker.step is Step.TALK_LANGUAGE
     assert (seeker.state.answers.contact, seeker.state.answers.phone) == (ContactMethod.CHAT, None)
@@ -297,8 +301,7 @@ def test_sms_sender_can_use_their_own_number(partnership: Partnership) -> None:
     """On SMS the number they write from is offered, and an SMS contact skips call questions."""
     seeker = Seeker(partnership, channel=Channel.SMS, phone="+46701234567")
     seeker.start()
-    for value in ("skip", "21_plus", "skip", "skip", "skip", "skip", "sms"):
-        seeker.pick(value)
+    choose_contact(seeker, "sms")
     seeker.pick("this")
     assert seeker.state.answers.phone == "+46701234567"
     assert seeker.step is Step.SMS_OK
@@ -308,8 +311,7 @@ def test_email_contact_validates_the_address(partnership: Partnership) -> None:
     """E-mail contact asks for an address and checks its shape."""
     seeker = Seeker(partnership)
     seeker.start()
-    for value in ("skip", "21_plus", "skip", "skip", "skip", "skip", "email"):
-        seeker.pick(value)
+    choose_contact(seeker, "email")
     seeker.write("not an address")
     assert seeker.step is Step.EMAIL
     seeker.write("me@example.org")
@@ -321,8 +323,7 @@ def test_meeting_with_phone_asks_when_to_call(partnership: Partnership) -> None:
     """A meeting is arranged by phone when a number is given."""
     seeker = Seeker(partnership)
     seeker.start()
-    for value in ("skip", "21_plus", "skip", "skip", "skip", "skip", "meet"):
-        seeker.pick(value)
+    choose_contact(seeker, "meet")
     seeker.write("0701234567")
     assert seeker.step is Step.CALL_TIME
     seeker.write("after 15 on weekdays")
@@ -510,3 +511,14 @@ def test_messages_after_the_case_point_to_help(partnership: Partnership) -> None
 def test_normalise_phone(text: str, expected: str | None) -> None:
     """Numbers are validated and stored as E.164, Swedish unless a country code is given."""
     assert normalise_phone(text) == expected
+
+
+def test_language_command_before_any_answer_starts_normally(partnership: Partnership) -> None:
+    """/language as the first word, or twice, still leads to the intro and consent."""
+    seeker = Seeker(partnership)
+    seeker.command(CommandName.LANGUAGE)
+    seeker.command(CommandName.LANGUAGE)
+    assert seeker.step is Step.LANGUAGE
+    replies = seeker.pick("en")
+    assert seeker.step is Step.CONSENT
+    assert len(replies) == 3  # intro, privacy note, consent question
