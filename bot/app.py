@@ -18,7 +18,7 @@ from telegram.request import BaseRequest
 from bot.channels.console import run_console
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
 from bot.config import Settings
-from bot.domain.intake import Language
+from bot.domain.conversation import Language
 from bot.i18n import Catalogs, default_locales_dir
 from bot.ports import Clock, SystemClock
 from bot.services.intake import IntakeService

@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.domain.intake import Answers, IntakeState
+from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import Channel, IntakeOutcome
 from bot.domain.routing import Route
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.conversation import Answers
 from bot.domain.dialogue import N_, Reply, Weekday
-from bot.domain.intake import Answers
 from bot.domain.model import ContactMethod, Partnership
 from bot.domain.questions import numbers_reply
 from bot.domain.routing import Route

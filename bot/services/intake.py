@@ -8,16 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.domain.confirmation import confirmation_replies
+from bot.domain.conversation import IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Inbound, Reply
-from bot.domain.intake import (
-    CaseSubmitted,
-    DataErased,
-    IntakeContext,
-    IntakeEnded,
-    IntakeState,
-    Language,
-    advance,
-)
+from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.ports import Clock, IntakeUnits
 

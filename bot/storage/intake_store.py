@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.intake import Answers, IntakeState
+from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import Channel, IntakeOutcome
 from bot.domain.routing import Route
 from bot.storage.state_codec import decode, encode

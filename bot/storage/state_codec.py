@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from bot.domain.intake import Answers, IntakeState
+from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import (
     AgeGroup,
     AreaKind,

@@ -9,8 +9,8 @@ import aiosqlite
 import pytest
 
 from bot.config import Settings
+from bot.domain.conversation import Language
 from bot.domain.dialogue import Command, CommandName, Pick, Text
-from bot.domain.intake import Language
 from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.services.intake import IntakeService, new_reference

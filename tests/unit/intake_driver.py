@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.domain.conversation import IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Reply, Text
-from bot.domain.intake import (
-    Event,
-    IntakeContext,
-    IntakeState,
-    Language,
-    advance,
-)
+from bot.domain.intake import Event, advance
 from bot.domain.model import Channel, Partnership
 from bot.domain.questions import Step
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.dialogue import CommandName, Pick
-from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, normalise_phone
+from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded
 from bot.domain.model import (
     AgeGroup,
     AreaKind,
@@ -21,6 +21,7 @@ from bot.domain.model import (
     SupportNeed,
 )
 from bot.domain.questions import Step
+from bot.domain.steps import normalise_phone
 from tests.unit.intake_driver import Seeker
 
 

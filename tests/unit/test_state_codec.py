@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.intake import Answers, IntakeState
+from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import (
     AgeGroup,
     AreaKind,
