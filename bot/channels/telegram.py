@@ -14,7 +14,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -30,7 +30,7 @@ from bot.channels.render import SLASH_COMMANDS, Rendered, render
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
 from bot.domain.model import Channel
 from bot.i18n import Catalogs
-from bot.services.intake import Hints, IntakeService
+from bot.services.intake import Answer, Hints, IntakeService
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,20 @@ class TelegramAdapter:
         await self._handle(update, Pick(step, value), query)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log what failed without anything the person wrote or who they are."""
-        error = context.error
-        log.error("telegram.handler_failed error=%s", type(error).__name__)
+        """Log what failed, without anything the person wrote or who they are; apologise."""
+        log.error("telegram.handler_failed error=%s", type(context.error).__name__)
+        if not isinstance(update, Update):
+            return
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or chat.type != chat.PRIVATE:
+            return
+        hints = Hints(locale=user.language_code if user else None)
+        answer = self._service.apology(Channel.TELEGRAM, hints)
+        try:
+            await self._send(update, chat.id, answer)
+        except TelegramError as exc:
+            # Nothing more can reach this person now; the failure is already logged.
+            log.error("telegram.apology_failed error=%s", type(exc).__name__)
 
     async def _handle(
         self, update: Update, inbound: Inbound, query: CallbackQuery | None = None
@@ -150,6 +161,11 @@ class TelegramAdapter:
             return
         hints = Hints(locale=user.language_code if user else None)
         answer = await self._service.handle(Channel.TELEGRAM, str(chat.id), inbound, hints)
+        await self._send(update, chat.id, answer, query)
+
+    async def _send(
+        self, update: Update, chat_id: int, answer: Answer, query: CallbackQuery | None = None
+    ) -> None:
         tr = self._catalogs.translator(answer.locale)
         for reply in answer.replies:
             rendered = render(reply, tr, SLASH_COMMANDS)
@@ -160,7 +176,7 @@ class TelegramAdapter:
                     continue
                 except BadRequest:
                     pass  # too old to edit, or unchanged: send it as a new message instead
-            await update.get_bot().send_message(chat.id, rendered.text, reply_markup=markup)
+            await update.get_bot().send_message(chat_id, rendered.text, reply_markup=markup)
 
 
 def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:

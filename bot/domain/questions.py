@@ -218,6 +218,17 @@ def numbers_reply(numbers: Numbers) -> Reply:
     )
 
 
+def failure_reply(numbers: Numbers) -> Reply:
+    """Apologise when our side failed, so a person in crisis is never left in silence."""
+    return Reply(
+        N_(
+            "Sorry, something went wrong on our side. Please write again in a moment. "
+            "If you are in danger now, call {emergency}."
+        ),
+        params={"emergency": numbers.emergency},
+    )
+
+
 def _numbers(numbers: Numbers) -> dict[str, Param]:
     return {
         "emergency": numbers.emergency,

@@ -12,6 +12,7 @@ from bot.domain.conversation import IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Inbound, Reply
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
+from bot.domain.questions import failure_reply
 from bot.ports import Clock, IntakeUnits
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,13 @@ class IntakeService:
         self._default_locale = default_locale
         self._new_reference = reference_factory
 
-    async def handle(
-        self, channel: Channel, address: str, inbound: Inbound, hints: Hints | None = None
-    ) -> Answer:
-        """Take one inbound message from a seeker and return what to answer."""
-        hints = hints or Hints()
-        now = self._clock.now()
-        ctx = IntakeContext(
+    def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
+        """Return the message for a seeker whose message we failed to handle."""
+        locale = self._context(channel, hints or Hints()).shipped((hints or Hints()).locale)
+        return Answer(locale or self._default_locale, [failure_reply(self._partnership.numbers)])
+
+    def _context(self, channel: Channel, hints: Hints) -> IntakeContext:
+        return IntakeContext(
             partnership=self._partnership,
             languages=self._languages,
             channel=channel,
@@ -73,6 +74,13 @@ class IntakeService:
             suggested_locale=hints.locale,
             channel_phone=hints.phone,
         )
+
+    async def handle(
+        self, channel: Channel, address: str, inbound: Inbound, hints: Hints | None = None
+    ) -> Answer:
+        """Take one inbound message from a seeker and return what to answer."""
+        now = self._clock.now()
+        ctx = self._context(channel, hints or Hints())
         async with self._units.intake() as unit:
             seeker_id = await unit.find_seeker(channel, address)
             state = None if seeker_id is None else await unit.load_conversation(seeker_id)

@@ -301,3 +301,26 @@ async def test_bot_api_url_is_configurable(settings: Settings, clock: FakeClock)
     async with running(tuned, clock) as h:
         assert h.jourbot.telegram is not None
         assert h.jourbot.telegram.bot.base_url == "http://127.0.0.1:8081/bot123456:TEST-TOKEN"
+
+
+async def test_failure_on_our_side_gets_an_apology(
+    settings: Settings,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When handling fails, the person is told so and given 112; the log names only the error."""
+    person = Person(CHAT, language_code="sv")
+    async with running(webhook_settings(settings), clock) as h:
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("database is gone")
+
+        monkeypatch.setattr(h.jourbot.intake, "handle", broken)
+        await h.write(person, "Hjälp mig, min granne hotar mig")
+        (apology,) = h.last_texts(1)
+        assert apology.startswith("Förlåt")
+        assert "112" in apology
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "telegram.handler_failed error=RuntimeError" in logged
+    assert "granne" not in logged
