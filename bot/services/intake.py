@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.domain.confirmation import confirmation_replies
-from bot.domain.conversation import IntakeContext, IntakeState, Language
+from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Inbound, Reply
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
@@ -62,7 +62,8 @@ class IntakeService:
 
     def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
         """Return the message for a seeker whose message we failed to handle."""
-        locale = self._context(channel, hints or Hints()).shipped((hints or Hints()).locale)
+        hints = hints or Hints()
+        locale = self._context(channel, hints).shipped(hints.locale)
         return Answer(locale or self._default_locale, [failure_reply(self._partnership.numbers)])
 
     def _context(self, channel: Channel, hints: Hints) -> IntakeContext:
@@ -117,7 +118,8 @@ class IntakeService:
                     received_at=now,
                     new_reference=self._new_reference,
                 )
-                new_state = replace(new_state, reference=reference)
+                # The answers now live in the case; the conversation keeps no second copy.
+                new_state = replace(new_state, reference=reference, answers=Answers())
                 replies += confirmation_replies(
                     self._partnership, reference, event.answers, event.route, now
                 )

@@ -93,6 +93,10 @@ async def test_completed_intake_stores_a_case(settings: Settings, clock: FakeClo
         "SELECT phone, call_time, voicemail_ok, sms_ok, notes FROM case_contacts",
     ) == [("+46701234567", "evening", 0, 0, "Only after six")]
     assert texts[0] == "Thank you. Your case number is {reference}."
+    ((state,),) = await rows(settings.db_path, "SELECT state FROM conversations")
+    assert "+46701234567" not in str(state)
+    assert "Only after six" not in str(state)
+    assert reference in str(state)
     assert len(reference) == 7 and reference[3] == "-"
 
 
