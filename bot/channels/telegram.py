@@ -85,7 +85,8 @@ def build_application(
     max_concurrent_updates: int = 256,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the python-telegram-bot application around the intake service."""
-    builder = Application.builder().token(token)
+    # Reminders run on our own scheduler from stored facts, so PTB's job queue stays off.
+    builder = Application.builder().token(token).job_queue(None)
     builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
     if api_url is not None:
         base = api_url.rstrip("/")
