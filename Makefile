@@ -34,7 +34,7 @@ test: catalogs lint
 # After changing user-facing text: refresh the template and every catalog, then translate.
 extract: install
 	$(BIN)/pybabel extract --mapping-file babel.cfg --sort-by-file --no-wrap \
-		--project jourbot --copyright-holder "Jourbot contributors" \
+		--add-comments TRANSLATORS: --project jourbot --copyright-holder "Jourbot contributors" \
 		--output-file locales/messages.pot .
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot \
 		--output-dir locales --no-wrap --ignore-obsolete

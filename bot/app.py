@@ -5,26 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.channels.console import run_console
+from bot.channels.sms import TextAdapter
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
-from bot.config import Settings
+from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
+from bot.config import Settings, TelegramSettings
 from bot.domain.conversation import Language
 from bot.i18n import Catalogs, default_locales_dir
 from bot.ports import Clock, SystemClock
+from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
 from bot.storage.database import Database
 from bot.storage.units import Units
-from bot.web import build_web, telegram_webhook
+from bot.web import TwilioWebhooks, build_web, telegram_webhook
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +54,13 @@ class Jourbot:
     catalogs: Catalogs
     intake: IntakeService
     telegram: TelegramApp | None
+    texts: TextAdapter | None
     web: Starlette
+    http: httpx.AsyncClient
 
     async def close(self) -> None:
-        """Close the database."""
+        """Close the HTTP client and the database."""
+        await self.http.aclose()
         await self.database.close()
 
 
@@ -62,62 +69,92 @@ async def build(
     *,
     clock: Clock | None = None,
     telegram_request: BaseRequest | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
     locales_dir: Path | None = None,
 ) -> Jourbot:
     """Wire storage, catalogs, services, channels and web app from *settings*."""
+    clock = clock or SystemClock()
     catalogs = Catalogs(locales_dir or default_locales_dir(), settings.partnership.timezone)
     database = await Database.open(settings.db_path)
+    units = Units(database)
     languages = tuple(Language(code, catalogs.native_name(code)) for code in catalogs.codes)
     intake = IntakeService(
-        Units(database),
-        clock or SystemClock(),
+        units,
+        clock,
         settings.partnership,
         languages,
         settings.default_locale,
+        label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
     )
+    # Created here, inside the running loop, and closed with the application.
+    http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0))
+
     telegram: TelegramApp | None = None
-    if settings.telegram_token:
+    webhook = None
+    if settings.telegram is not None:
         telegram = build_application(
-            settings.telegram_token,
+            settings.telegram.token,
             intake,
             catalogs,
-            api_url=settings.telegram_api_url,
-            polling=not settings.telegram_webhook,
+            api_url=settings.telegram.api_url,
+            polling=not settings.telegram.webhook,
             request=telegram_request,
+        )
+        if settings.telegram.webhook_secret is not None:
+            webhook = telegram_webhook(telegram, settings.telegram.webhook_secret)
+
+    texts: TextAdapter | None = None
+    twilio: TwilioWebhooks | None = None
+    if settings.twilio is not None:
+        t = settings.twilio
+        public_url = t.public_url.rstrip("/")
+        gateway = TwilioGateway(
+            http,
+            account_sid=t.account_sid,
+            auth_token=t.auth_token,
+            from_number=t.from_number,
+            messaging_service_sid=t.messaging_service_sid,
+            status_callback=f"{public_url}/twilio/status",
+            api_url=t.api_url or TWILIO_API_URL,
+        )
+        delivery = DeliveryService(units, clock, gateway)
+        texts = TextAdapter(intake, delivery, catalogs)
+        twilio = TwilioWebhooks(
+            t.auth_token,
+            public_url,
+            texts.accept,
+            lambda sid, status, code, opted_out: delivery.update_status(
+                sid, status, code, opted_out=opted_out
+            ),
         )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if telegram is None:
-            yield
-            return
-        async with telegram:
-            await telegram.start()
-            await _start_receiving(telegram, settings)
-            log.info(
-                "telegram.started mode=%s", "webhook" if settings.telegram_webhook else "polling"
-            )
-            try:
-                yield
-            finally:
+        async with AsyncExitStack() as stack:
+            if texts is not None:
+                stack.push_async_callback(texts.drain)  # finish what was accepted
+            if telegram is not None and settings.telegram is not None:
+                await stack.enter_async_context(telegram)
+                await telegram.start()
+                stack.push_async_callback(telegram.stop)
+                await _start_receiving(telegram, settings.telegram)
                 if telegram.updater is not None and telegram.updater.running:
-                    await telegram.updater.stop()
-                await telegram.stop()
+                    stack.push_async_callback(telegram.updater.stop)
+                mode = "webhook" if webhook else "polling"
+                log.info("telegram.started mode=%s", mode)
+            if texts is not None:
+                log.info("sms.started")
+            yield
 
-    webhook = None
-    if telegram is not None and settings.telegram_webhook:
-        assert settings.telegram_webhook_secret is not None  # noqa: S101 - config enforces it
-        webhook = telegram_webhook(telegram, settings.telegram_webhook_secret)
-    web = build_web(lifespan, telegram=webhook)
-    return Jourbot(settings, database, catalogs, intake, telegram, web)
+    web = build_web(lifespan, telegram=webhook, twilio=twilio)
+    return Jourbot(settings, database, catalogs, intake, telegram, texts, web, http)
 
 
-async def _start_receiving(telegram: TelegramApp, settings: Settings) -> None:
-    if settings.telegram_webhook:
-        assert settings.public_url is not None  # noqa: S101 - telegram_webhook implies it
+async def _start_receiving(telegram: TelegramApp, settings: TelegramSettings) -> None:
+    if settings.public_url is not None:
         await telegram.bot.set_webhook(
             url=settings.public_url.rstrip("/") + "/telegram",
-            secret_token=settings.telegram_webhook_secret,
+            secret_token=settings.webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
         )
     elif telegram.updater is not None:
@@ -127,7 +164,7 @@ async def _start_receiving(telegram: TelegramApp, settings: Settings) -> None:
 
 def has_channel_credentials(settings: Settings) -> bool:
     """Tell whether any channel other than the console is configured."""
-    return bool(settings.telegram_token or settings.twilio_account_sid)
+    return settings.telegram is not None or settings.twilio is not None
 
 
 async def serve(settings: Settings) -> None:

@@ -31,6 +31,30 @@ class Window:
 
 
 @dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    token: str
+    api_url: str | None = None  # another Bot API server; None for Telegram's
+    # Set together: Telegram posts updates to PUBLIC_URL/telegram with this secret.
+    public_url: str | None = None
+    webhook_secret: str | None = None
+
+    @property
+    def webhook(self) -> bool:
+        """Tell whether Telegram posts updates to us (else we poll)."""
+        return self.public_url is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    public_url: str  # Twilio signs the URL it calls, so we must know it exactly
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+    api_url: str | None = None  # another REST base URL; None for Twilio's
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db_path: Path
     host: str
@@ -38,22 +62,10 @@ class Settings:
     partnership: Partnership
     default_locale: str
     quiet_hours: Window
-    telegram_token: str | None = None
-    telegram_api_url: str | None = None
-    telegram_webhook_secret: str | None = None
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
-    twilio_from_number: str | None = None
-    twilio_messaging_service_sid: str | None = None
-    twilio_api_url: str | None = None
-    public_url: str | None = None
+    telegram: TelegramSettings | None = None
+    twilio: TwilioSettings | None = None
     secret_key: str | None = None
     unconfirmed: tuple[str, ...] = ()  # config tables still marked as placeholders
-
-    @property
-    def telegram_webhook(self) -> bool:
-        """Tell whether Telegram posts updates to us (else we poll)."""
-        return self.public_url is not None
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -63,21 +75,39 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         value = env.get(name, "").strip()
         return value or None
 
-    public_url = get("PUBLIC_URL")
-    if public_url is not None:
-        _require_url("PUBLIC_URL", public_url)
-    telegram_api_url = get("TELEGRAM_API_URL")
-    if telegram_api_url is not None:
-        _require_url("TELEGRAM_API_URL", telegram_api_url)
-    twilio_api_url = get("TWILIO_API_URL")
-    if twilio_api_url is not None:
-        _require_url("TWILIO_API_URL", twilio_api_url)
-    token = get("TELEGRAM_BOT_TOKEN")
-    secret = get("TELEGRAM_WEBHOOK_SECRET")
-    if token and public_url and not secret:
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: required when PUBLIC_URL is set")
-    if secret is not None and not secret.replace("_", "").replace("-", "").isalnum():
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: only letters, digits, _ and - are allowed")
+    def url(name: str) -> str | None:
+        value = get(name)
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"{name}: not an http(s) URL")
+        return value
+
+    public_url = url("PUBLIC_URL")
+    telegram = None
+    if token := get("TELEGRAM_BOT_TOKEN"):
+        secret = get("TELEGRAM_WEBHOOK_SECRET")
+        if public_url and not secret:
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET: required when PUBLIC_URL is set")
+        if secret is not None and not secret.replace("_", "").replace("-", "").isalnum():
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET: only letters, digits, _ and - are allowed")
+        telegram = TelegramSettings(token, url("TELEGRAM_API_URL"), public_url, secret)
+
+    twilio = None
+    if account_sid := get("TWILIO_ACCOUNT_SID"):
+        auth_token = get("TWILIO_AUTH_TOKEN")
+        if auth_token is None:
+            raise ConfigError("TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set")
+        if public_url is None:
+            raise ConfigError("PUBLIC_URL: required when TWILIO_ACCOUNT_SID is set")
+        from_number, service = get("TWILIO_FROM_NUMBER"), get("TWILIO_MESSAGING_SERVICE_SID")
+        if not (from_number or service):
+            raise ConfigError(
+                "TWILIO_FROM_NUMBER: set it or TWILIO_MESSAGING_SERVICE_SID to send SMS"
+            )
+        twilio = TwilioSettings(
+            account_sid, auth_token, public_url, from_number, service, url("TWILIO_API_URL")
+        )
 
     config_name = get("JOURBOT_CONFIG")
     table = _read_toml(Path(config_name)) if config_name else _default_toml()
@@ -91,24 +121,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         partnership=partnership,
         default_locale=default_locale,
         quiet_hours=quiet,
-        telegram_token=token,
-        telegram_api_url=telegram_api_url,
-        telegram_webhook_secret=secret,
-        twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
-        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
-        twilio_from_number=get("TWILIO_FROM_NUMBER"),
-        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
-        twilio_api_url=twilio_api_url,
-        public_url=public_url,
+        telegram=telegram,
+        twilio=twilio,
         secret_key=get("JOURBOT_SECRET_KEY"),
         unconfirmed=unconfirmed,
     )
-
-
-def _require_url(name: str, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name}: not an http(s) URL")
 
 
 def _port(value: str | None) -> int:

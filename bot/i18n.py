@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format, get_day_names
+from babel.languages import get_official_languages
 from babel.support import Translations
 
 from bot.domain.dialogue import Param, Weekday
@@ -17,6 +20,23 @@ from bot.domain.dialogue import Param, Weekday
 DOMAIN = "messages"
 # Where CLDR's own name is not what our users call their language.
 NATIVE_NAME_OVERRIDES = {"bs": "Bosanski/Hrvatski/Srpski", "fa_AF": "دری"}
+
+
+def locale_for_phone(number: str, shipped: Collection[str]) -> str | None:
+    """Suggest a shipped locale from a phone number's country, e.g. +46 -> sv, +964 -> ar."""
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return None
+    if not region:
+        return None
+    if region == "AF" and "fa_AF" in shipped:
+        return "fa_AF"  # Dari, not Iranian Persian
+    for language in get_official_languages(region, de_facto=True):
+        for code in (language, language.split("_")[0]):
+            if code in shipped:
+                return code
+    return None
 
 
 class CatalogError(Exception):

@@ -47,17 +47,23 @@ def _label(choice: Choice, tr: Translator, commands: dict[str, str]) -> str:
     return tr.format(choice.label, choice.params, commands)
 
 
-def numbered(rendered: Rendered, tr: Translator) -> str:
-    """Write the choices as a numbered list for channels without buttons (SMS, console)."""
+def numbered(rendered: Rendered, tr: Translator, *, compact: bool = False) -> str:
+    """Write the choices as a numbered list for channels without buttons (SMS, console).
+
+    *compact* drops the blank lines and the hint for a single choice: every SMS segment
+    is paid for, and "1 Yes / 2 No" explains itself.
+    """
     if not rendered.options:
         return rendered.text
-    lines = [rendered.text, ""]
-    for number, option in enumerate(rendered.options, start=1):
-        mark = "✓ " if option.selected else ""
-        lines.append(f"{number}. {mark}{option.label}")
+    separator = "" if compact else "."
+    choices = [
+        f"{number}{separator} {'✓ ' if option.selected else ''}{option.label}"
+        for number, option in enumerate(rendered.options, start=1)
+    ]
+    hint = None
     if rendered.multiple:
         hint = tr.gettext(N_("Reply with the numbers of all that fit, for example: 1 3"))
-    else:
+    elif not compact:
         hint = tr.gettext(N_("Reply with a number."))
-    lines += ["", hint]
-    return "\n".join(lines)
+    blocks = [rendered.text, "\n".join(choices)] + ([hint] if hint else [])
+    return ("\n" if compact else "\n\n").join(blocks)

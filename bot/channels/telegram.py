@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
@@ -26,6 +24,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.ordering import KeyedLocks
 from bot.channels.render import SLASH_COMMANDS, Rendered, render
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
 from bot.domain.model import Channel
@@ -39,16 +38,11 @@ _CHECK = "✓ "
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Handle different chats concurrently and each chat's updates strictly in order.
-
-    Tasks reach the per-chat lock in the order the application took the updates from its
-    queue, and asyncio locks wake waiters first in, first out.
-    """
+    """Handle different chats concurrently and each chat's updates strictly in order."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: Counter[int] = Counter()
+        self._chats = KeyedLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run *coroutine* once every earlier update of the same chat is done."""
@@ -56,16 +50,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if chat is None:
             await coroutine
             return
-        key = chat.id
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] += 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
+        async with self._chats.hold(chat.id):
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to allocate."""

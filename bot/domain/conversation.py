@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,6 +55,7 @@ class IntakeState:
     answers: Answers = field(default_factory=Answers)
     started: bool = False
     resume: Step | None = None  # where to go back to after a change of language
+    all_languages: bool = False  # the seeker asked for the full language list
     started_at: datetime | None = None
     reference: str | None = None
 
@@ -72,6 +74,8 @@ class IntakeContext:
     default_locale: str = "sv"
     suggested_locale: str | None = None
     channel_phone: str | None = None  # the sender's own number on SMS, in E.164
+    # How a choice's label reads in a locale, so a typed word can pick it: (locale, msgid).
+    label: Callable[[str, str], str] = field(default=lambda locale, msgid: msgid)
 
     def shipped(self, code: str | None) -> str | None:
         """Return the shipped locale that best matches *code* ("en-GB" -> "en"), if any."""

@@ -16,6 +16,7 @@ from bot.domain.steps import (
     Declined,
     Invalid,
     LanguagePicked,
+    ShowAllLanguages,
     Toggled,
     question,
     read,
@@ -72,6 +73,9 @@ def advance(state: IntakeState, inbound: Inbound, now: datetime, ctx: IntakeCont
         return Turn(toggled, [replace(question(toggled, ctx), replaces_previous=True)])
     if isinstance(reading, LanguagePicked):
         return _language_picked(state, reading.code, ctx)
+    if isinstance(reading, ShowAllLanguages):
+        expanded = replace(state, all_languages=True)
+        return Turn(expanded, [question(expanded, ctx)])
     return _re_ask(state, ctx, reading)
 
 
@@ -87,12 +91,12 @@ def _begin(state: IntakeState, now: datetime, ctx: IntakeContext) -> Turn:
 
 def _language_picked(state: IntakeState, code: str, ctx: IntakeContext) -> Turn:
     if state.resume is not None:
-        resumed = replace(state, locale=code, step=state.resume, resume=None)
+        resumed = replace(state, locale=code, step=state.resume, resume=None, all_languages=False)
         return Turn(
             resumed,
             [question(resumed, ctx) if resumed.step is not Step.DONE else _done_reply(resumed)],
         )
-    chosen = replace(state, locale=code, step=Step.CONSENT)
+    chosen = replace(state, locale=code, step=Step.CONSENT, all_languages=False)
     return Turn(chosen, [*q.intro_replies(ctx.partnership, ctx.channel), question(chosen, ctx)])
 
 

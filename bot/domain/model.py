@@ -10,7 +10,13 @@ from enum import StrEnum
 class Channel(StrEnum):
     TELEGRAM = "telegram"
     SMS = "sms"
+    WHATSAPP = "whatsapp"
     CONSOLE = "console"
+
+    @property
+    def is_text_message(self) -> bool:
+        """Tell whether choices are typed back as numbers or words (no buttons)."""
+        return self in (Channel.SMS, Channel.WHATSAPP, Channel.CONSOLE)
 
 
 class Role(StrEnum):
@@ -165,3 +171,40 @@ class Partnership:
             if district.id == district_id:
                 return district
         raise KeyError(district_id)
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outbound message stands, as the provider reports it."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"  # WhatsApp
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+    @property
+    def rank(self) -> int:
+        """Order the states, so a late callback never moves a message backwards."""
+        return _DELIVERY_RANK[self]
+
+    @classmethod
+    def from_provider(cls, status: str) -> DeliveryStatus | None:
+        """Map the provider's status word; None for one we do not track."""
+        aliases = {"accepted": cls.QUEUED, "scheduled": cls.QUEUED, "canceled": cls.FAILED}
+        try:
+            return aliases.get(status) or cls(status)
+        except ValueError:
+            return None
+
+
+_DELIVERY_RANK = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.UNDELIVERED: 3,
+    DeliveryStatus.FAILED: 3,
+    DeliveryStatus.READ: 4,
+}

@@ -51,6 +51,7 @@ DONE = "done"
 CHAT_INSTEAD = "chat"
 USE_THIS_NUMBER = "this"
 OTHER_LANGUAGE = "other"
+MORE_LANGUAGES = "more"
 
 YES_NO = ((YES, N_("Yes")), (NO, N_("No")))
 

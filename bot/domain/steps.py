@@ -8,6 +8,7 @@ answers, an end, a redrawn selection, a chosen language, or a reason to ask agai
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -20,6 +21,7 @@ from bot.domain.model import (
     AgeGroup,
     AreaKind,
     CallTime,
+    Channel,
     Circumstance,
     ContactMethod,
     CrimeCategory,
@@ -32,7 +34,6 @@ from bot.domain.questions import Step
 from bot.domain.routing import OUTSIDE_STOCKHOLM, match_district
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_NUMBERS = re.compile(r"^\s*\d+(\s*[ ,;]\s*\d+)*\s*$")
 NOTES_LIMIT = 2000
 SHORT_LIMIT = 200
 
@@ -64,13 +65,18 @@ class LanguagePicked:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowAllLanguages:
+    """The seeker wants the whole language list, not the short one."""
+
+
+@dataclass(frozen=True, slots=True)
 class Invalid:
     """The answer made no sense here; say *message* and ask again."""
 
     message: str = q.RE_ASK
 
 
-Reading = Answered | Declined | Toggled | LanguagePicked | Invalid
+Reading = Answered | Declined | Toggled | LanguagePicked | ShowAllLanguages | Invalid
 Answer = Text | Pick
 
 
@@ -116,23 +122,46 @@ def read(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
     if step in q.SINGLE_CHOICE:
         return _single(state, answer, ctx)
     if step in q.MULTIPLE_CHOICE:
-        return _multiple(state, answer)
+        return _multiple(state, answer, ctx)
     return _free_text(state, answer, ctx)
 
 
-def _picked(reply: Reply, answer: Answer) -> str | None:
-    """Return the value of the choice the seeker picked, by button or by its number."""
+def _picked(
+    state: IntakeState, ctx: IntakeContext, answer: Answer, reply: Reply | None = None
+) -> str | None:
+    """Return the value of the choice the seeker picked: a button, its number, or its words."""
+    reply = reply or question(state, ctx)
     if isinstance(answer, Pick):
         values = {c.value for c in reply.choices}
         return answer.value if answer.value in values else None
-    text = answer.text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(reply.choices):
-        return reply.choices[int(text) - 1].value
+    typed = words(answer.text)
+    if typed.isdigit():  # any script's digits: "3", "٣", "۳"
+        number = int(typed)
+        return reply.choices[number - 1].value if 1 <= number <= len(reply.choices) else None
+    if not typed:
+        return None
+    exact, first_word = set(), set()
+    for choice in reply.choices:
+        shown = choice.label if choice.literal else ctx.label(state.locale, choice.label)
+        names = {words(shown), words(choice.label), words(choice.value)}
+        if typed in names:
+            exact.add(choice.value)
+        elif typed in {name.split(" ")[0] for name in names if name}:
+            first_word.add(choice.value)  # "ja" for "Ja, det går bra"
+    for found in (exact, first_word):
+        if len(found) == 1:
+            return found.pop()
     return None
 
 
+def words(text: str) -> str:
+    """Fold *text* for matching: case, width, marks and punctuation aside, single spaces."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+
 def _single(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    value = _picked(question(state, ctx), answer)
+    value = _picked(state, ctx, answer)
     if value is None:
         return Invalid()
     step, a = state.step, state.answers
@@ -183,18 +212,19 @@ def _with_selection(state: IntakeState, chosen: frozenset[str]) -> Answers:
     return replace(state.answers, needs=frozenset(SupportNeed(v) for v in chosen))
 
 
-def _multiple(state: IntakeState, answer: Answer) -> Reading:
+def _multiple(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
     reply = _multiple_question(state)
     options = [c.value for c in reply.choices[:-1]]
-    if isinstance(answer, Text) and _NUMBERS.match(answer.text):
+    numbers = words(answer.text).split() if isinstance(answer, Text) else []
+    if numbers and all(n.isdigit() for n in numbers):
         # Several numbers at once, as on SMS: that is the whole selection.
-        picked = [int(n) for n in re.findall(r"\d+", answer.text)]
+        picked = [int(n) for n in numbers]
         if not all(1 <= n <= len(reply.choices) for n in picked):
             return Invalid()
         return Answered(
             _with_selection(state, frozenset(options[n - 1] for n in picked if n <= len(options)))
         )
-    value = _picked(reply, answer)
+    value = _picked(state, ctx, answer, reply)
     if value is None:
         return Invalid()
     if value in (q.DONE, q.SKIP):
@@ -205,22 +235,34 @@ def _multiple(state: IntakeState, answer: Answer) -> Reading:
 def _language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     first = ctx.shipped(ctx.suggested_locale) or state.locale
     ordered = sorted(ctx.languages, key=lambda lang: lang.code != first)
-    choices = tuple(Choice(lang.code, lang.name, literal=True) for lang in ordered)
+    short = dict.fromkeys([first, ctx.default_locale, "en"])
+    # On SMS one name in another script makes the whole menu UCS-2, at twice the cost:
+    # offer the likely few first, the rest on request.
+    compact = (
+        ctx.channel is Channel.SMS and not state.all_languages and len(ordered) > len(short) + 1
+    )
+    shown = [lang for lang in ordered if lang.code in short] if compact else ordered
+    choices = tuple(Choice(lang.code, lang.name, literal=True) for lang in shown)
+    if compact:
+        choices += (Choice(q.MORE_LANGUAGES, N_("Other languages")),)
     return Reply(N_("Which language do you want to write in?"), choices=choices, step=Step.LANGUAGE)
 
 
 def _language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    code = _picked(question(state, ctx), answer)
+    code = _picked(state, ctx, answer)
+    if code == q.MORE_LANGUAGES:
+        return ShowAllLanguages()
     if code is None and isinstance(answer, Text):
-        wanted = answer.text.strip().casefold()
-        names = {lang.code: lang.code for lang in ctx.languages}
-        names.update({lang.name.casefold(): lang.code for lang in ctx.languages})
+        # A language may be named even when it is not on the short list.
+        wanted = words(answer.text)
+        names = {words(lang.name): lang.code for lang in ctx.languages}
+        names.update({lang.code.casefold(): lang.code for lang in ctx.languages})
         code = names.get(wanted)
     return Invalid() if code is None else LanguagePicked(code)
 
 
 def _area(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    value = _picked(question(state, ctx), answer)
+    value = _picked(state, ctx, answer)
     a = state.answers
     if value == OUTSIDE_STOCKHOLM:
         return Declined(IntakeOutcome.REFERRED_NATIONAL)
@@ -237,7 +279,7 @@ def _area(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
 
 
 def _phone(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    value = _picked(question(state, ctx), answer)
+    value = _picked(state, ctx, answer)
     a = state.answers
     if value == q.CHAT_INSTEAD:
         return Answered(replace(a, contact=ContactMethod.CHAT, phone=None))
@@ -259,7 +301,7 @@ def normalise_phone(text: str, region: str = "SE") -> str | None:
 
 
 def _email(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    value = _picked(question(state, ctx), answer)
+    value = _picked(state, ctx, answer)
     a = state.answers
     if value == q.CHAT_INSTEAD:
         return Answered(replace(a, contact=ContactMethod.CHAT))
@@ -271,11 +313,7 @@ def _email(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
 
 def _call_time(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
     """Take one of the offered times, or a time the seeker writes in their own words."""
-    if (
-        isinstance(answer, Text)
-        and answer.text.strip()
-        and _picked(question(state, ctx), answer) is None
-    ):
+    if isinstance(answer, Text) and answer.text.strip() and _picked(state, ctx, answer) is None:
         return Answered(replace(state.answers, call_time_note=answer.text.strip()[:SHORT_LIMIT]))
     return _single(state, answer, ctx)
 
@@ -293,7 +331,7 @@ def _talk_language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
 
 
 def _talk_language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    value = _picked(question(state, ctx), answer)
+    value = _picked(state, ctx, answer)
     if value is None:
         return Invalid()
     if value == q.SKIP:
@@ -302,7 +340,7 @@ def _talk_language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Re
 
 
 def _free_text(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
-    if _picked(question(state, ctx), answer) == q.SKIP:
+    if _picked(state, ctx, answer) == q.SKIP:
         return Answered(state.answers)
     if not isinstance(answer, Text) or not answer.text.strip():
         return Invalid()

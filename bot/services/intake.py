@@ -6,14 +6,15 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
-from bot.domain.dialogue import Inbound, Reply
+from bot.domain.dialogue import Command, CommandName, Inbound, Reply
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.domain.questions import failure_reply
-from bot.ports import Clock, IntakeUnits
+from bot.ports import Clock, IntakeUnit, UnitsOfWork
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,13 @@ class Answer:
 class IntakeService:
     def __init__(
         self,
-        units: IntakeUnits,
+        units: UnitsOfWork,
         clock: Clock,
         partnership: Partnership,
         languages: tuple[Language, ...],
         default_locale: str,
         reference_factory: Callable[[], str] = new_reference,
+        label: Callable[[str, str], str] | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
@@ -59,6 +61,7 @@ class IntakeService:
         self._languages = languages
         self._default_locale = default_locale
         self._new_reference = reference_factory
+        self._label = label
 
     def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
         """Return the message for a seeker whose message we failed to handle."""
@@ -74,56 +77,110 @@ class IntakeService:
             default_locale=self._default_locale,
             suggested_locale=hints.locale,
             channel_phone=hints.phone,
+            **({"label": self._label} if self._label else {}),
         )
 
     async def handle(
-        self, channel: Channel, address: str, inbound: Inbound, hints: Hints | None = None
+        self,
+        channel: Channel,
+        address: str,
+        inbound: Inbound,
+        hints: Hints | None = None,
+        message_id: str | None = None,
     ) -> Answer:
-        """Take one inbound message from a seeker and return what to answer."""
+        """Take one inbound message from a seeker and return what to answer.
+
+        *message_id* is the provider's id of the message: one seen before changes nothing
+        and gets no answer, so a provider's retry never runs a turn twice.
+        """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
-        async with self._units.intake() as unit:
-            seeker_id = await unit.find_seeker(channel, address)
-            state = None if seeker_id is None else await unit.load_conversation(seeker_id)
-            turn = advance(state or IntakeState(), inbound, now, ctx)
-            new_state, replies, event = turn.state, list(turn.replies), turn.event
+        async with self._units.begin() as unit:
+            if message_id is not None and not await unit.intake.claim_inbound(
+                channel, message_id, now
+            ):
+                log.info("intake.duplicate_ignored")
+                return Answer(self._default_locale, [])
+            return await self._turn(unit.intake, ctx, address, inbound, now)
 
-            if isinstance(event, DataErased):
-                if seeker_id is not None:
-                    await unit.forget_seeker(seeker_id)
-                await unit.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
-                log.info("intake.erased")
-                return Answer(new_state.locale, replies)
+    async def _turn(
+        self, unit: IntakeUnit, ctx: IntakeContext, address: str, inbound: Inbound, now: datetime
+    ) -> Answer:
+        channel = ctx.channel
+        seeker_id = await unit.find_seeker(channel, address)
+        state = None if seeker_id is None else await unit.load_conversation(seeker_id)
+        turn = advance(state or IntakeState(), inbound, now, ctx)
+        new_state, replies, event = turn.state, list(turn.replies), turn.event
 
-            if isinstance(event, IntakeEnded):
-                await unit.record_outcome(event.outcome, channel, event.locale, now)
-                log.info("intake.ended outcome=%s", event.outcome)
-                if seeker_id is not None and not await unit.has_case(seeker_id):
-                    # Nothing of an unfinished intake is kept, not even the address.
-                    await unit.forget_seeker(seeker_id)
-                return Answer(new_state.locale, replies)
+        if isinstance(event, DataErased):
+            if seeker_id is not None:
+                await unit.forget_seeker(seeker_id)
+            await unit.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
+            log.info("intake.erased")
+            return Answer(new_state.locale, replies)
 
-            if not new_state.started:
-                return Answer(new_state.locale or self._default_locale, replies)
-            if seeker_id is None:
-                seeker_id = await unit.add_seeker(channel, address, now)
+        if isinstance(event, IntakeEnded):
+            await unit.record_outcome(event.outcome, channel, event.locale, now)
+            log.info("intake.ended outcome=%s", event.outcome)
+            if seeker_id is not None and not await unit.has_case(seeker_id):
+                # Nothing of an unfinished intake is kept, not even the address.
+                await unit.forget_seeker(seeker_id)
+            return Answer(new_state.locale, replies)
 
-            if isinstance(event, CaseSubmitted):
-                reference = await unit.create_case(
-                    seeker_id=seeker_id,
-                    channel=channel,
-                    answers=event.answers,
-                    route=event.route,
-                    locale=event.locale,
-                    received_at=now,
-                    new_reference=self._new_reference,
-                )
-                # The answers now live in the case; the conversation keeps no second copy.
-                new_state = replace(new_state, reference=reference, answers=Answers())
-                replies += confirmation_replies(
-                    self._partnership, reference, event.answers, event.route, now
-                )
-                log.info("intake.case_created case=%s org=%s", reference, event.route.org_id)
+        if not new_state.started:
+            return Answer(new_state.locale or self._default_locale, replies)
+        if seeker_id is None:
+            seeker_id = await unit.add_seeker(channel, address, now)
 
-            await unit.save_conversation(seeker_id, new_state, now)
+        if isinstance(event, CaseSubmitted):
+            reference = await unit.create_case(
+                seeker_id=seeker_id,
+                channel=channel,
+                answers=event.answers,
+                route=event.route,
+                locale=event.locale,
+                received_at=now,
+                new_reference=self._new_reference,
+            )
+            # The answers now live in the case; the conversation keeps no second copy.
+            new_state = replace(new_state, reference=reference, answers=Answers())
+            replies += confirmation_replies(
+                self._partnership, reference, event.answers, event.route, now
+            )
+            log.info("intake.case_created case=%s org=%s", reference, event.route.org_id)
+
+        await unit.save_conversation(seeker_id, new_state, now)
         return Answer(new_state.locale, replies)
+
+    async def opt_out(self, channel: Channel, address: str, message_id: str | None = None) -> None:
+        """Never send to *address* again (SMS STOP); an intake in progress ends, unkept."""
+        now = self._clock.now()
+        async with self._units.begin() as unit:
+            if message_id is not None and not await unit.intake.claim_inbound(
+                channel, message_id, now
+            ):
+                return
+            seeker_id = await unit.messages.opt_out(channel, address, now)
+            state = await unit.intake.load_conversation(seeker_id)
+            if state is None:
+                return
+            ctx = self._context(channel, Hints())
+            turn = advance(state, Command(CommandName.STOP), now, ctx)
+            if isinstance(turn.event, IntakeEnded):
+                await unit.intake.record_outcome(
+                    turn.event.outcome, channel, turn.event.locale, now
+                )
+            await unit.intake.save_conversation(seeker_id, turn.state, now)
+        log.info("sms.opted_out")
+
+    async def opt_in(self, channel: Channel, address: str) -> None:
+        """Allow sending to *address* again (SMS START)."""
+        async with self._units.begin() as unit:
+            await unit.messages.opt_in(channel, address)
+        log.info("sms.opted_in")
+
+    async def opted_out(self, channel: Channel, address: str) -> bool:
+        """Tell whether *address* asked us never to send again."""
+        async with self._units.begin() as unit:
+            _, opted_out = await unit.messages.recipient(channel, address)
+        return opted_out

@@ -23,6 +23,15 @@ class IntakeStore:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
+    async def claim_inbound(self, channel: Channel, provider_id: str, now: datetime) -> bool:
+        """Record a provider's message id; False if it was processed before."""
+        cursor = await self._db.execute(
+            "INSERT INTO inbound_messages (channel, provider_id, received_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (channel, provider_id, _utc(now)),
+        )
+        return cursor.rowcount == 1
+
     async def find_seeker(self, channel: Channel, address: str) -> int | None:
         """Return the seeker's id for this channel address, if we know it."""
         async with self._db.execute(

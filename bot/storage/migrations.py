@@ -68,4 +68,28 @@ MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     )
     """,
+    # 2: the text-message channels: opt-outs, inbound deduplication, outbound delivery state.
+    """
+    ALTER TABLE seekers ADD COLUMN opted_out_at TEXT;
+    CREATE TABLE inbound_messages (
+        channel TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (channel, provider_id)
+    );
+    CREATE INDEX inbound_messages_received ON inbound_messages(received_at);
+    CREATE TABLE outbound_messages (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        seeker_id INTEGER REFERENCES seekers(id) ON DELETE SET NULL,
+        provider_id TEXT UNIQUE,
+        status TEXT NOT NULL,
+        error_code INTEGER,
+        encoding TEXT,
+        segments INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX outbound_messages_seeker ON outbound_messages(seeker_id)
+    """,
 )

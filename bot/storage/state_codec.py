@@ -48,6 +48,7 @@ def encode(state: IntakeState) -> str:
             "locale": state.locale,
             "started": state.started,
             "resume": state.resume.value if state.resume else None,
+            "all_languages": state.all_languages,
             "started_at": state.started_at.isoformat() if state.started_at else None,
             "reference": state.reference,
             "answers": answers,
@@ -76,6 +77,7 @@ def decode(text: str) -> IntakeState:
         answers=Answers(**values),
         started=bool(data.get("started")),
         resume=Step(data["resume"]) if data.get("resume") else None,
+        all_languages=bool(data.get("all_languages")),
         started_at=datetime.fromisoformat(started_at) if started_at else None,
         reference=data.get("reference"),
     )

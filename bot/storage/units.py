@@ -1,12 +1,20 @@
-"""Units of work over the database, one per use case, each in its own transaction."""
+"""Units of work: one transaction, with the queries of every use case bound to it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from bot.storage.database import Database
 from bot.storage.intake_store import IntakeStore
+from bot.storage.message_store import MessageStore
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    intake: IntakeStore
+    messages: MessageStore
 
 
 class Units:
@@ -16,7 +24,7 @@ class Units:
         self._database = database
 
     @asynccontextmanager
-    async def intake(self) -> AsyncIterator[IntakeStore]:
-        """Open one transaction for an intake turn."""
+    async def begin(self) -> AsyncIterator[Unit]:
+        """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
-            yield IntakeStore(db)
+            yield Unit(IntakeStore(db), MessageStore(db))

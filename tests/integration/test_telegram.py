@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import Jourbot, build, configure_logging
 from bot.channels.telegram import PerChatUpdateProcessor
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.web import SECRET_HEADER
 from tests.conftest import FakeClock
 from tests.telegram_fakes import OfflineBotAPI, Person
@@ -23,6 +23,7 @@ from tests.telegram_fakes import OfflineBotAPI, Person
 SECRET = "webhook-secret_123"
 PUBLIC_URL = "https://bot.example.org"
 CHAT = 555123987
+TOKEN = "123456:TEST-TOKEN"
 
 
 @dataclass
@@ -53,12 +54,8 @@ class Harness:
 
 
 def webhook_settings(settings: Settings) -> Settings:
-    return replace(
-        settings,
-        telegram_token="123456:TEST-TOKEN",
-        telegram_webhook_secret=SECRET,
-        public_url=PUBLIC_URL,
-    )
+    telegram = TelegramSettings(TOKEN, public_url=PUBLIC_URL, webhook_secret=SECRET)
+    return replace(settings, telegram=telegram)
 
 
 @asynccontextmanager
@@ -219,7 +216,7 @@ async def test_health(settings: Settings, clock: FakeClock) -> None:
 
 async def test_long_polling_without_public_url(settings: Settings, clock: FakeClock) -> None:
     """Without PUBLIC_URL the bot polls getUpdates and has no webhook route."""
-    polling = replace(settings, telegram_token="123456:TEST-TOKEN")
+    polling = replace(settings, telegram=TelegramSettings(TOKEN))
     person = Person(CHAT)
     async with running(polling, clock) as h:
         assert h.jourbot.telegram is not None
@@ -297,7 +294,8 @@ async def test_odd_json_is_rejected_or_ignored(
 
 async def test_bot_api_url_is_configurable(settings: Settings, clock: FakeClock) -> None:
     """TELEGRAM_API_URL points the bot at another Bot API server."""
-    tuned = replace(webhook_settings(settings), telegram_api_url="http://127.0.0.1:8081/")
+    telegram = TelegramSettings(TOKEN, "http://127.0.0.1:8081/", PUBLIC_URL, SECRET)
+    tuned = replace(settings, telegram=telegram)
     async with running(tuned, clock) as h:
         assert h.jourbot.telegram is not None
         assert h.jourbot.telegram.bot.base_url == "http://127.0.0.1:8081/bot123456:TEST-TOKEN"

@@ -15,7 +15,8 @@ def test_defaults_need_nothing_set() -> None:
     settings = load_settings({})
     assert settings.db_path == Path("jourbot.db")
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
-    assert settings.telegram_token is None and not settings.telegram_webhook
+    assert settings.telegram is None
+    assert settings.twilio is None
     p = settings.partnership
     assert {o.id for o in p.organisations} >= {"vasterort", "stodcentrum"}
     assert (p.young_org_id, p.default_org_id) == ("stodcentrum", "vasterort")
@@ -42,10 +43,13 @@ def test_environment_names_of_the_design() -> None:
             "TWILIO_FROM_NUMBER": "+46700000000",
         }
     )
-    assert settings.telegram_webhook
-    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.telegram is not None
+    assert settings.telegram.webhook
+    assert settings.telegram.api_url == "http://127.0.0.1:8081"
     assert (settings.host, settings.port, settings.db_path) == ("0.0.0.0", 9000, Path("/tmp/x.db"))
-    assert settings.twilio_account_sid == "AC1"
+    assert settings.twilio is not None
+    assert (settings.twilio.account_sid, settings.twilio.from_number) == ("AC1", "+46700000000")
+    assert settings.twilio.public_url == "https://bot.example.org"
 
 
 @pytest.mark.parametrize(
@@ -54,12 +58,31 @@ def test_environment_names_of_the_design() -> None:
         ({"JOURBOT_PORT": "eighty"}, "JOURBOT_PORT"),
         ({"JOURBOT_PORT": "70000"}, "JOURBOT_PORT"),
         ({"PUBLIC_URL": "bot.example.org"}, "PUBLIC_URL"),
-        ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
         (
             {"TELEGRAM_BOT_TOKEN": "1:a", "PUBLIC_URL": "https://bot.example.org"},
             "TELEGRAM_WEBHOOK_SECRET",
         ),
-        ({"TELEGRAM_WEBHOOK_SECRET": "has space"}, "TELEGRAM_WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "has space"},
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+        ({"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, "PUBLIC_URL"),
+        (
+            {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "PUBLIC_URL": "https://x.org"},
+            "TWILIO_FROM_NUMBER",
+        ),
+        (
+            {
+                "TWILIO_ACCOUNT_SID": "AC1",
+                "TWILIO_AUTH_TOKEN": "t",
+                "PUBLIC_URL": "https://x.org",
+                "TWILIO_FROM_NUMBER": "+46700000000",
+                "TWILIO_API_URL": "localhost:9",
+            },
+            "TWILIO_API_URL",
+        ),
         ({"JOURBOT_CONFIG": "/nonexistent/jourbot.toml"}, "JOURBOT_CONFIG"),
     ],
 )

@@ -1,0 +1,166 @@
+"""SMS and WhatsApp adapter: keywords and text in, one short numbered message out.
+
+Messages are handled in the background so the webhook answers Twilio at once, each
+sender's in the order they arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.channels.ordering import KeyedLocks
+from bot.channels.render import numbered, render
+from bot.domain.dialogue import N_, Command, CommandName, Inbound, Text
+from bot.domain.model import Channel
+from bot.domain.sms import fold_to_gsm
+from bot.domain.steps import words
+from bot.i18n import Catalogs, Translator, locale_for_phone
+from bot.services.delivery import DeliveryService
+from bot.services.intake import Answer, Hints, IntakeService
+
+log = logging.getLogger(__name__)
+
+WHATSAPP_PREFIX = "whatsapp:"
+BODY_LIMIT = 1600  # Twilio refuses longer bodies
+
+# Twilio's standard opt-out and opt-in keywords; carriers act on them too.
+OPT_OUT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+)
+OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
+
+LOCAL_KEYWORDS = {
+    # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces.
+    CommandName.HELP: N_("HELP"),
+    # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces.
+    CommandName.ERASE: N_("DELETE"),
+    # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces.
+    CommandName.LANGUAGE: N_("LANGUAGE"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InboundText:
+    """A text message as the provider delivered it."""
+
+    sender: str  # "+46701234567" or "whatsapp:+46701234567"
+    body: str
+    message_id: str
+
+    @property
+    def channel(self) -> Channel:
+        """Return the channel the message came on."""
+        return Channel.WHATSAPP if self.sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
+
+    @property
+    def phone(self) -> str:
+        """Return the sender's number in E.164, without the WhatsApp prefix."""
+        return self.sender.removeprefix(WHATSAPP_PREFIX)
+
+
+def keywords(catalogs: Catalogs) -> dict[str, CommandName]:
+    """Map every keyword, in English and in each shipped language, to its command."""
+    found = {"start": CommandName.START, "info": CommandName.HELP}
+    for code in catalogs.codes:
+        tr = catalogs.translator(code)
+        for command, msgid in LOCAL_KEYWORDS.items():
+            found[words(msgid)] = command
+            found[words(tr.gettext(msgid))] = command
+    return found
+
+
+def commands(tr: Translator) -> dict[str, str]:
+    """Name the commands in a message the way the seeker types them on SMS."""
+    return {
+        CommandName.START.value: "START",
+        CommandName.STOP.value: "STOP",
+        **{command.value: tr.gettext(msgid) for command, msgid in LOCAL_KEYWORDS.items()},
+    }
+
+
+def body(answer: Answer, catalogs: Catalogs, channel: Channel) -> list[str]:
+    """Write a turn's replies as few message bodies as Twilio allows."""
+    tr = catalogs.translator(answer.locale)
+    parts = [
+        numbered(render(reply, tr, commands(tr)), tr, compact=True) for reply in answer.replies
+    ]
+    if channel is Channel.SMS:
+        parts = [fold_to_gsm(part) for part in parts]
+    bodies: list[str] = []
+    for part in parts:
+        if bodies and len(bodies[-1]) + 2 + len(part) <= BODY_LIMIT:
+            bodies[-1] += "\n\n" + part
+        else:
+            bodies += [part[i : i + BODY_LIMIT] for i in range(0, len(part), BODY_LIMIT)]
+    return bodies
+
+
+class TextAdapter:
+    """Run text messages through the intake and send the answers back."""
+
+    def __init__(
+        self, intake: IntakeService, delivery: DeliveryService, catalogs: Catalogs
+    ) -> None:
+        self._intake = intake
+        self._delivery = delivery
+        self._catalogs = catalogs
+        self._keywords = keywords(catalogs)
+        self._senders = KeyedLocks()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def accept(self, message: InboundText) -> None:
+        """Handle *message* in the background, after the sender's earlier ones."""
+        task = asyncio.create_task(self._in_order(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every accepted message is handled."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _in_order(self, message: InboundText) -> None:
+        async with self._senders.hold(message.sender):
+            try:
+                await self.handle(message)
+            # Swallowed on purpose: one failed message must not stop the sender's next ones.
+            except Exception as error:
+                log.error("sms.handler_failed error=%s", type(error).__name__)
+                await self._apologise(message)
+
+    async def handle(self, message: InboundText) -> None:
+        """Act on keywords, run the dialogue, and send the answer."""
+        channel, sender = message.channel, message.sender
+        word = words(message.body)
+        if word in OPT_OUT_WORDS:
+            await self._intake.opt_out(channel, sender, message.message_id)
+            return  # after STOP nothing more is sent, not even a confirmation
+        inbound: Inbound = Text(message.body)
+        if await self._intake.opted_out(channel, sender):
+            if word not in OPT_IN_WORDS:
+                log.info("sms.ignored_opted_out")
+                return
+            await self._intake.opt_in(channel, sender)
+            inbound = Command(CommandName.START)
+        elif word in self._keywords:
+            inbound = Command(self._keywords[word])
+        shipped = self._catalogs.codes
+        hints = Hints(locale=locale_for_phone(message.phone, shipped), phone=message.phone)
+        answer = await self._intake.handle(channel, sender, inbound, hints, message.message_id)
+        await self._send(channel, sender, answer)
+
+    async def _send(self, channel: Channel, sender: str, answer: Answer) -> None:
+        for text in body(answer, self._catalogs, channel) if answer.replies else []:
+            await self._delivery.send_text(channel, sender, text)
+
+    async def _apologise(self, message: InboundText) -> None:
+        hints = Hints(locale=locale_for_phone(message.phone, self._catalogs.codes))
+        try:
+            await self._send(
+                message.channel, message.sender, self._intake.apology(message.channel, hints)
+            )
+        # Swallowed on purpose: the failure is logged, and nothing else can reach them now.
+        except Exception as error:
+            log.error("sms.apology_failed error=%s", type(error).__name__)

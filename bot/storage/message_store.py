@@ -1,0 +1,99 @@
+"""Queries behind text messages: opt-outs and the delivery state of what we sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.model import Channel, DeliveryStatus
+from bot.domain.sms import Segments
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+class MessageStore:
+    """Outbound messages and opt-outs inside one open transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def recipient(self, channel: Channel, address: str) -> tuple[int | None, bool]:
+        """Return the seeker id behind *address* (if known) and whether they opted out."""
+        async with self._db.execute(
+            "SELECT id, opted_out_at FROM seekers WHERE channel = ? AND address = ?",
+            (channel, address),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None, False
+        return int(row[0]), row[1] is not None
+
+    async def opt_out(self, channel: Channel, address: str, now: datetime) -> int:
+        """Mark *address* as never to be sent to again; return its seeker id."""
+        await self._db.execute(
+            "INSERT INTO seekers (channel, address, created_at, opted_out_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (channel, address) "
+            "DO UPDATE SET opted_out_at = COALESCE(seekers.opted_out_at, excluded.opted_out_at)",
+            (channel, address, _utc(now), _utc(now)),
+        )
+        seeker_id, _ = await self.recipient(channel, address)
+        assert seeker_id is not None  # noqa: S101 - the row was just written
+        return seeker_id
+
+    async def opt_in(self, channel: Channel, address: str) -> None:
+        """Allow sending to *address* again."""
+        await self._db.execute(
+            "UPDATE seekers SET opted_out_at = NULL WHERE channel = ? AND address = ?",
+            (channel, address),
+        )
+
+    async def record_outbound(
+        self,
+        *,
+        channel: Channel,
+        seeker_id: int | None,
+        provider_id: str | None,
+        status: DeliveryStatus,
+        error_code: int | None,
+        segments: Segments | None,
+        now: datetime,
+    ) -> None:
+        """Remember a message we sent (never its text): id, state, cost."""
+        await self._db.execute(
+            "INSERT INTO outbound_messages (channel, seeker_id, provider_id, status, error_code, "
+            "encoding, segments, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                channel, seeker_id, provider_id, status, error_code,
+                segments.encoding if segments else None, segments.count if segments else None,
+                _utc(now), _utc(now),
+            ),
+        )  # fmt: skip
+
+    async def delivery_status(self, provider_id: str) -> DeliveryStatus | None:
+        """Return the stored state of the message the provider calls *provider_id*."""
+        async with self._db.execute(
+            "SELECT status FROM outbound_messages WHERE provider_id = ?", (provider_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return DeliveryStatus(row[0]) if row else None
+
+    async def set_delivery_status(
+        self, provider_id: str, status: DeliveryStatus, error_code: int | None, now: datetime
+    ) -> None:
+        """Store a newer delivery state."""
+        await self._db.execute(
+            "UPDATE outbound_messages SET status = ?, error_code = COALESCE(?, error_code), "
+            "updated_at = ? WHERE provider_id = ?",
+            (status, error_code, _utc(now), provider_id),
+        )
+
+    async def opt_out_recipient_of(self, provider_id: str, now: datetime) -> None:
+        """Mark the recipient of an outbound message as opted out (a late 21610)."""
+        await self._db.execute(
+            "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = "
+            "(SELECT seeker_id FROM outbound_messages WHERE provider_id = ?)",
+            (_utc(now), provider_id),
+        )
