@@ -25,10 +25,13 @@ NATIVE_NAME_OVERRIDES = {"bs": "Bosanski/Hrvatski/Srpski", "fa_AF": "دری"}
 def locale_for_phone(number: str, shipped: Collection[str]) -> str | None:
     """Suggest a shipped locale from a phone number's country, e.g. +46 -> sv, +964 -> ar."""
     try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(number))
+        country = phonenumbers.parse(number).country_code
     except phonenumbers.NumberParseException:
         return None
-    if not region:
+    if country is None:
+        return None
+    region = phonenumbers.region_code_for_country_code(country)  # the main region, e.g. GB
+    if region == phonenumbers.UNKNOWN_REGION:
         return None
     if region == "AF" and "fa_AF" in shipped:
         return "fa_AF"  # Dari, not Iranian Persian
@@ -89,7 +92,7 @@ class Translator:
         return str(value)
 
     def datetime(self, moment: datetime) -> str:
-        """Write a stored UTC moment as a local date and time, e.g. 'onsdag 2 december 14:30'."""
+        """Write a stored UTC moment as local date and time: 'onsdag 2 december 2026 14:30'."""
         local = moment.astimezone(self.timezone)
         date_part = format_date(local, "full", locale=self.locale)
         time_part = format_time(local, "short", locale=self.locale)

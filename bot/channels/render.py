@@ -62,7 +62,7 @@ def numbered(rendered: Rendered, tr: Translator, *, compact: bool = False) -> st
     ]
     hint = None
     if rendered.multiple:
-        hint = tr.gettext(N_("Reply with the numbers of all that fit, for example: 1 3"))
+        hint = tr.gettext(N_("Several numbers are fine, e.g. 1 3"))
     elif not compact:
         hint = tr.gettext(N_("Reply with a number."))
     blocks = [rendered.text, "\n".join(choices)] + ([hint] if hint else [])

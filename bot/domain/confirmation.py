@@ -52,10 +52,7 @@ def confirmation_replies(
     if evening is not None:
         replies.append(
             Reply(
-                N_(
-                    "Every {weekday}, {start}–{end}, the victim support associations in "
-                    "Stockholm have an open evening. You are welcome to call {phone}."
-                ),
+                N_("Open evening: every {weekday}, {start}–{end}, call {phone}."),
                 params={
                     "weekday": Weekday(evening.weekday),
                     "start": evening.start,
@@ -65,12 +62,5 @@ def confirmation_replies(
             )
         )
     replies.append(numbers_reply(partnership.numbers))
-    replies.append(
-        Reply(
-            N_(
-                "This chat is not watched around the clock. "
-                "Write {delete} at any time to erase what you have told us."
-            )
-        )
-    )
+    replies.append(Reply(N_("Write {delete} at any time to erase what you have told us.")))
     return replies

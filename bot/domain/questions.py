@@ -59,14 +59,8 @@ YES_NO = ((YES, N_("Yes")), (NO, N_("No")))
 # skipped. Consent and the way to reach the seeker may not.
 SINGLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...], bool]] = {
     Step.CONSENT: (
-        N_(
-            "May we store what you tell us, so that a support person can contact you? "
-            "We keep it only as long as it is needed, and you can erase it at any time."
-        ),
-        (
-            (YES, N_("Yes, that is fine")),
-            (NO, N_("No")),
-        ),
+        N_("May we store what you tell us, so that a support person can contact you?"),
+        YES_NO,
         False,
     ),
     Step.ROLE: (
@@ -154,24 +148,24 @@ SINGLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...], bool]] = {
 
 MULTIPLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...]]] = {
     Step.CIRCUMSTANCES: (
-        N_("Does any of this apply? You can pick more than one, or skip."),
+        N_("Does any of this apply?"),
         (
-            (Circumstance.CLOSE_RELATIONSHIP, N_("Violence from a partner or family member")),
+            (Circumstance.CLOSE_RELATIONSHIP, N_("Violence by a partner or relative")),
             (Circumstance.HONOUR, N_("Honour-related violence or oppression")),
             (Circumstance.HATE, N_("Hate crime")),
         ),
     ),
     Step.NEEDS: (
-        N_("What help would you like? You can pick more than one."),
+        N_("What help would you like?"),
         (
             (SupportNeed.TALK, N_("Someone to talk to")),
             (SupportNeed.MEETING, N_("A personal meeting")),
-            (SupportNeed.LEGAL_PROCESS, N_("Information about the legal process")),
-            (SupportNeed.ACCOMPANY, N_("Someone to go with me to the police or court")),
-            (SupportNeed.COUNSEL, N_("Help to ask for a målsägandebiträde (a free lawyer)")),
-            (SupportNeed.COMPENSATION, N_("Help to apply for compensation")),
-            (SupportNeed.AUTHORITIES, N_("Help with contacts with authorities")),
-            (SupportNeed.REFERRAL, N_("Other organisations that can help")),
+            (SupportNeed.LEGAL_PROCESS, N_("How the legal process works")),
+            (SupportNeed.ACCOMPANY, N_("Support at the police or in court")),
+            (SupportNeed.COUNSEL, N_("Asking for a målsägandebiträde (a free lawyer)")),
+            (SupportNeed.COMPENSATION, N_("Applying for compensation")),
+            (SupportNeed.AUTHORITIES, N_("Dealing with authorities")),
+            (SupportNeed.REFERRAL, N_("Other places to get help")),
         ),
     ),
 }
@@ -179,7 +173,7 @@ MULTIPLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...]]] = {
 TEXT_QUESTIONS: dict[Step, str] = {
     Step.AREA: N_(
         "Which part of Stockholm do you live in? Pick your district, or write the name of "
-        "your area (for example Tensta or Vällingby)."
+        "your area, for example Tensta or Vällingby."
     ),
     Step.PHONE: N_("Which phone number can we use? Write it, for example 070-123 45 67."),
     Step.EMAIL: N_("Which e-mail address can we use?"),
@@ -191,7 +185,12 @@ TEXT_QUESTIONS: dict[Step, str] = {
 }
 
 RE_ASK = N_("Sorry, I did not understand that. Please pick one of the options.")
-RE_ASK_AREA = N_("I could not find that place. Please pick a district from the list, or skip.")
+RE_ASK_AREA = N_("I could not find that place. Please write it again, or skip.")
+# On SMS the fourteen districts would cost two more segments: the seeker writes the area.
+AREA_BY_TEXT = N_(
+    "Which part of Stockholm do you live in? Write the name of your area, for example "
+    "Tensta or Bromma."
+)
 RE_ASK_PHONE = N_(
     "That does not look like a phone number. Please write it again, for example 070-123 45 67."
 )
@@ -208,12 +207,11 @@ def numbers_reply(numbers: Numbers) -> Reply:
     return Reply(
         N_(
             "Where you can turn:\n"
-            "• In danger now: call {emergency}\n"
-            "• Police, not urgent: {police}\n"
-            "• Brottsofferjouren Sverige, support for victims of crime: {national_line}\n"
-            "• Kvinnofridslinjen, for women subjected to violence, day and night: "
-            "{womens_line}\n"
-            "• BRIS, for children and young people under 18: {children_line}"
+            "• In danger now: {emergency}\n"
+            "• Police: {police}\n"
+            "• Brottsofferjouren Sverige: {national_line}\n"
+            "• Kvinnofridslinjen (women, day and night): {womens_line}\n"
+            "• BRIS (under 18): {children_line}"
         ),
         params=_numbers(numbers),
     )
@@ -244,20 +242,16 @@ def intro_replies(partnership: Partnership, channel: Channel) -> list[Reply]:
     """Say what we are, what is safe to know, and how to cover one's tracks."""
     intro = Reply(
         N_(
-            "Hello. This is victim support in Stockholm: Brottsofferjouren and Stödcentrum. "
-            "We help people affected by crime: victims, witnesses and relatives.\n\n"
-            "Our support is free. You can stay anonymous, and you do not need to have "
-            "reported anything to the police.\n\n"
-            "This chat is not watched around the clock. If you are in danger now, call "
-            "{emergency}."
+            "Hello. This is victim support in Stockholm: Brottsofferjouren and Stödcentrum.\n\n"
+            "Our support is free, you can stay anonymous, and no police report is needed.\n\n"
+            "This chat is not watched around the clock. In danger now? Call {emergency}."
         ),
         params={"emergency": partnership.numbers.emergency},
     )
     if channel is Channel.SMS:
         privacy = N_(
-            "Good to know: text messages are not private. If someone else may look at your "
-            "phone, delete these messages afterwards. You can write {delete} at any time to erase "
-            "what you have told us."
+            "Text messages are not private: delete ours if someone may read your phone. "
+            "Write {delete} at any time to erase what you told us."
         )
     else:
         privacy = N_(

@@ -95,13 +95,18 @@ def question(state: IntakeState, ctx: IntakeContext) -> Reply:
         return _multiple_question(state)
     if step is Step.TALK_LANGUAGE:
         return _talk_language_question(state, ctx)
-    return Reply(q.TEXT_QUESTIONS[step], choices=_text_choices(step, ctx), step=step)
+    text = q.TEXT_QUESTIONS[step]
+    if step is Step.AREA and ctx.channel is Channel.SMS:
+        text = q.AREA_BY_TEXT
+    return Reply(text, choices=_text_choices(step, ctx), step=step)
 
 
 def _text_choices(step: Step, ctx: IntakeContext) -> tuple[Choice, ...]:
     chat_instead = Choice(q.CHAT_INSTEAD, N_("Write to me here instead"))
     if step is Step.AREA:
         districts = tuple(Choice(d.id, d.name, literal=True) for d in ctx.partnership.districts)
+        if ctx.channel is Channel.SMS:
+            districts = ()
         return (*districts, Choice(OUTSIDE_STOCKHOLM, N_("Outside Stockholm")), q.skip_choice())
     if step is Step.PHONE and ctx.channel_phone:
         own = Choice(
@@ -147,7 +152,7 @@ def _picked(
         if typed in names:
             exact.add(choice.value)
         elif typed in {name.split(" ")[0] for name in names if name}:
-            first_word.add(choice.value)  # "ja" for "Ja, det går bra"
+            first_word.add(choice.value)  # "yes" for "Yes, that is fine"
     for found in (exact, first_word):
         if len(found) == 1:
             return found.pop()
@@ -324,8 +329,7 @@ def _talk_language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     choices = tuple(Choice(code, names[code], literal=True) for code in codes if code in names)
     choices += (Choice(q.OTHER_LANGUAGE, N_("Another language")), q.skip_choice())
     text = N_(
-        "Which language would you like to speak with your support person? Many of our "
-        "volunteers speak other languages, and we can book an interpreter."
+        "Which language do you want to speak with your support person? We can book an interpreter."
     )
     return Reply(text, choices=choices, step=Step.TALK_LANGUAGE)
 

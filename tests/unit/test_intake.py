@@ -111,7 +111,7 @@ def test_sms_privacy_note_speaks_of_messages_not_chats(partnership: Partnership)
     seeker = Seeker(partnership, channel=Channel.SMS)
     seeker.command(CommandName.START)
     replies = seeker.pick("en")
-    assert "text messages are not private" in replies[1].text
+    assert "Text messages are not private" in replies[1].text
 
 
 def test_consent_refused_ends_with_numbers_and_no_case(partnership: Partnership) -> None:
