@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.domain.conversation import IntakeContext, IntakeState, Language
@@ -23,13 +24,16 @@ class Seeker:
         channel: Channel = Channel.TELEGRAM,
         suggested: str | None = None,
         phone: str | None = None,
+        languages: tuple[Language, ...] = LANGUAGES,
+        label: Callable[[str, str], str] | None = None,
     ) -> None:
         self.ctx = IntakeContext(
             partnership=partnership,
-            languages=LANGUAGES,
+            languages=languages,
             channel=channel,
             suggested_locale=suggested,
             channel_phone=phone,
+            **({"label": label} if label else {}),
         )
         self.state = IntakeState()
         self.replies: list[Reply] = []
