@@ -75,11 +75,23 @@ class Translator:
         """Translate with the plural form of this locale for *n*."""
         return self.translations.ngettext(singular, plural, n)
 
+    @property
+    def right_to_left(self) -> bool:
+        """Tell whether this locale is written right to left (Arabic, Persian, ...)."""
+        return self.locale.character_order == "right-to-left"
+
     def format(self, msgid: str, params: dict[str, Param], extra: dict[str, str]) -> str:
-        """Translate *msgid* and fill in its placeholders, each formatted for this locale."""
-        values = _Missing(extra)
-        values.update({name: self.param(value) for name, value in params.items()})
+        """Translate *msgid* and fill in its placeholders, each formatted for this locale.
+
+        In right-to-left text every filled-in value is isolated (FSI ... PDI), so a phone
+        number, case reference or Latin name keeps its own direction and order.
+        """
+        values = _Missing({name: self._isolate(value) for name, value in extra.items()})
+        values.update({name: self._isolate(self.param(value)) for name, value in params.items()})
         return string.Formatter().vformat(self.gettext(msgid), (), values)
+
+    def _isolate(self, text: str) -> str:
+        return f"\u2068{text}\u2069" if self.right_to_left else text
 
     def param(self, value: Param) -> str:
         """Write one parameter the way a reader of this locale expects."""

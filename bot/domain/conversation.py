@@ -75,7 +75,7 @@ class IntakeContext:
     suggested_locale: str | None = None
     channel_phone: str | None = None  # the sender's own number on SMS, in E.164
     # How a choice's label reads in a locale, so a typed word can pick it: (locale, msgid).
-    label: Callable[[str, str], str] = field(default=lambda locale, msgid: msgid)
+    label: Callable[[str, str], str] = field(default=lambda _locale, msgid: msgid)
 
     def shipped(self, code: str | None) -> str | None:
         """Return the shipped locale that best matches *code* ("en-GB" -> "en"), if any."""

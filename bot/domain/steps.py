@@ -159,9 +159,24 @@ def _picked(
     return None
 
 
+# Arabic script is typed with or without vowel marks and with several spellings of alef,
+# ya and ta marbuta: fold them so "مساعده" matches "مساعدة".
+_ARABIC_FOLD = str.maketrans(
+    {
+        **dict.fromkeys(map(chr, [*range(0x064B, 0x0660), 0x0670, 0x0640]), None),
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+    }
+)
+
+
 def words(text: str) -> str:
     """Fold *text* for matching: case, width, marks and punctuation aside, single spaces."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_FOLD)
     return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
 
 
@@ -239,16 +254,16 @@ def _multiple(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading
 
 def _language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     first = ctx.shipped(ctx.suggested_locale) or state.locale
-    ordered = sorted(ctx.languages, key=lambda lang: lang.code != first)
-    short = dict.fromkeys([first, ctx.default_locale, "en"])
+    likely = list(dict.fromkeys([first, ctx.default_locale, "en"]))
+    ordered = sorted(
+        ctx.languages, key=lambda lang: (likely.index(lang.code) if lang.code in likely else 99)
+    )
     # On SMS one name in another script makes the whole menu UCS-2, at twice the cost:
     # offer the likely few first, the rest on request.
-    compact = (
-        ctx.channel is Channel.SMS and not state.all_languages and len(ordered) > len(short) + 1
-    )
-    shown = [lang for lang in ordered if lang.code in short] if compact else ordered
+    compact = ctx.channel is Channel.SMS and not state.all_languages
+    shown = [lang for lang in ordered if lang.code in likely] if compact else ordered
     choices = tuple(Choice(lang.code, lang.name, literal=True) for lang in shown)
-    if compact:
+    if len(shown) < len(ordered):
         choices += (Choice(q.MORE_LANGUAGES, N_("Other languages")),)
     return Reply(N_("Which language do you want to write in?"), choices=choices, step=Step.LANGUAGE)
 

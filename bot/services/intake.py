@@ -70,15 +70,15 @@ class IntakeService:
         return Answer(locale or self._default_locale, [failure_reply(self._partnership.numbers)])
 
     def _context(self, channel: Channel, hints: Hints) -> IntakeContext:
-        return IntakeContext(
+        ctx = IntakeContext(
             partnership=self._partnership,
             languages=self._languages,
             channel=channel,
             default_locale=self._default_locale,
             suggested_locale=hints.locale,
             channel_phone=hints.phone,
-            **({"label": self._label} if self._label else {}),
         )
+        return ctx if self._label is None else replace(ctx, label=self._label)
 
     async def handle(
         self,

@@ -302,8 +302,8 @@ async def test_sms_logs_carry_no_personal_data(
 
 # Upper bound on the SMS segments of one whole intake (INTAKE), per language. Stated in the
 # README; lower it when prompts get shorter, never raise it to make a test pass.
-SEGMENT_BUDGET = {"sv": 22, "en": 22}
-UCS2_SEGMENT_BUDGET = 60  # languages in a script GSM-7 cannot carry
+SEGMENT_BUDGET = {"sv": 22, "en": 22, "ar": 45}
+UCS2_SEGMENT_BUDGET = 60  # a language not measured yet, in a script GSM-7 cannot carry
 
 
 def shipped_locales() -> list[str]:
@@ -327,3 +327,16 @@ async def test_segments_of_a_whole_intake(
         )
     print(f"{locale}: {total} segments in {messages} messages ({encodings})")
     assert total <= SEGMENT_BUDGET.get(locale, UCS2_SEGMENT_BUDGET)
+
+
+async def test_arabic_number_keywords_and_digits(settings: Settings, clock: FakeClock) -> None:
+    """An Iraqi number is greeted in Arabic; Arabic-Indic digits and keywords work."""
+    iraqi = "+9647701234567"
+    async with running(settings, clock) as h:
+        (welcome,) = await h.text("مرحبا", sender=iraqi)
+        assert welcome.splitlines()[1:4] == ["1 العربية", "2 Svenska", "3 English"]
+        (intro,) = await h.text("١", sender=iraqi)
+        assert "Brottsofferjouren" in intro
+        (help_text,) = await h.text("مساعده", sender=iraqi)  # a common spelling of مساعدة
+        assert "حذف" in help_text
+        assert await h.rows("SELECT DISTINCT encoding FROM outbound_messages") == [("ucs2",)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.domain.conversation import IntakeContext, IntakeState, Language
@@ -33,8 +34,9 @@ class Seeker:
             channel=channel,
             suggested_locale=suggested,
             channel_phone=phone,
-            **({"label": label} if label else {}),
         )
+        if label is not None:
+            self.ctx = replace(self.ctx, label=label)
         self.state = IntakeState()
         self.replies: list[Reply] = []
         self.history: list[Reply] = []  # every reply so far, in order

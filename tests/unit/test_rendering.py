@@ -108,3 +108,13 @@ def test_dates_and_weekdays_in_the_readers_language(catalogs: Catalogs) -> None:
     moment = datetime(2026, 7, 1, 16, 30, tzinfo=UTC)  # 18:30 in Stockholm (summer time)
     assert catalogs.translator("sv").datetime(moment) == "onsdag 1 juli 2026 18:30"
     assert "6:30" in catalogs.translator("en").datetime(moment)
+
+
+def test_values_in_right_to_left_text_are_isolated(catalogs: Catalogs) -> None:
+    """Numbers and references in Arabic keep their order: each sits in FSI ... PDI."""
+    reply = Reply("Thank you. Your case number is {reference}.", params={"reference": "K7M-4QX"})
+    arabic = render(reply, catalogs.translator("ar"), SLASH_COMMANDS).text
+    assert "\u2068K7M-4QX\u2069" in arabic
+    swedish = render(reply, catalogs.translator("sv"), SLASH_COMMANDS).text
+    assert "\u2068" not in swedish
+    assert "K7M-4QX" in swedish
