@@ -256,7 +256,7 @@ def _language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     first = ctx.shipped(ctx.suggested_locale) or state.locale
     likely = list(dict.fromkeys([first, ctx.default_locale, "en"]))
     ordered = sorted(
-        ctx.languages, key=lambda lang: (likely.index(lang.code) if lang.code in likely else 99)
+        ctx.languages, key=lambda lang: likely.index(lang.code) if lang.code in likely else 99
     )
     # On SMS one name in another script makes the whole menu UCS-2, at twice the cost:
     # offer the likely few first, the rest on request.
