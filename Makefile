@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 # Compiled catalogs are build output (not committed): made from locales/*/LC_MESSAGES/*.po.
 catalogs: install
 	$(BIN)/pybabel compile --domain messages --directory locales
+	$(BIN)/pybabel compile --domain staff --directory locales
 
 run: catalogs
 	$(BIN)/jourbot run
@@ -31,10 +32,15 @@ lint: install
 test: catalogs lint
 	$(BIN)/pytest
 
-# After changing user-facing text: refresh the template and every catalog, then translate.
+# After changing user-facing text: refresh the templates and every catalog, then translate.
+# N_() marks what seekers read (every language), S_() what only staff read (sv, en).
+EXTRACT := $(BIN)/pybabel extract --mapping-file babel.cfg --sort-by-file --no-wrap \
+	--add-comments TRANSLATORS: --project jourbot --copyright-holder "Jourbot contributors" \
+	--no-default-keywords
 extract: install
-	$(BIN)/pybabel extract --mapping-file babel.cfg --sort-by-file --no-wrap \
-		--add-comments TRANSLATORS: --project jourbot --copyright-holder "Jourbot contributors" \
-		--output-file locales/messages.pot .
+	$(EXTRACT) -k N_ -k _ -k gettext -k ngettext:1,2 --output-file locales/messages.pot .
+	$(EXTRACT) -k S_ --output-file locales/staff.pot .
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot \
+		--output-dir locales --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update --domain staff --input-file locales/staff.pot \
 		--output-dir locales --no-wrap --ignore-obsolete

@@ -17,6 +17,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.channels.console import run_console
+from bot.channels.dispatch import ChannelDispatcher
 from bot.channels.sms import TextAdapter
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
@@ -26,6 +27,7 @@ from bot.i18n import Catalogs, default_locales_dir
 from bot.ports import Clock, SystemClock
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
+from bot.services.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.units import Units
 from bot.web import TwilioWebhooks, build_web, telegram_webhook
@@ -53,6 +55,7 @@ class Jourbot:
     database: Database
     catalogs: Catalogs
     intake: IntakeService
+    staff: StaffService
     telegram: TelegramApp | None
     texts: TextAdapter | None
     web: Starlette
@@ -62,6 +65,11 @@ class Jourbot:
         """Close the HTTP client and the database."""
         await self.http.aclose()
         await self.database.close()
+
+
+def language_names(catalogs: Catalogs) -> dict[str, str]:
+    """Name every language a seeker or volunteer may have, in the language itself."""
+    return {code: catalogs.native_name(code) for code in catalogs.codes}
 
 
 async def build(
@@ -88,6 +96,15 @@ async def build(
     )
     # Created here, inside the running loop, and closed with the application.
     http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0))
+    dispatcher = ChannelDispatcher(catalogs)
+    staff = StaffService(
+        units,
+        clock,
+        settings.partnership,
+        dispatcher,
+        language_names=language_names(catalogs),
+    )
+    intake.listener = staff
 
     telegram: TelegramApp | None = None
     webhook = None
@@ -96,10 +113,12 @@ async def build(
             settings.telegram.token,
             intake,
             catalogs,
+            staff=staff,
             api_url=settings.telegram.api_url,
             polling=not settings.telegram.webhook,
             request=telegram_request,
         )
+        dispatcher.attach_telegram(telegram.bot)
         if settings.telegram.webhook_secret is not None:
             webhook = telegram_webhook(telegram, settings.telegram.webhook_secret)
 
@@ -118,6 +137,7 @@ async def build(
             api_url=t.api_url or TWILIO_API_URL,
         )
         delivery = DeliveryService(units, clock, gateway)
+        dispatcher.attach_texts(delivery)
         texts = TextAdapter(intake, delivery, catalogs)
         twilio = TwilioWebhooks(
             t.auth_token,
@@ -147,7 +167,7 @@ async def build(
             yield
 
     web = build_web(lifespan, telegram=webhook, twilio=twilio)
-    return Jourbot(settings, database, catalogs, intake, telegram, texts, web, http)
+    return Jourbot(settings, database, catalogs, intake, staff, telegram, texts, web, http)
 
 
 async def _start_receiving(telegram: TelegramApp, settings: TelegramSettings) -> None:

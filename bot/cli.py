@@ -8,18 +8,54 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jourbot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="jourbot", description="Jourbot intake and follow-up")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the service with every configured channel")
     console = commands.add_parser("console", help="be a seeker in the terminal")
     console.add_argument("--session", help="resume the conversation with this name")
     commands.add_parser("migrate", help="bring the database schema up to date")
+
+    staff = commands.add_parser("staff", help="invite and manage staff").add_subparsers(
+        dest="action", required=True
+    )
+    invite = staff.add_parser("invite", help="make a one-time invite code")
+    invite.add_argument("--org", required=True)
+    invite.add_argument("--role", choices=["volunteer", "coordinator"], required=True)
+    invite.add_argument("--hours", type=int, default=72, help="valid for this long")
+    listing = staff.add_parser("list", help="list staff")
+    listing.add_argument("--org")
+    train = staff.add_parser("train", help="record that basic training was passed")
+    train.add_argument("id", type=int)
+    train.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    for name in ("deactivate", "activate"):
+        staff.add_parser(name, help=f"{name} a staff member").add_argument("id", type=int)
+    languages = staff.add_parser("languages", help="set the languages a volunteer speaks")
+    languages.add_argument("id", type=int)
+    languages.add_argument("codes", nargs="+", help="e.g. sv ar so")
+
+    case = commands.add_parser("case", help="cases that came another way").add_subparsers(
+        dest="action", required=True
+    )
+    add = case.add_parser("add", help="register a police referral, phone call or walk-in")
+    add.add_argument("--org", required=True)
+    add.add_argument("--source", choices=["police", "phone", "walk_in"], required=True)
+    add.add_argument("--language", required=True, help="the seeker's language, e.g. sv, ar")
+    add.add_argument("--phone")
+    add.add_argument("--age-group", choices=["under_18", "18_20", "21_plus", "undisclosed"])
+    add.add_argument("--district", help="district id or name, e.g. jarva or Tensta")
+    add.add_argument("--crime", help="assault, threat, harassment, sexual, robbery, ...")
+    add.add_argument("--needs", default="", help="comma-separated: talk,counsel,...")
+    add.add_argument("--contact", default="call", choices=["call", "sms", "email", "meet"])
+    add.add_argument("--call-time", choices=["any", "daytime", "evening"])
+    add.add_argument("--voicemail", choices=["yes", "no"])
+    add.add_argument("--sms", choices=["yes", "no"])
     return parser
 
 
@@ -42,14 +78,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         app.configure_logging()
         await app.serve(settings)
-    elif args.command == "console":
+        return 0
+    if args.command == "console":
         app.configure_logging(logging.WARNING)
         await app.console(settings, session=args.session)
-    elif args.command == "migrate":
-        from bot.storage.database import Database
+        return 0
+    app.configure_logging(logging.WARNING)
+    from bot import admin
 
-        database = await Database.open(settings.db_path)
-        version = await database.schema_version()
-        await database.close()
-        print(f"database {settings.db_path} at schema version {version}")
-    return 0
+    return await admin.run(args, settings)

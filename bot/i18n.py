@@ -15,9 +15,11 @@ from babel.dates import format_date, format_time, get_datetime_format, get_day_n
 from babel.languages import get_official_languages
 from babel.support import Translations
 
-from bot.domain.dialogue import Param, Weekday
+from bot.domain.dialogue import Param, Translatable, Weekday
 
 DOMAIN = "messages"
+STAFF_DOMAIN = "staff"
+FALLBACK = "en"
 # Where CLDR's own name is not what our users call their language.
 NATIVE_NAME_OVERRIDES = {"bs": "Bosanski/Hrvatski/Srpski", "fa_AF": "دری"}
 
@@ -95,6 +97,8 @@ class Translator:
 
     def param(self, value: Param) -> str:
         """Write one parameter the way a reader of this locale expects."""
+        if isinstance(value, Translatable):
+            return ", ".join(self.gettext(msgid) for msgid in value.msgids)
         if isinstance(value, Weekday):
             return str(get_day_names("wide", locale=self.locale)[value.number])
         if isinstance(value, datetime):
@@ -113,25 +117,38 @@ class Translator:
 
 
 class Catalogs:
-    """Every compiled catalog under one directory, loaded once at start-up."""
+    """Every compiled catalog under one directory, loaded once at start-up.
+
+    `messages` holds what seekers read, in every shipped language; `staff` what only staff
+    read, in Swedish and English. A staff translator has both.
+    """
 
     def __init__(self, directory: Path, timezone: str) -> None:
         zone = ZoneInfo(timezone)
         self._translators: dict[str, Translator] = {}
+        self._staff_codes: set[str] = set()
         if not directory.is_dir():
             raise CatalogError(f"catalogs: no directory {directory}")
         for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             code = po.parent.parent.name
-            mo = po.with_suffix(".mo")
-            if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-                raise CatalogError(
-                    f"catalogs: {code} is not compiled or out of date; run `make catalogs`"
-                )
-            with mo.open("rb") as f:
-                translations = Translations(f, domain=DOMAIN)
+            translations = _compiled(po, code)
+            staff_po = po.with_name(f"{STAFF_DOMAIN}.po")
+            if staff_po.exists():
+                translations.merge(_compiled(staff_po, code))
+                self._staff_codes.add(code)
             self._translators[code] = Translator(code, Locale.parse(code), translations, zone)
         if not self._translators:
             raise CatalogError(f"catalogs: none found in {directory}")
+
+    @property
+    def staff_codes(self) -> tuple[str, ...]:
+        """Return the locales staff messages are written in."""
+        return tuple(sorted(self._staff_codes))
+
+    def staff_locale(self, hint: str | None) -> str:
+        """Choose a staff member's locale from Telegram's language code: sv or en."""
+        base = (hint or "").replace("-", "_").split("_")[0]
+        return base if base in self._staff_codes else FALLBACK
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -139,8 +156,12 @@ class Catalogs:
         return tuple(sorted(self._translators))
 
     def translator(self, code: str) -> Translator:
-        """Return the translator for *code*, or the first shipped one if it is unknown."""
-        return self._translators.get(code) or self._translators[self.codes[0]]
+        """Return the translator for *code*, or English if it is unknown."""
+        return (
+            self._translators.get(code)
+            or self._translators.get(FALLBACK)
+            or self._translators[self.codes[0]]
+        )
 
     def native_name(self, code: str) -> str:
         """Return the language's name in the language itself, as our users write it."""
@@ -148,3 +169,13 @@ class Catalogs:
             return NATIVE_NAME_OVERRIDES[code]
         name = Locale.parse(code).get_display_name(code) or code
         return name[:1].upper() + name[1:]
+
+
+def _compiled(po: Path, code: str) -> Translations:
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        raise CatalogError(
+            f"catalogs: {code}/{po.stem} is not compiled or out of date; run `make catalogs`"
+        )
+    with mo.open("rb") as f:
+        return Translations(f, domain=po.stem)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
+from bot.domain.cases import (
+    AttemptChannel,
+    AttemptOutcome,
+    CaseRecord,
+    CaseSource,
+    CaseStatus,
+    CloseReason,
+    Staff,
+    StaffRole,
+)
 from bot.domain.conversation import Answers, IntakeState
-from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome
+from bot.domain.dialogue import Reply
+from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome, SupportNeed
 from bot.domain.routing import Route
 from bot.domain.sms import Segments
 
@@ -50,7 +61,7 @@ class IntakeUnit(Protocol):
         locale: str,
         received_at: datetime,
         new_reference: Callable[[], str],
-    ) -> str: ...
+    ) -> tuple[int, str]: ...
     async def record_outcome(
         self, outcome: IntakeOutcome, channel: Channel, locale: str, now: datetime
     ) -> None: ...
@@ -80,6 +91,90 @@ class MessageUnit(Protocol):
     ) -> None: ...
 
 
+class StaffUnit(Protocol):
+    """Staff records, invites and sessions, inside one transaction."""
+
+    async def by_telegram(self, telegram_id: int) -> Staff | None: ...
+    async def by_id(self, staff_id: int) -> Staff | None: ...
+    async def telegram_id(self, staff_id: int) -> int | None: ...
+    async def of_org(self, org_id: str | None = None) -> list[Staff]: ...
+    async def open_load(self, org_id: str) -> dict[int, int]: ...
+    async def add(
+        self,
+        *,
+        org_id: str,
+        role: StaffRole,
+        name: str,
+        telegram_id: int,
+        locale: str,
+        now: datetime,
+    ) -> int: ...
+    async def update(
+        self,
+        staff_id: int,
+        *,
+        trained_on: date | None = None,
+        active: bool | None = None,
+        languages: tuple[str, ...] | None = None,
+    ) -> bool: ...
+    async def add_invite(
+        self,
+        *,
+        code_hash: str,
+        org_id: str,
+        role: StaffRole,
+        created_by: int | None,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None: ...
+    async def take_invite(self, code_hash: str, now: datetime) -> tuple[str, StaffRole] | None: ...
+    async def mark_invite_used_by(self, code_hash: str, staff_id: int) -> None: ...
+    async def replying_to(self, staff_id: int) -> int | None: ...
+    async def set_replying_to(self, staff_id: int, case_id: int | None) -> None: ...
+
+
+class CaseUnit(Protocol):
+    """Cases as staff work them, inside one transaction."""
+
+    async def by_reference(self, reference: str) -> CaseRecord | None: ...
+    async def by_id(self, case_id: int) -> CaseRecord | None: ...
+    async def of_org(self, org_id: str, statuses: Sequence[CaseStatus]) -> list[CaseRecord]: ...
+    async def of_volunteer(self, staff_id: int) -> list[CaseRecord]: ...
+    async def assign(self, case_id: int, volunteer_id: int) -> None: ...
+    async def add_attempt(
+        self,
+        case_id: int,
+        staff_id: int,
+        at: datetime,
+        channel: AttemptChannel,
+        outcome: AttemptOutcome,
+        now: datetime,
+    ) -> None: ...
+    async def close(self, case_id: int, reason: CloseReason, now: datetime) -> None: ...
+    async def record_event(
+        self, case_id: int, staff_id: int | None, event: str, detail: str, now: datetime
+    ) -> None: ...
+    async def events(self, case_id: int) -> list[tuple[datetime, int | None, str, str]]: ...
+    async def add_message(
+        self, case_id: int, *, from_seeker: bool, staff_id: int | None, body: str, now: datetime
+    ) -> None: ...
+    async def messages(self, case_id: int) -> list[tuple[datetime, bool, str]]: ...
+    async def seeker_of(self, case_id: int) -> tuple[Channel, str, int] | None: ...
+    async def case_of_seeker(self, seeker_id: int) -> CaseRecord | None: ...
+    async def register(
+        self,
+        *,
+        org_id: str,
+        source: CaseSource,
+        locale: str,
+        received_at: datetime,
+        fields: dict[str, Any],
+        contacts: dict[str, Any],
+        needs: Sequence[SupportNeed],
+        new_reference: Callable[[], str],
+    ) -> tuple[int, str]: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -87,6 +182,10 @@ class Unit(Protocol):
     def intake(self) -> IntakeUnit: ...
     @property
     def messages(self) -> MessageUnit: ...
+    @property
+    def staff(self) -> StaffUnit: ...
+    @property
+    def cases(self) -> CaseUnit: ...
 
 
 class UnitsOfWork(Protocol):
@@ -122,3 +221,27 @@ class TextGateway(Protocol):
     async def send(self, to: str, body: str) -> SentMessage:
         """Hand *body* to the provider for *to*, or raise DeliveryError."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Someone to send to: a seeker on their channel, or staff on Telegram."""
+
+    channel: Channel
+    address: str
+    locale: str
+
+
+class Dispatcher(Protocol):
+    """Renders replies for a recipient's channel and language, and sends them."""
+
+    async def send(self, to: Recipient, replies: Sequence[Reply]) -> None:
+        """Send *replies* to *to*; failures are logged, never raised to the caller."""
+        ...
+
+
+class IntakeListener(Protocol):
+    """Told, after the fact is committed, what the intake did that staff must know."""
+
+    async def case_created(self, case_id: int) -> None: ...
+    async def seeker_wrote(self, case_id: int, text: str) -> None: ...

@@ -32,8 +32,12 @@ def render(reply: Reply, tr: Translator, commands: dict[str, str]) -> Rendered:
         Option(choice.value, _label(choice, tr, commands), choice.selected)
         for choice in reply.choices
     )
+    text = "\n".join(
+        [tr.format(reply.text, reply.params, commands)]
+        + [tr.format(line.text, line.params, commands) for line in reply.lines]
+    )
     return Rendered(
-        text=tr.format(reply.text, reply.params, commands),
+        text=text,
         options=options,
         step=reply.step,
         multiple=reply.multiple,

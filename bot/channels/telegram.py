@@ -6,12 +6,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -25,16 +20,19 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.ordering import KeyedLocks
-from bot.channels.render import SLASH_COMMANDS, Rendered, render
+from bot.channels.render import SLASH_COMMANDS, render
+from bot.channels.telegram_keyboard import keyboard
+from bot.channels.telegram_staff import STAFF_COMMANDS, TelegramStaffAdapter
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
 from bot.domain.model import Channel
+from bot.domain.staff_views import STAFF_STEP
 from bot.i18n import Catalogs
 from bot.services.intake import Answer, Hints, IntakeService
+from bot.services.staff import StaffService
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-_CHECK = "✓ "
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -65,6 +63,7 @@ def build_application(
     service: IntakeService,
     catalogs: Catalogs,
     *,
+    staff: StaffService | None = None,
     api_url: str | None = None,
     polling: bool = True,
     request: BaseRequest | None = None,
@@ -82,10 +81,15 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    adapter = TelegramAdapter(service, catalogs)
+    staff_adapter = TelegramStaffAdapter(staff, catalogs) if staff is not None else None
+    adapter = TelegramAdapter(service, catalogs, staff, staff_adapter)
     private = filters.ChatType.PRIVATE
     commands = [name.value for name in CommandName]
     application.add_handler(CommandHandler(commands, adapter.on_command, filters=private))
+    if staff_adapter is not None:
+        application.add_handler(
+            CommandHandler(list(STAFF_COMMANDS), staff_adapter.on_command, filters=private)
+        )
     application.add_handler(CallbackQueryHandler(adapter.on_button))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.on_text)
@@ -97,9 +101,17 @@ def build_application(
 class TelegramAdapter:
     """Translate Telegram updates to inbound messages and replies to Bot API calls."""
 
-    def __init__(self, service: IntakeService, catalogs: Catalogs) -> None:
+    def __init__(
+        self,
+        service: IntakeService,
+        catalogs: Catalogs,
+        staff: StaffService | None = None,
+        staff_adapter: TelegramStaffAdapter | None = None,
+    ) -> None:
         self._service = service
         self._catalogs = catalogs
+        self._staff = staff
+        self._staff_adapter = staff_adapter
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle /start, /help, /language, /delete and /stop."""
@@ -146,6 +158,16 @@ class TelegramAdapter:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or chat.type != chat.PRIVATE:
             return
+        if self._staff is not None and self._staff_adapter is not None and user is not None:
+            actor = await self._staff.identify(user.id)
+            if actor is not None:
+                pick = inbound if isinstance(inbound, Pick) else None
+                text = inbound.text if isinstance(inbound, Text) else None
+                await self._staff_adapter.on_staff_update(update, actor, pick, text)
+                return
+            if isinstance(inbound, Pick) and inbound.step == STAFF_STEP:
+                await self._staff_adapter.refuse_button(update, user.language_code)
+                return
         hints = Hints(locale=user.language_code if user else None)
         answer = await self._service.handle(Channel.TELEGRAM, str(chat.id), inbound, hints)
         await self._send(update, chat.id, answer, query)
@@ -164,18 +186,3 @@ class TelegramAdapter:
                 except BadRequest:
                     pass  # too old to edit, or unchanged: send it as a new message instead
             await update.get_bot().send_message(chat_id, rendered.text, reply_markup=markup)
-
-
-def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
-    """Lay out the choices as inline buttons, two to a row when the labels are short."""
-    if not rendered.options:
-        return None
-    buttons = [
-        InlineKeyboardButton(
-            (_CHECK if option.selected else "") + option.label,
-            callback_data=f"{rendered.step}:{option.value}",
-        )
-        for option in rendered.options
-    ]
-    width = 2 if max(len(b.text) for b in buttons) <= 16 else 1
-    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])

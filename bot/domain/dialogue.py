@@ -12,8 +12,20 @@ from enum import StrEnum
 
 
 def N_(message: str) -> str:
-    """Mark *message* for extraction into the catalogs; translation happens when rendering."""
+    """Mark *message* for the seekers' catalog (every language); translated when rendered."""
     return message
+
+
+def S_(message: str) -> str:
+    """Mark *message* for the staff catalog (Swedish and English); translated when rendered."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Translatable:
+    """A parameter made of message ids, translated in the reader's locale and joined."""
+
+    msgids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +35,7 @@ class Weekday:
     number: int
 
 
-Param = str | int | datetime | time | Weekday
+Param = str | int | datetime | time | Weekday | Translatable
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +50,20 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
-    """One message to the seeker, optionally with choices that belong to *step*."""
+class Line:
+    """A further line of a message, translated and filled in on its own."""
 
     text: str
     params: dict[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message, optionally with choices that belong to *step*."""
+
+    text: str
+    params: dict[str, Param] = field(default_factory=dict)
+    lines: tuple[Line, ...] = ()
     choices: tuple[Choice, ...] = ()
     step: str = ""
     multiple: bool = False

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain import questions as q
 from bot.domain.conversation import Answers, IntakeContext, IntakeState
-from bot.domain.dialogue import N_, Command, CommandName, Inbound, Pick, Reply
+from bot.domain.dialogue import N_, Command, CommandName, Inbound, Pick, Reply, Text
 from bot.domain.model import ContactMethod, IntakeOutcome
 from bot.domain.questions import Step
 from bot.domain.routing import Route, route
@@ -43,7 +43,14 @@ class DataErased:
     pass
 
 
-Event = CaseSubmitted | IntakeEnded | DataErased
+@dataclass(frozen=True, slots=True)
+class SeekerWrote:
+    """After the intake, what the seeker writes goes to their support person."""
+
+    text: str
+
+
+Event = CaseSubmitted | IntakeEnded | DataErased | SeekerWrote
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,8 @@ def advance(state: IntakeState, inbound: Inbound, now: datetime, ctx: IntakeCont
     if not state.started or state.step is Step.ENDED:
         return _begin(state, now, ctx)
     if state.step is Step.DONE:
+        if isinstance(inbound, Text) and inbound.text.strip():
+            return Turn(state, [Reply(_PASSED_ON)], SeekerWrote(inbound.text.strip()))
         return Turn(state, [_done_reply(state)])
     if isinstance(inbound, Pick) and inbound.step != state.step:
         return Turn(state, [question(state, ctx)])  # a button from an earlier question
@@ -196,6 +205,7 @@ def _done_reply(state: IntakeState) -> Reply:
     return Reply(_DONE, params={"reference": state.reference or ""})
 
 
+_PASSED_ON = N_("Passed on to your support person, who will answer here.")
 _HELP = N_(
     "You can write:\n"
     "{start} to start again\n"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain.cases import CaseRecord, Staff
 from bot.domain.model import AgeGroup, AreaKind, District, Partnership
+from bot.domain.policy import may_receive
 
 OUTSIDE_STOCKHOLM = "outside"
 
@@ -55,3 +58,14 @@ def route(
     if area_kind is AreaKind.DISTRICT and district_id is not None:
         return Route(org_id=partnership.district(district_id).org_id)
     return Route(org_id=partnership.default_org_id)
+
+
+def suggest_volunteers(
+    case: CaseRecord, volunteers: Sequence[Staff], open_load: Mapping[int, int]
+) -> list[Staff]:
+    """Rank who may take *case*: speaks the seeker's language first, then fewest open cases."""
+    eligible = [v for v in volunteers if may_receive(v, case)]
+    return sorted(
+        eligible,
+        key=lambda v: (case.language not in v.languages, open_load.get(v.id, 0), v.id),
+    )

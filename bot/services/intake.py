@@ -11,10 +11,10 @@ from datetime import datetime
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Command, CommandName, Inbound, Reply
-from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, advance
+from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.domain.questions import failure_reply
-from bot.ports import Clock, IntakeUnit, UnitsOfWork
+from bot.ports import Clock, IntakeListener, Unit, UnitsOfWork
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,17 @@ class Hints:
 
     locale: str | None = None  # e.g. Telegram's language_code
     phone: str | None = None  # the sender's own number on SMS
+
+
+@dataclass(frozen=True, slots=True)
+class _NewCase:
+    case_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _NewMessage:
+    case_id: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,8 @@ class IntakeService:
         self._default_locale = default_locale
         self._new_reference = reference_factory
         self._label = label
+        # Set by the composition root once the staff side exists.
+        self.listener: IntakeListener | None = None
 
     def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
         """Return the message for a seeker whose message we failed to handle."""
@@ -91,7 +104,8 @@ class IntakeService:
         """Take one inbound message from a seeker and return what to answer.
 
         *message_id* is the provider's id of the message: one seen before changes nothing
-        and gets no answer, so a provider's retry never runs a turn twice.
+        and gets no answer, so a provider's retry never runs a turn twice. Staff are told
+        of a new case or a message only once it is committed.
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
@@ -101,39 +115,46 @@ class IntakeService:
             ):
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, [])
-            return await self._turn(unit.intake, ctx, address, inbound, now)
+            answer, told = await self._turn(unit, ctx, address, inbound, now)
+        if self.listener is not None:
+            if isinstance(told, _NewCase):
+                await self.listener.case_created(told.case_id)
+            elif isinstance(told, _NewMessage):
+                await self.listener.seeker_wrote(told.case_id, told.text)
+        return answer
 
     async def _turn(
-        self, unit: IntakeUnit, ctx: IntakeContext, address: str, inbound: Inbound, now: datetime
-    ) -> Answer:
-        channel = ctx.channel
-        seeker_id = await unit.find_seeker(channel, address)
-        state = None if seeker_id is None else await unit.load_conversation(seeker_id)
+        self, unit: Unit, ctx: IntakeContext, address: str, inbound: Inbound, now: datetime
+    ) -> tuple[Answer, _NewCase | _NewMessage | None]:
+        channel, intake = ctx.channel, unit.intake
+        seeker_id = await intake.find_seeker(channel, address)
+        state = None if seeker_id is None else await intake.load_conversation(seeker_id)
         turn = advance(state or IntakeState(), inbound, now, ctx)
         new_state, replies, event = turn.state, list(turn.replies), turn.event
 
         if isinstance(event, DataErased):
             if seeker_id is not None:
-                await unit.forget_seeker(seeker_id)
-            await unit.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
+                await intake.forget_seeker(seeker_id)
+            await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
             log.info("intake.erased")
-            return Answer(new_state.locale, replies)
+            return Answer(new_state.locale, replies), None
 
         if isinstance(event, IntakeEnded):
-            await unit.record_outcome(event.outcome, channel, event.locale, now)
+            await intake.record_outcome(event.outcome, channel, event.locale, now)
             log.info("intake.ended outcome=%s", event.outcome)
-            if seeker_id is not None and not await unit.has_case(seeker_id):
+            if seeker_id is not None and not await intake.has_case(seeker_id):
                 # Nothing of an unfinished intake is kept, not even the address.
-                await unit.forget_seeker(seeker_id)
-            return Answer(new_state.locale, replies)
+                await intake.forget_seeker(seeker_id)
+            return Answer(new_state.locale, replies), None
 
         if not new_state.started:
-            return Answer(new_state.locale or self._default_locale, replies)
+            return Answer(new_state.locale or self._default_locale, replies), None
         if seeker_id is None:
-            seeker_id = await unit.add_seeker(channel, address, now)
+            seeker_id = await intake.add_seeker(channel, address, now)
 
+        told: _NewCase | _NewMessage | None = None
         if isinstance(event, CaseSubmitted):
-            reference = await unit.create_case(
+            case_id, reference = await intake.create_case(
                 seeker_id=seeker_id,
                 channel=channel,
                 answers=event.answers,
@@ -148,9 +169,17 @@ class IntakeService:
                 self._partnership, reference, event.answers, event.route, now
             )
             log.info("intake.case_created case=%s org=%s", reference, event.route.org_id)
+            told = _NewCase(case_id)
+        elif isinstance(event, SeekerWrote):
+            case = await unit.cases.case_of_seeker(seeker_id)
+            if case is not None:
+                await unit.cases.add_message(
+                    case.id, from_seeker=True, staff_id=None, body=event.text, now=now
+                )
+                told = _NewMessage(case.id, event.text)
 
-        await unit.save_conversation(seeker_id, new_state, now)
-        return Answer(new_state.locale, replies)
+        await intake.save_conversation(seeker_id, new_state, now)
+        return Answer(new_state.locale, replies), told
 
     async def opt_out(self, channel: Channel, address: str, message_id: str | None = None) -> None:
         """Never send to *address* again (SMS STOP); an intake in progress ends, unkept."""

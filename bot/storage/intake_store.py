@@ -78,10 +78,12 @@ class IntakeStore:
 
         The case rows keep only their anonymous statistical fields.
         """
-        await self._db.execute(
-            "DELETE FROM case_contacts WHERE case_id IN (SELECT id FROM cases WHERE seeker_id = ?)",
-            (seeker_id,),
-        )
+        for table in ("case_contacts", "case_messages"):
+            await self._db.execute(
+                f"DELETE FROM {table} WHERE case_id IN "  # noqa: S608 - our own table names
+                "(SELECT id FROM cases WHERE seeker_id = ?)",
+                (seeker_id,),
+            )
         await self._db.execute(
             "UPDATE cases SET status = 'erased', talk_language = NULL WHERE seeker_id = ?",
             (seeker_id,),
@@ -98,8 +100,8 @@ class IntakeStore:
         locale: str,
         received_at: datetime,
         new_reference: Callable[[], str],
-    ) -> str:
-        """Store a case from a finished intake and return its reference."""
+    ) -> tuple[int, str]:
+        """Store a case from a finished intake and return its id and reference."""
         if route.org_id is None:
             raise ValueError("a case needs an organisation")
         a = answers
@@ -121,6 +123,7 @@ class IntakeStore:
         else:
             raise RuntimeError("could not find a free case reference")
         case_id = cursor.lastrowid
+        assert case_id is not None  # noqa: S101 - the INSERT succeeded
         await self._db.executemany(
             "INSERT INTO case_circumstances (case_id, circumstance) VALUES (?, ?)",
             [(case_id, c) for c in sorted(a.circumstances)],
@@ -137,7 +140,7 @@ class IntakeStore:
                 a.voicemail_ok, a.sms_ok, a.talk_language_other, a.notes,
             ),
         )  # fmt: skip
-        return reference
+        return case_id, reference
 
     async def record_outcome(
         self, outcome: IntakeOutcome, channel: Channel, locale: str, now: datetime

@@ -92,4 +92,66 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbound_messages_seeker ON outbound_messages(seeker_id)
     """,
+    # 3: the staff side: staff, invites, assignment, attempts, the audit trail, the relay.
+    """
+    CREATE TABLE staff (
+        id INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        telegram_id INTEGER UNIQUE,
+        locale TEXT NOT NULL,
+        languages TEXT NOT NULL DEFAULT '',
+        trained_on TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX staff_org ON staff(org_id, role, active);
+    CREATE TABLE invites (
+        code_hash TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_by INTEGER REFERENCES staff(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by INTEGER REFERENCES staff(id)
+    );
+    ALTER TABLE cases ADD COLUMN volunteer_id INTEGER REFERENCES staff(id);
+    ALTER TABLE cases ADD COLUMN closed_at TEXT;
+    ALTER TABLE cases ADD COLUMN close_reason TEXT;
+    CREATE INDEX cases_volunteer ON cases(volunteer_id, status);
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        staff_id INTEGER REFERENCES staff(id),
+        at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX attempts_case ON attempts(case_id, at);
+    CREATE TABLE case_events (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        staff_id INTEGER REFERENCES staff(id),
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX case_events_case ON case_events(case_id, at);
+    CREATE TABLE case_messages (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        from_seeker INTEGER NOT NULL,
+        staff_id INTEGER REFERENCES staff(id),
+        body TEXT NOT NULL
+    );
+    CREATE INDEX case_messages_case ON case_messages(case_id, at);
+    CREATE TABLE staff_sessions (
+        staff_id INTEGER PRIMARY KEY REFERENCES staff(id) ON DELETE CASCADE,
+        replying_to INTEGER REFERENCES cases(id) ON DELETE SET NULL
+    )
+    """,
 )

@@ -6,15 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.storage.case_store import CaseStore
 from bot.storage.database import Database
 from bot.storage.intake_store import IntakeStore
 from bot.storage.message_store import MessageStore
+from bot.storage.staff_store import StaffStore
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
     intake: IntakeStore
     messages: MessageStore
+    staff: StaffStore
+    cases: CaseStore
 
 
 class Units:
@@ -27,4 +31,4 @@ class Units:
     async def begin(self) -> AsyncIterator[Unit]:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
-            yield Unit(IntakeStore(db), MessageStore(db))
+            yield Unit(IntakeStore(db), MessageStore(db), StaffStore(db), CaseStore(db))

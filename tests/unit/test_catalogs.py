@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -19,6 +20,13 @@ from bot.i18n import Catalogs, default_locales_dir
 LOCALES = default_locales_dir()
 ROOT = LOCALES.parent
 PO_FILES = sorted(LOCALES.glob("*/LC_MESSAGES/messages.po"))
+# Seekers read `messages` in every shipped language; staff read `staff` in these.
+STAFF_LOCALES = ("sv", "en")
+STAFF_FILES = [LOCALES / code / "LC_MESSAGES" / "staff.po" for code in STAFF_LOCALES]
+KEYWORDS: dict[str, Any] = {
+    "messages": {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2)},
+    "staff": {"S_": None},
+}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -27,9 +35,9 @@ def read(path: Path) -> Catalog:
         return read_po(f)
 
 
-def template_ids() -> set[str]:
+def template_ids(domain: str = "messages") -> set[str]:
     return {
-        m.id if isinstance(m.id, str) else m.id[0] for m in read(LOCALES / "messages.pot") if m.id
+        m.id if isinstance(m.id, str) else m.id[0] for m in read(LOCALES / f"{domain}.pot") if m.id
     }
 
 
@@ -42,25 +50,27 @@ def test_swedish_and_english_are_shipped() -> None:
     assert {p.parent.parent.name for p in PO_FILES} >= {"sv", "en"}
 
 
-def test_template_matches_the_code() -> None:
+@pytest.mark.parametrize("domain", ["messages", "staff"])
+def test_template_matches_the_code(domain: str) -> None:
     """Every marked string in the code is in the template, and nothing stale is left there."""
     method_map = [("bot/**.py", "python")]
-    in_code = {
-        (msgid if isinstance(msgid, str) else msgid[0])
-        for _, _, msgid, *_ in extract_from_dir(str(ROOT), method_map=method_map)
-    }
-    assert in_code == template_ids(), "run `make extract` and translate the new strings"
+    found = extract_from_dir(str(ROOT), method_map=method_map, keywords=KEYWORDS[domain])
+    in_code = {(msgid if isinstance(msgid, str) else msgid[0]) for _, _, msgid, *_ in found}
+    assert in_code == template_ids(domain), "run `make extract` and translate the new strings"
 
 
-@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.parent.parent.name)
+@pytest.mark.parametrize(
+    "po", PO_FILES + STAFF_FILES, ids=lambda p: f"{p.parent.parent.name}-{p.stem}"
+)
 def test_catalog_is_complete(po: Path) -> None:
     """Every template string is translated, none is fuzzy, placeholders match exactly."""
+    assert po.exists(), f"{po} is missing"
     catalog = read(po)
     messages: dict[str, Message] = {
         (m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id
     }
     problems = []
-    for msgid in sorted(template_ids()):
+    for msgid in sorted(template_ids(po.stem)):
         message = messages.get(msgid)
         if message is None:
             problems.append(f"missing: {msgid!r}")

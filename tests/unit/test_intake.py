@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.dialogue import CommandName, Pick
-from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded
+from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote
 from bot.domain.model import (
     AgeGroup,
     AreaKind,
@@ -487,14 +487,19 @@ def test_stop_after_the_case_keeps_the_case(partnership: Partnership) -> None:
     assert "{reference}" in replies[0].text
 
 
-def test_messages_after_the_case_point_to_help(partnership: Partnership) -> None:
-    """A seeker who writes after the intake is told their case is registered."""
+def test_messages_after_the_case_go_to_the_support_person(partnership: Partnership) -> None:
+    """After the intake, what the seeker writes is passed on, and they are told so."""
     seeker = Seeker(partnership)
     seeker.start()
     complete(seeker)
-    replies = seeker.write("hello?")
+    replies = seeker.write("  Can you call tomorrow instead?  ")
     assert seeker.step is Step.DONE
+    assert seeker.events[-1] == SeekerWrote("Can you call tomorrow instead?")
+    assert "Passed on" in replies[0].text
+    events = len(seeker.events)
+    replies = seeker.send(Pick(Step.NOTES, "skip"))  # an old button is not a message
     assert "{reference}" in replies[0].text
+    assert len(seeker.events) == events
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,117 @@
+"""Operator commands (`jourbot migrate`, `staff ...`, `case add`): print results for a human."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from bot.config import Settings
+from bot.domain.cases import CaseSource, StaffRole
+from bot.domain.model import AgeGroup, CallTime, ContactMethod, CrimeCategory, SupportNeed
+from bot.domain.routing import match_district
+from bot.domain.steps import normalise_phone
+from bot.ports import SystemClock
+from bot.services.intake import new_reference
+from bot.services.staff import ReferredCase, StaffService, register_case
+from bot.storage.database import Database
+from bot.storage.units import Units
+
+
+class _NoDispatch:
+    """The command line sends no messages; staff see changes in the bot."""
+
+    async def send(self, to: object, replies: object) -> None:
+        """Send nothing."""
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one operator command against the database; return the exit status."""
+    database = await Database.open(settings.db_path)
+    try:
+        if args.command == "migrate":
+            version = await database.schema_version()
+            print(f"database {settings.db_path} at schema version {version}")
+            return 0
+        units = Units(database)
+        if args.command == "staff":
+            return await _staff(args, settings, units)
+        return await _case_add(args, settings, units)
+    finally:
+        await database.close()
+
+
+async def _staff(args: argparse.Namespace, settings: Settings, units: Units) -> int:
+    service = StaffService(units, SystemClock(), settings.partnership, _NoDispatch(), {})
+    if args.action == "invite":
+        try:
+            invite = await service.create_invite(args.org, StaffRole(args.role), hours=args.hours)
+        except KeyError:
+            return _fail(f"no organisation {args.org!r}")
+        until = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"
+        print(f"invite code {invite.code} for a {invite.role} of {invite.org_id}, valid until")
+        print(f"{until}; it works once. In a private chat with the bot: /join {invite.code}")
+        return 0
+    if args.action == "list":
+        async with units.begin() as unit:
+            staff = await unit.staff.of_org(args.org)
+        for s in staff:
+            trained = s.trained_on.isoformat() if s.trained_on else "not trained"
+            state = "active" if s.active else "inactive"
+            print(f"{s.id}\t{s.org_id}\t{s.role}\t{s.name}\t{','.join(s.languages) or '-'}\t"
+                  f"{trained}\t{state}")  # fmt: skip
+        return 0
+    async with units.begin() as unit:
+        if args.action == "train":
+            found = await unit.staff.update(args.id, trained_on=args.date or date.today())
+        elif args.action == "languages":
+            found = await unit.staff.update(args.id, languages=tuple(args.codes))
+        else:
+            found = await unit.staff.update(args.id, active=args.action == "activate")
+    if not found:
+        return _fail(f"no staff member {args.id}")
+    print(f"staff member {args.id}: {args.action} done")
+    return 0
+
+
+async def _case_add(args: argparse.Namespace, settings: Settings, units: Units) -> int:
+    partnership = settings.partnership
+    phone = None
+    if args.phone:
+        phone = normalise_phone(args.phone)
+        if phone is None:
+            return _fail(f"not a phone number: {args.phone!r}")
+    district = None
+    if args.district:
+        found = match_district(partnership, args.district)
+        if found is None:
+            return _fail(f"no district {args.district!r}")
+        district = found.id
+    try:
+        needs = tuple(SupportNeed(n.strip()) for n in args.needs.split(",") if n.strip())
+        case = ReferredCase(
+            org_id=args.org,
+            source=CaseSource(args.source),
+            locale=args.language,
+            phone=phone,
+            age_group=AgeGroup(args.age_group) if args.age_group else None,
+            district_id=district,
+            crime=CrimeCategory(args.crime) if args.crime else None,
+            needs=needs,
+            contact=ContactMethod(args.contact),
+            call_time=CallTime(args.call_time) if args.call_time else None,
+            voicemail_ok=None if args.voicemail is None else args.voicemail == "yes",
+            sms_ok=None if args.sms is None else args.sms == "yes",
+        )
+        reference = await register_case(units, SystemClock(), partnership, case, new_reference)
+    except ValueError as exc:
+        return _fail(str(exc))
+    except KeyError:
+        return _fail(f"no organisation {args.org!r}")
+    print(f"case {reference} registered for {args.org}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"jourbot: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,132 @@
+"""Cases after intake, the staff who work them, and the attempts to reach a seeker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.domain.model import (
+    AgeGroup,
+    CallTime,
+    Channel,
+    ContactMethod,
+    CrimeCategory,
+    SupportNeed,
+)
+
+
+class StaffRole(StrEnum):
+    VOLUNTEER = "volunteer"
+    COORDINATOR = "coordinator"
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_CONTACT = "in_contact"
+    CLOSED = "closed"
+    ERASED = "erased"  # the seeker erased their data; only statistics remain
+
+    @property
+    def open(self) -> bool:
+        """Tell whether someone still has to act on the case."""
+        return self in (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.IN_CONTACT)
+
+
+class CaseSource(StrEnum):
+    BOT = "bot"
+    POLICE = "police"
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+
+
+class AttemptChannel(StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    CHAT = "chat"
+    EMAIL = "email"
+    MEETING = "meeting"
+
+
+class AttemptOutcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+    DECLINED = "declined"
+
+
+class CloseReason(StrEnum):
+    SUPPORTED = "supported"
+    NOT_REACHED = "not_reached"
+    REFERRED = "referred"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: int
+    org_id: str
+    role: StaffRole
+    name: str
+    locale: str
+    languages: tuple[str, ...] = ()
+    trained_on: date | None = None
+    active: bool = True
+
+    @property
+    def assignable(self) -> bool:
+        """Tell whether cases may be given to this person (rule 9: basic training passed)."""
+        return self.active and self.role is StaffRole.VOLUNTEER and self.trained_on is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    at: datetime
+    channel: AttemptChannel
+    outcome: AttemptOutcome
+    staff_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """What staff work with; personal fields are None once erased."""
+
+    id: int
+    reference: str
+    org_id: str
+    source: CaseSource
+    status: CaseStatus
+    received_at: datetime
+    locale: str
+    channel: Channel | None  # how the seeker reached us; None for a case registered by hand
+    volunteer_id: int | None = None
+    age_group: AgeGroup | None = None
+    district_id: str | None = None
+    crime: CrimeCategory | None = None
+    needs: frozenset[SupportNeed] = frozenset()
+    contact: ContactMethod | None = None
+    talk_language: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    call_time: CallTime | None = None
+    call_time_note: str | None = None
+    voicemail_ok: bool | None = None
+    sms_ok: bool | None = None
+    notes: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+
+    @property
+    def language(self) -> str:
+        """Return the language the seeker wants to talk in (their chat language if unsaid)."""
+        return self.talk_language if self.talk_language not in (None, "other") else self.locale
+
+    @property
+    def wants_a_call(self) -> bool:
+        """Tell whether the seeker gave their number to be called or texted."""
+        return self.phone is not None and self.contact in (
+            ContactMethod.CALL,
+            ContactMethod.SMS,
+            ContactMethod.MEET,
+        )

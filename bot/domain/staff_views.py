@@ -1,0 +1,324 @@
+"""What staff see: notices, case views, lists and the buttons to act, as channel-neutral replies.
+
+Button values are actions on a case ("att:K7M-4QX:phone"); whoever presses one is checked
+against the policy again with the case as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from bot.domain import questions as q
+from bot.domain.cases import (
+    AttemptChannel,
+    AttemptOutcome,
+    CaseRecord,
+    CaseSource,
+    CaseStatus,
+    CloseReason,
+    Staff,
+    StaffRole,
+)
+from bot.domain.dialogue import S_, Choice, Line, Param, Reply, Translatable
+from bot.domain.followup import FollowUp
+from bot.domain.model import Partnership
+
+STAFF_STEP = "s"  # the step every staff button belongs to
+
+_ANSWER_LABELS: dict[str, str] = {
+    str(value): label
+    for _, options, _ in q.SINGLE_CHOICE.values()
+    for value, label in options
+    if value not in (q.YES, q.NO)
+} | {str(value): label for _, options in q.MULTIPLE_CHOICE.values() for value, label in options}
+
+STATUS = {
+    CaseStatus.NEW: S_("new"),
+    CaseStatus.ASSIGNED: S_("assigned"),
+    CaseStatus.IN_CONTACT: S_("in contact"),
+    CaseStatus.CLOSED: S_("closed"),
+    CaseStatus.ERASED: S_("erased"),
+}
+ROLE = {StaffRole.VOLUNTEER: S_("volunteer"), StaffRole.COORDINATOR: S_("coordinator")}
+SOURCE = {
+    CaseSource.BOT: S_("the bot"),
+    CaseSource.POLICE: S_("police referral"),
+    CaseSource.PHONE: S_("phone"),
+    CaseSource.WALK_IN: S_("walk-in"),
+}
+ATTEMPT_CHANNEL = {
+    AttemptChannel.PHONE: S_("Phone"),
+    AttemptChannel.SMS: S_("SMS"),
+    AttemptChannel.CHAT: S_("Chat"),
+    AttemptChannel.EMAIL: S_("E-mail"),
+    AttemptChannel.MEETING: S_("Meeting"),
+}
+OUTCOME = {
+    AttemptOutcome.REACHED: S_("Reached"),
+    AttemptOutcome.NO_ANSWER: S_("No answer"),
+    AttemptOutcome.VOICEMAIL: S_("Voicemail"),
+    AttemptOutcome.WRONG_NUMBER: S_("Wrong number"),
+    AttemptOutcome.DECLINED: S_("Declined support"),
+}
+CLOSE_REASON = {
+    CloseReason.SUPPORTED: S_("Supported"),
+    CloseReason.NOT_REACHED: S_("Not reached"),
+    CloseReason.REFERRED: S_("Referred elsewhere"),
+    CloseReason.DECLINED: S_("Declined support"),
+}
+NOT_GIVEN = S_("not given")
+ATTEMPT_OFFSETS = (0, 30, 60, 120, 180, 240)  # minutes ago, offered as buttons
+
+REFUSED = Reply(S_("Not found, or not yours to see."))
+NOT_STAFF = Reply(
+    S_("This command is for registered staff. Ask your coordinator for an invite code.")
+)
+
+
+def _labels(*values: object) -> Translatable:
+    msgids = tuple(_ANSWER_LABELS[str(v)] for v in values if v is not None)
+    return Translatable(msgids or (NOT_GIVEN,))
+
+
+def _button(label: str, *parts: object, literal: bool = False, **params: Param) -> Choice:
+    value = ":".join(str(p) for p in parts)
+    return Choice(value, label, literal=literal, params=dict(params))
+
+
+def summary_params(
+    case: CaseRecord, partnership: Partnership, languages: Mapping[str, str], due: FollowUp
+) -> dict[str, Param]:
+    """The facts every case notice shows; never free text, never contact details."""
+    district = (
+        partnership.district(case.district_id).name if case.district_id else None
+    )  # a proper name, not translated
+    return {
+        "reference": case.reference,
+        "language": languages.get(case.language, case.language),
+        "district": district or Translatable((NOT_GIVEN,)),
+        "age": _labels(case.age_group),
+        "needs": _labels(*sorted(case.needs)),
+        "contact": _labels(case.contact),
+        "deadline": due.deadline,
+        "source": Translatable((SOURCE[case.source],)),
+    }
+
+
+_SUMMARY = S_(
+    "Language: {language}\n"
+    "District: {district}\n"
+    "Age: {age}\n"
+    "Needs: {needs}\n"
+    "Contact: {contact}\n"
+    "Came through: {source}\n"
+    "First contact by: {deadline}"
+)
+
+
+def new_case_notice(params: dict[str, Param]) -> Reply:
+    """Tell coordinators a case has come in, with buttons to open and assign it."""
+    reference = params["reference"]
+    return Reply(
+        S_("New case {reference}"),
+        params=params,
+        lines=(Line(_SUMMARY, params),),
+        choices=(
+            _button(S_("Open"), "open", reference),
+            _button(S_("Assign"), "assign", reference),
+        ),
+        step=STAFF_STEP,
+    )
+
+
+def assigned_notice(params: dict[str, Param]) -> Reply:
+    """Tell a volunteer a case is theirs now."""
+    return Reply(
+        S_("You have a new case: {reference}"),
+        params=params,
+        lines=(Line(_SUMMARY, params),),
+        choices=(_button(S_("Open"), "open", params["reference"]),),
+        step=STAFF_STEP,
+    )
+
+
+def case_view(
+    case: CaseRecord,
+    params: dict[str, Param],
+    due: FollowUp,
+    *,
+    show_phone: bool,
+    volunteer: str | None,
+    conversation: Sequence[tuple[datetime, bool, str]],
+) -> Reply:
+    """Show a case in full to someone allowed to see it, with what they can do next."""
+    head = dict(params, status=Translatable((STATUS[case.status],)))
+    lines = [
+        Line(_SUMMARY, params),
+        Line(
+            S_("Volunteer: {volunteer}"),
+            {"volunteer": volunteer or Translatable((S_("nobody yet"),))},
+        ),
+    ]
+    if show_phone and case.phone:
+        lines.append(Line(S_("Phone: {phone}"), {"phone": case.phone}))
+    if case.email:
+        lines.append(Line(S_("E-mail: {email}"), {"email": case.email}))
+    if case.call_time or case.call_time_note:
+        when: Param = case.call_time_note or _labels(case.call_time)
+        lines.append(Line(S_("Safe to call: {call_time}"), {"call_time": when}))
+    lines.append(
+        Line(
+            S_("Voicemail naming us: {voicemail}; SMS naming us: {sms}"),
+            {"voicemail": _yes_no(case.voicemail_ok), "sms": _yes_no(case.sms_ok)},
+        )
+    )
+    lines.append(
+        Line(
+            S_("Attempts: {attempts}; in the evening: {evening}"),
+            {"attempts": due.attempts, "evening": _yes_no(due.evening_attempt)},
+        )
+    )
+    if case.notes:
+        lines.append(Line(S_("Note from the seeker: {notes}"), {"notes": case.notes}))
+    for at, from_seeker, body in conversation[-5:]:
+        who = Translatable((S_("Seeker") if from_seeker else S_("Support"),))
+        lines.append(Line("{at} {who}: {body}", {"at": at, "who": who, "body": body}))
+    return Reply(
+        S_("Case {reference} · {status}"),
+        params=head,
+        lines=tuple(lines),
+        choices=case_actions(case),
+        step=STAFF_STEP,
+    )
+
+
+def _yes_no(value: bool | None) -> Translatable:
+    if value is None:
+        return Translatable((NOT_GIVEN,))
+    return Translatable((q.YES_NO[0][1] if value else q.YES_NO[1][1],))
+
+
+def case_actions(case: CaseRecord) -> tuple[Choice, ...]:
+    """Offer what can be done with an open case."""
+    if not case.status.open:
+        return ()
+    ref = case.reference
+    actions = [_button(S_("Log attempt"), "att", ref)]
+    if case.channel is not None:
+        actions.append(_button(S_("Write to the seeker"), "reply", ref))
+    actions += [_button(S_("Assign"), "assign", ref), _button(S_("Close"), "close", ref)]
+    return tuple(actions)
+
+
+def case_list(title: str, cases: Sequence[tuple[CaseRecord, FollowUp]]) -> Reply:
+    """List cases under *title*, each with what is due next and a button to open it."""
+    if not cases:
+        return Reply(title, lines=(Line(S_("None.")),))
+    lines = tuple(
+        Line(
+            S_("{reference} · {status} · first contact by {deadline} · attempts: {attempts}, "
+               "in the evening: {evening}"),
+            {
+                "reference": case.reference,
+                "status": Translatable((STATUS[case.status],)),
+                "deadline": due.deadline,
+                "attempts": due.attempts,
+                "evening": _yes_no(due.evening_attempt),
+            },
+        )
+        for case, due in cases
+    )  # fmt: skip
+    choices = tuple(
+        Choice(f"open:{case.reference}", case.reference, literal=True) for case, _ in cases
+    )
+    return Reply(title, lines=lines, choices=choices, step=STAFF_STEP)
+
+
+def suggestions(
+    case: CaseRecord, ranked: Sequence[Staff], load: Mapping[int, int], names: Mapping[str, str]
+) -> Reply:
+    """Offer the volunteers who may take the case, best match first."""
+    if not ranked:
+        return Reply(
+            S_("No trained, active volunteer can take {reference}."),
+            params={"reference": case.reference},
+        )
+    choices = tuple(
+        _button(
+            S_("{name} · {languages} · {load} open"),
+            "to",
+            case.reference,
+            v.id,
+            name=v.name,
+            languages=", ".join(names.get(code, code) for code in v.languages) or "-",
+            load=load.get(v.id, 0),
+        )
+        for v in ranked[:10]
+    )
+    return Reply(
+        S_("Who should take {reference}? Best language match first, then fewest open cases."),
+        params={"reference": case.reference},
+        choices=choices,
+        step=STAFF_STEP,
+    )
+
+
+def attempt_channels(reference: str) -> Reply:
+    """Ask how the attempt was made."""
+    choices = tuple(_button(label, "att", reference, ch) for ch, label in ATTEMPT_CHANNEL.items())
+    return Reply(
+        S_("Attempt to reach {reference}: how?"),
+        params={"reference": reference},
+        choices=choices,
+        step=STAFF_STEP,
+    )
+
+
+def attempt_outcomes(reference: str, channel: AttemptChannel) -> Reply:
+    """Ask how the attempt went."""
+    choices = tuple(
+        _button(label, "att", reference, channel, outcome) for outcome, label in OUTCOME.items()
+    )
+    return Reply(
+        S_("How did it go?"), params={"reference": reference}, choices=choices, step=STAFF_STEP
+    )
+
+
+def attempt_times(
+    reference: str, channel: AttemptChannel, outcome: AttemptOutcome, offsets: Sequence[int]
+) -> Reply:
+    """Ask when: now, or earlier the same day."""
+    choices = []
+    for minutes in offsets:
+        label = S_("Now") if minutes == 0 else S_("{minutes} min ago")
+        choices.append(_button(label, "att", reference, channel, outcome, minutes, minutes=minutes))
+    return Reply(
+        S_("When? (Or write /attempt {reference} HH:MM for another time today.)"),
+        params={"reference": reference},
+        choices=tuple(choices),
+        step=STAFF_STEP,
+    )
+
+
+def attempt_logged(reference: str, at: datetime, outcome: AttemptOutcome) -> Reply:
+    """Confirm an attempt."""
+    return Reply(
+        S_("Logged for {reference}: {outcome}, {at}."),
+        params={"reference": reference, "outcome": Translatable((OUTCOME[outcome],)), "at": at},
+    )
+
+
+def close_reasons(reference: str) -> Reply:
+    """Ask why the case is closed."""
+    choices = tuple(_button(label, "close", reference, r) for r, label in CLOSE_REASON.items())
+    return Reply(
+        S_("Close {reference} because:"), params={"reference": reference}, choices=choices,
+        step=STAFF_STEP,
+    )  # fmt: skip
+
+
+def earlier_today_options(now_local: datetime) -> list[int]:
+    """Offer only the offsets that stay on the same local day."""
+    midnight = now_local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return [m for m in ATTEMPT_OFFSETS if now_local - timedelta(minutes=m) >= midnight]

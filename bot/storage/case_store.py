@@ -1,0 +1,276 @@
+"""Queries for working a case: load it, assign it, log attempts, keep the audit and the relay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.cases import (
+    Attempt,
+    AttemptChannel,
+    AttemptOutcome,
+    CaseRecord,
+    CaseSource,
+    CaseStatus,
+    CloseReason,
+)
+from bot.domain.model import (
+    AgeGroup,
+    CallTime,
+    Channel,
+    ContactMethod,
+    CrimeCategory,
+    SupportNeed,
+)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _enum(kind: Any, value: Any) -> Any:
+    return kind(value) if value is not None else None
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+_SELECT = (
+    "SELECT c.id, c.reference, c.org_id, c.source, c.status, c.received_at, c.locale, "
+    "c.channel, c.volunteer_id, c.age_group, c.district_id, c.crime, c.contact, "
+    "c.talk_language, k.phone, k.email, k.call_time, k.call_time_note, k.voicemail_ok, "
+    "k.sms_ok, k.notes FROM cases c LEFT JOIN case_contacts k ON k.case_id = c.id "
+)
+
+
+class CaseStore:
+    """Cases as staff work them, inside one open transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def by_reference(self, reference: str) -> CaseRecord | None:
+        """Load a case with its contact details, needs and attempts."""
+        found = await self._load(_SELECT + "WHERE c.reference = ?", (reference.upper(),))
+        return found[0] if found else None
+
+    async def by_id(self, case_id: int) -> CaseRecord | None:
+        """Load a case by its internal id."""
+        found = await self._load(_SELECT + "WHERE c.id = ?", (case_id,))
+        return found[0] if found else None
+
+    async def of_org(self, org_id: str, statuses: Sequence[CaseStatus]) -> list[CaseRecord]:
+        """Load an organisation's cases in the given states, oldest first."""
+        marks = ",".join("?" * len(statuses))
+        return await self._load(
+            _SELECT + f"WHERE c.org_id = ? AND c.status IN ({marks}) ORDER BY c.received_at",
+            (org_id, *statuses),
+        )
+
+    async def of_volunteer(self, staff_id: int) -> list[CaseRecord]:
+        """Load a volunteer's open cases, oldest first."""
+        return await self._load(
+            _SELECT + "WHERE c.volunteer_id = ? AND c.status IN ('assigned', 'in_contact') "
+            "ORDER BY c.received_at",
+            (staff_id,),
+        )
+
+    async def _load(self, sql: str, args: Sequence[object]) -> list[CaseRecord]:
+        async with self._db.execute(sql, args) as cursor:
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return []
+        ids = [int(r[0]) for r in rows]
+        needs = await self._grouped("SELECT case_id, need FROM case_needs", ids)
+        attempts = await self._grouped(
+            "SELECT case_id, at, channel, outcome, staff_id FROM attempts", ids, order="at"
+        )
+        return [
+            CaseRecord(
+                id=int(r[0]),
+                reference=str(r[1]),
+                org_id=str(r[2]),
+                source=CaseSource(r[3]),
+                status=CaseStatus(r[4]),
+                received_at=datetime.fromisoformat(r[5]),
+                locale=str(r[6]),
+                channel=Channel(r[7]) if r[7] else None,
+                volunteer_id=r[8],
+                age_group=_enum(AgeGroup, r[9]),
+                district_id=r[10],
+                crime=_enum(CrimeCategory, r[11]),
+                contact=_enum(ContactMethod, r[12]),
+                talk_language=r[13],
+                phone=r[14],
+                email=r[15],
+                call_time=_enum(CallTime, r[16]),
+                call_time_note=r[17],
+                voicemail_ok=_flag(r[18]),
+                sms_ok=_flag(r[19]),
+                notes=r[20],
+                needs=frozenset(SupportNeed(n[0]) for n in needs.get(int(r[0]), [])),
+                attempts=tuple(
+                    Attempt(
+                        datetime.fromisoformat(a[0]),
+                        AttemptChannel(a[1]),
+                        AttemptOutcome(a[2]),
+                        a[3],
+                    )
+                    for a in attempts.get(int(r[0]), [])
+                ),
+            )
+            for r in rows
+        ]
+
+    async def _grouped(
+        self, select: str, ids: list[int], order: str = "rowid"
+    ) -> dict[int, list[tuple[Any, ...]]]:
+        marks = ",".join("?" * len(ids))
+        grouped: dict[int, list[tuple[Any, ...]]] = {}
+        async with self._db.execute(
+            f"{select} WHERE case_id IN ({marks}) ORDER BY {order}",
+            ids,
+        ) as cursor:
+            for row in await cursor.fetchall():
+                grouped.setdefault(int(row[0]), []).append(tuple(row[1:]))
+        return grouped
+
+    async def assign(self, case_id: int, volunteer_id: int) -> None:
+        """Give the case to a volunteer; a new case becomes assigned."""
+        await self._db.execute(
+            "UPDATE cases SET volunteer_id = ?, status = CASE status WHEN 'new' THEN 'assigned' "
+            "ELSE status END WHERE id = ?",
+            (volunteer_id, case_id),
+        )
+
+    async def add_attempt(
+        self,
+        case_id: int,
+        staff_id: int,
+        at: datetime,
+        channel: AttemptChannel,
+        outcome: AttemptOutcome,
+        now: datetime,
+    ) -> None:
+        """Record an attempt to reach the seeker; reaching them puts the case in contact."""
+        await self._db.execute(
+            "INSERT INTO attempts (case_id, staff_id, at, channel, outcome, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (case_id, staff_id, _utc(at), channel, outcome, _utc(now)),
+        )
+        if outcome is AttemptOutcome.REACHED:
+            await self._db.execute(
+                "UPDATE cases SET status = 'in_contact' WHERE id = ? AND status IN "
+                "('new', 'assigned')",
+                (case_id,),
+            )
+
+    async def close(self, case_id: int, reason: CloseReason, now: datetime) -> None:
+        """Close the case with a reason."""
+        await self._db.execute(
+            "UPDATE cases SET status = 'closed', close_reason = ?, closed_at = ? WHERE id = ?",
+            (reason, _utc(now), case_id),
+        )
+
+    async def record_event(
+        self, case_id: int, staff_id: int | None, event: str, detail: str, now: datetime
+    ) -> None:
+        """Add to the audit trail: who did what to the case, and when."""
+        await self._db.execute(
+            "INSERT INTO case_events (case_id, at, staff_id, event, detail) VALUES (?, ?, ?, ?, ?)",
+            (case_id, _utc(now), staff_id, event, detail),
+        )
+
+    async def events(self, case_id: int) -> list[tuple[datetime, int | None, str, str]]:
+        """Return the audit trail of a case, oldest first."""
+        async with self._db.execute(
+            "SELECT at, staff_id, event, detail FROM case_events WHERE case_id = ? ORDER BY id",
+            (case_id,),
+        ) as cursor:
+            return [
+                (datetime.fromisoformat(r[0]), r[1], str(r[2]), str(r[3]))
+                for r in await cursor.fetchall()
+            ]
+
+    async def add_message(
+        self, case_id: int, *, from_seeker: bool, staff_id: int | None, body: str, now: datetime
+    ) -> None:
+        """Keep a relayed message with the case, so a new volunteer can read back."""
+        await self._db.execute(
+            "INSERT INTO case_messages (case_id, at, from_seeker, staff_id, body) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (case_id, _utc(now), int(from_seeker), staff_id, body),
+        )
+
+    async def messages(self, case_id: int) -> list[tuple[datetime, bool, str]]:
+        """Return the relayed conversation of a case, oldest first."""
+        async with self._db.execute(
+            "SELECT at, from_seeker, body FROM case_messages WHERE case_id = ? ORDER BY id",
+            (case_id,),
+        ) as cursor:
+            return [
+                (datetime.fromisoformat(r[0]), bool(r[1]), str(r[2]))
+                for r in await cursor.fetchall()
+            ]
+
+    async def seeker_of(self, case_id: int) -> tuple[Channel, str, int] | None:
+        """Return the channel, address and seeker id behind a case, if the seeker wrote in."""
+        async with self._db.execute(
+            "SELECT s.channel, s.address, s.id FROM cases c JOIN seekers s ON s.id = c.seeker_id "
+            "WHERE c.id = ?",
+            (case_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (Channel(row[0]), str(row[1]), int(row[2])) if row else None
+
+    async def case_of_seeker(self, seeker_id: int) -> CaseRecord | None:
+        """Return the seeker's latest case."""
+        found = await self._load(
+            _SELECT + "WHERE c.seeker_id = ? ORDER BY c.id DESC LIMIT 1", (seeker_id,)
+        )
+        return found[0] if found else None
+
+    async def register(
+        self,
+        *,
+        org_id: str,
+        source: CaseSource,
+        locale: str,
+        received_at: datetime,
+        fields: dict[str, Any],
+        contacts: dict[str, Any],
+        needs: Sequence[SupportNeed],
+        new_reference: Callable[[], str],
+    ) -> tuple[int, str]:
+        """Store a case that came another way (police referral, phone, walk-in)."""
+        columns = ["org_id", "source", "locale", "received_at", "status", "channel", *fields]
+        values = [org_id, source, locale, _utc(received_at), "new", "", *fields.values()]
+        for _ in range(10):
+            reference = new_reference()
+            marks = ",".join("?" * (len(columns) + 1))
+            cursor = await self._db.execute(
+                f"INSERT INTO cases (reference, {', '.join(columns)}) VALUES ({marks}) "  # noqa: S608
+                "ON CONFLICT (reference) DO NOTHING",
+                (reference, *values),
+            )
+            if cursor.rowcount == 1:
+                break
+        else:
+            raise RuntimeError("could not find a free case reference")
+        case_id = cursor.lastrowid
+        assert case_id is not None  # noqa: S101 - the INSERT succeeded
+        await self._db.executemany(
+            "INSERT INTO case_needs (case_id, need) VALUES (?, ?)",
+            [(case_id, need) for need in sorted(needs)],
+        )
+        contact_columns = ["case_id", *contacts]
+        await self._db.execute(
+            f"INSERT INTO case_contacts ({', '.join(contact_columns)}) "  # noqa: S608
+            f"VALUES ({','.join('?' * len(contact_columns))})",
+            (case_id, *contacts.values()),
+        )
+        return case_id, reference

@@ -1,0 +1,179 @@
+"""Queries for staff: who they are, invites, and what a staff member is in the middle of."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.cases import Staff, StaffRole
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+_BY_TELEGRAM = (
+    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
+    "WHERE telegram_id = ?"
+)
+_BY_ID = (
+    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff WHERE id = ?"
+)
+_OF_ORG = (
+    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
+    "WHERE org_id = ? ORDER BY id"
+)
+_ALL = (
+    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
+    "ORDER BY org_id, id"
+)
+
+
+def _staff(row: Any) -> Staff:
+    return Staff(
+        id=int(row[0]),
+        org_id=str(row[1]),
+        role=StaffRole(row[2]),
+        name=str(row[3]),
+        locale=str(row[4]),
+        languages=tuple(code for code in str(row[5]).split(",") if code),
+        trained_on=date.fromisoformat(row[6]) if row[6] else None,
+        active=bool(row[7]),
+    )
+
+
+class StaffStore:
+    """Staff records, invites and sessions inside one open transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def by_telegram(self, telegram_id: int) -> Staff | None:
+        """Return the staff member behind a Telegram user, if registered."""
+        async with self._db.execute(_BY_TELEGRAM, (telegram_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _staff(row) if row else None
+
+    async def by_id(self, staff_id: int) -> Staff | None:
+        """Return a staff member by id."""
+        async with self._db.execute(_BY_ID, (staff_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _staff(row) if row else None
+
+    async def telegram_id(self, staff_id: int) -> int | None:
+        """Return the Telegram chat of a staff member (never shown to seekers)."""
+        async with self._db.execute(
+            "SELECT telegram_id FROM staff WHERE id = ?", (staff_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def of_org(self, org_id: str | None = None) -> list[Staff]:
+        """Return everyone of an organisation (or of all), active or not."""
+        query, args = (_OF_ORG, (org_id,)) if org_id else (_ALL, ())
+        async with self._db.execute(query, args) as cursor:
+            return [_staff(row) for row in await cursor.fetchall()]
+
+    async def open_load(self, org_id: str) -> dict[int, int]:
+        """Count each volunteer's open cases."""
+        async with self._db.execute(
+            "SELECT volunteer_id, COUNT(*) FROM cases WHERE org_id = ? AND volunteer_id IS NOT "
+            "NULL AND status IN ('assigned', 'in_contact') GROUP BY volunteer_id",
+            (org_id,),
+        ) as cursor:
+            return {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
+
+    async def add(
+        self,
+        *,
+        org_id: str,
+        role: StaffRole,
+        name: str,
+        telegram_id: int,
+        locale: str,
+        now: datetime,
+    ) -> int:
+        """Register a staff member; return their id."""
+        cursor = await self._db.execute(
+            "INSERT INTO staff (org_id, role, name, telegram_id, locale, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (org_id, role, name, telegram_id, locale, _utc(now)),
+        )
+        assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
+        return cursor.lastrowid
+
+    async def update(
+        self,
+        staff_id: int,
+        *,
+        trained_on: date | None = None,
+        active: bool | None = None,
+        languages: tuple[str, ...] | None = None,
+    ) -> bool:
+        """Change a staff record; False if there is no such id."""
+        changes: list[tuple[str, object]] = []
+        if trained_on is not None:
+            changes.append(("trained_on", trained_on.isoformat()))
+        if active is not None:
+            changes.append(("active", int(active)))
+        if languages is not None:
+            changes.append(("languages", ",".join(languages)))
+        if not changes:
+            return await self.by_id(staff_id) is not None
+        assignments = ", ".join(f"{column} = ?" for column, _ in changes)
+        cursor = await self._db.execute(
+            f"UPDATE staff SET {assignments} WHERE id = ?",  # noqa: S608 - fixed column names
+            (*(value for _, value in changes), staff_id),
+        )
+        return cursor.rowcount == 1
+
+    async def add_invite(
+        self,
+        *,
+        code_hash: str,
+        org_id: str,
+        role: StaffRole,
+        created_by: int | None,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        """Store a new invite (only the hash of its code)."""
+        await self._db.execute(
+            "INSERT INTO invites (code_hash, org_id, role, created_by, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (code_hash, org_id, role, created_by, _utc(now), _utc(expires_at)),
+        )
+
+    async def take_invite(self, code_hash: str, now: datetime) -> tuple[str, StaffRole] | None:
+        """Use up an unused, unexpired invite; return its organisation and role."""
+        async with self._db.execute(
+            "UPDATE invites SET used_at = ? WHERE code_hash = ? AND used_at IS NULL "
+            "AND expires_at > ? RETURNING org_id, role",
+            (_utc(now), code_hash, _utc(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (str(row[0]), StaffRole(row[1])) if row else None
+
+    async def mark_invite_used_by(self, code_hash: str, staff_id: int) -> None:
+        """Remember who joined with an invite."""
+        await self._db.execute(
+            "UPDATE invites SET used_by = ? WHERE code_hash = ?", (staff_id, code_hash)
+        )
+
+    async def replying_to(self, staff_id: int) -> int | None:
+        """Return the case a staff member's next message goes to, if they chose one."""
+        async with self._db.execute(
+            "SELECT replying_to FROM staff_sessions WHERE staff_id = ?", (staff_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def set_replying_to(self, staff_id: int, case_id: int | None) -> None:
+        """Choose (or clear) the case a staff member's next message goes to."""
+        await self._db.execute(
+            "INSERT INTO staff_sessions (staff_id, replying_to) VALUES (?, ?) "
+            "ON CONFLICT (staff_id) DO UPDATE SET replying_to = excluded.replying_to",
+            (staff_id, case_id),
+        )
