@@ -71,6 +71,12 @@ NOT_GIVEN = S_("not given")
 ATTEMPT_OFFSETS = (0, 30, 60, 120, 180, 240)  # minutes ago, offered as buttons
 
 REFUSED = Reply(S_("Not found, or not yours to see."))
+NO_CHAT = Reply(
+    S_(
+        "There is no chat to write in: this person did not reach us through the bot, or "
+        "erased their data. Call them if they gave a number."
+    )
+)
 NOT_STAFF = Reply(
     S_("This command is for registered staff. Ask your coordinator for an invite code.")
 )

@@ -333,8 +333,10 @@ class StaffService:
         """Make the staff member's next message go to the seeker of this case."""
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.RELAY, reference)
-            if case is None or case.channel is None:
+            if case is None:
                 return self._refusal(actor)
+            if await unit.cases.seeker_of(case.id) is None:
+                return views.NO_CHAT
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.staff.set_replying_to(actor.id, case.id)
         return Reply(
@@ -367,9 +369,11 @@ class StaffService:
         now = self._clock.now()
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.RELAY, reference)
-            seeker = await unit.cases.seeker_of(case.id) if case is not None else None
-            if case is None or seeker is None:
+            if case is None:
                 return self._refusal(actor)
+            seeker = await unit.cases.seeker_of(case.id)
+            if seeker is None:
+                return views.NO_CHAT
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.cases.add_message(
                 case.id, from_seeker=False, staff_id=actor.id, body=text, now=now

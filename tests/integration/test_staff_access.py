@@ -1,0 +1,202 @@
+"""Every staff command and button, for every kind of actor: allowed, or refused leaking nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from bot.app import Jourbot, build
+from bot.channels.render import SLASH_COMMANDS, render
+from bot.channels.telegram_staff import TelegramStaffAdapter
+from bot.config import Settings
+from bot.domain.cases import CaseSource, Staff, StaffRole
+from bot.domain.dialogue import Command, CommandName, Pick, Reply, Text
+from bot.domain.model import Channel
+from bot.domain.questions import Step
+from bot.domain.staff_views import NOT_STAFF, REFUSED
+from bot.services.intake import new_reference
+from bot.services.staff import ReferredCase, register_case
+from bot.storage.units import Units
+from tests.conftest import FakeClock
+
+ACTORS = (
+    "non-staff",
+    "volunteer of the case",
+    "other volunteer",
+    "coordinator of the org",
+    "coordinator of another org",
+)
+OWN = {"volunteer of the case", "coordinator of the org"}
+COORDINATOR = {"coordinator of the org"}
+ANY_COORDINATOR = {"coordinator of the org", "coordinator of another org"}
+ANY_STAFF = set(ACTORS) - {"non-staff"}
+
+# (kind, name or button value with {ref} and {vol}, who may)
+CALLS = [
+    ("command", "case {ref}", OWN),
+    ("command", "assign {ref}", COORDINATOR),
+    ("command", "attempt {ref}", OWN),
+    ("command", "attempt {ref} phone no_answer 13:30", OWN),
+    ("command", "reply {ref}", OWN),
+    ("command", "reply {ref} Hello there", OWN),
+    ("command", "close {ref}", OWN),
+    ("command", "cases", ANY_COORDINATOR),
+    ("command", "mycases", ANY_STAFF),
+    ("command", "invite volunteer", ANY_COORDINATOR),
+    ("button", "open:{ref}", OWN),
+    ("button", "assign:{ref}", COORDINATOR),
+    ("button", "to:{ref}:{vol}", COORDINATOR),
+    ("button", "att:{ref}", OWN),
+    ("button", "att:{ref}:phone", OWN),
+    ("button", "att:{ref}:phone:no_answer", OWN),
+    ("button", "att:{ref}:phone:no_answer:0", OWN),
+    ("button", "reply:{ref}", OWN),
+    ("button", "close:{ref}", OWN),
+    ("button", "close:{ref}:supported", OWN),
+]
+
+
+@dataclass
+class World:
+    jourbot: Jourbot
+    adapter: TelegramStaffAdapter
+    actors: dict[str, Staff | None]
+    reference: str
+    volunteer_id: int
+
+    async def run(self, actor: str, kind: str, call: str, reference: str) -> list[str]:
+        text = call.format(ref=reference, vol=self.volunteer_id)
+        staff = self.actors[actor]
+        if kind == "command":
+            name, *rest = text.split(maxsplit=2)
+            replies = await self.adapter.command(staff, name, rest)
+        elif staff is None:
+            replies = [NOT_STAFF]  # the Telegram adapter answers every non-staff button so
+        else:
+            replies = await self.adapter.button(staff, Pick("s", text))
+        return [self.text(r) for r in replies]
+
+    def text(self, reply: Reply) -> str:
+        tr = self.jourbot.catalogs.translator("en")
+        return render(reply, tr, SLASH_COMMANDS).text
+
+
+async def seeker_intake(jourbot: Jourbot, address: str = "777") -> str:
+    """Run a seeker through the intake on Telegram and return the case reference."""
+    service = jourbot.intake
+    await service.handle(Channel.TELEGRAM, address, Command(CommandName.START))
+    steps = [
+        (Step.LANGUAGE, "sv"), (Step.CONSENT, "yes"), (Step.ROLE, "victim"),
+        (Step.AGE, "21_plus"), (Step.AREA, "bromma"), (Step.CRIME, "skip"),
+        (Step.CIRCUMSTANCES, "skip"), (Step.NEEDS, "skip"), (Step.CONTACT, "call"),
+    ]  # fmt: skip
+    for step, value in steps:
+        await service.handle(Channel.TELEGRAM, address, Pick(step, value))
+    await service.handle(Channel.TELEGRAM, address, Text("0701234567"))
+    for step, value in [
+        (Step.CALL_TIME, "skip"),
+        (Step.VOICEMAIL, "no"),
+        (Step.SMS_OK, "no"),
+        (Step.TALK_LANGUAGE, "sv"),
+        (Step.GENDER, "skip"),
+        (Step.NOTES, "skip"),
+    ]:
+        answer = await service.handle(Channel.TELEGRAM, address, Pick(step, value))
+    reference = answer.replies[0].params["reference"]
+    assert isinstance(reference, str)
+    return reference
+
+
+@pytest.fixture
+async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
+    jourbot = await build(settings, clock=clock)
+    units = Units(jourbot.database)
+    people = {
+        "volunteer of the case": ("vasterort", StaffRole.VOLUNTEER),
+        "other volunteer": ("vasterort", StaffRole.VOLUNTEER),
+        "coordinator of the org": ("vasterort", StaffRole.COORDINATOR),
+        "coordinator of another org": ("soderort", StaffRole.COORDINATOR),
+    }
+    actors: dict[str, Staff | None] = {"non-staff": None}
+    async with units.begin() as unit:
+        for number, (who, (org, role)) in enumerate(people.items(), start=1):
+            staff_id = await unit.staff.add(
+                org_id=org, role=role, name=who, telegram_id=1000 + number, locale="en",
+                now=clock.now(),
+            )  # fmt: skip
+            await unit.staff.update(staff_id, trained_on=date(2026, 1, 1), languages=("sv",))
+            actors[who] = await unit.staff.by_id(staff_id)
+    reference = await seeker_intake(jourbot)
+    volunteer = actors["volunteer of the case"]
+    assert volunteer is not None
+    async with units.begin() as unit:
+        record = await unit.cases.by_reference(reference)
+        assert record is not None
+        await unit.cases.assign(record.id, volunteer.id)
+    try:
+        yield World(
+            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs), actors, reference,
+            volunteer.id,
+        )  # fmt: skip
+    finally:
+        await jourbot.close()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("kind", "call", "who"), CALLS, ids=[c[1] for c in CALLS])
+async def test_access(world: World, actor: str, kind: str, call: str, who: set[str]) -> None:
+    """Allowed for those in the table; everyone else gets the same refusal as for no case."""
+    answer = await world.run(actor, kind, call, world.reference)
+    refusal = world.text(NOT_STAFF if actor == "non-staff" else REFUSED)
+    if actor in who:
+        assert refusal not in answer
+        assert answer
+    else:
+        assert answer == [refusal]
+        if "{ref}" in call:
+            missing = await world.run(actor, kind, call, "ZZZ-ZZZ")
+            assert missing == answer  # not even whether the case exists
+
+
+async def test_forged_button_for_another_case(world: World, clock: FakeClock) -> None:
+    """A volunteer cannot reach a case that is not theirs by editing callback data."""
+    units = Units(world.jourbot.database)
+    case = ReferredCase("vasterort", CaseSource.PHONE, "sv", phone="+46707654321")
+    other = await register_case(
+        units, clock, world.jourbot.settings.partnership, case, new_reference
+    )
+    volunteer = world.actors["volunteer of the case"]
+    assert volunteer is not None
+    for value in (f"open:{other}", f"close:{other}:supported", f"att:{other}:phone:reached:0"):
+        (answer,) = await world.adapter.button(volunteer, Pick("s", value))
+        assert world.text(answer) == world.text(REFUSED)
+    for value in ("open", "to:x:y", "att:{ref}:fax", "close::", "att:{ref}:phone:no_answer:-5"):
+        (answer,) = await world.adapter.button(
+            volunteer, Pick("s", value.format(ref=world.reference))
+        )
+        assert world.text(answer) == world.text(REFUSED)
+
+
+async def test_untrained_volunteer_cannot_be_assigned(world: World, clock: FakeClock) -> None:
+    """Even a hand-made button cannot give a case to someone without basic training."""
+    units = Units(world.jourbot.database)
+    async with units.begin() as unit:
+        untrained = await unit.staff.add(
+            org_id="vasterort", role=StaffRole.VOLUNTEER, name="New", telegram_id=2000,
+            locale="en", now=clock.now(),
+        )  # fmt: skip
+    coordinator = world.actors["coordinator of the org"]
+    menu = await world.adapter.button(coordinator, Pick("s", f"assign:{world.reference}"))  # type: ignore[arg-type]
+    assert f"to:{world.reference}:{untrained}" not in [c.value for c in menu[0].choices]
+    (answer,) = await world.adapter.button(
+        coordinator,  # type: ignore[arg-type]
+        Pick("s", f"to:{world.reference}:{untrained}"),
+    )
+    assert "cannot take cases" in world.text(answer)
+    async with units.begin() as unit:
+        record = await unit.cases.by_reference(world.reference)
+    assert record is not None
+    assert record.volunteer_id == world.volunteer_id
