@@ -406,11 +406,20 @@ class StaffService:
             await self._dispatcher.send(recipient, [notice])
 
     async def seeker_wrote(self, case_id: int, text: str) -> None:
-        """Pass a seeker's message to their volunteer, or to the coordinators until assigned."""
+        """Pass a seeker's message to their volunteer, or to the coordinators until assigned.
+
+        A seeker answering a message from their support person counts as reached (rule 4,
+        for those who chose the chat), so the case is then in contact.
+        """
+        now = self._clock.now()
         async with self._units.begin() as unit:
             case = await unit.cases.by_id(case_id)
             if case is None:
                 return
+            conversation = await unit.cases.messages(case.id)
+            answered = any(not from_seeker for _, from_seeker, _ in conversation)
+            if answered and await unit.cases.mark_in_contact(case.id):
+                await unit.cases.record_event(case.id, None, "seeker_answered", "", now)
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
             telegram_id = await unit.staff.telegram_id(volunteer.id) if volunteer else None
             if volunteer is not None and volunteer.active and telegram_id is not None:

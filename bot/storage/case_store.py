@@ -169,6 +169,14 @@ class CaseStore:
                 (case_id,),
             )
 
+    async def mark_in_contact(self, case_id: int) -> bool:
+        """Put an assigned case in contact; False if it was not waiting for first contact."""
+        cursor = await self._db.execute(
+            "UPDATE cases SET status = 'in_contact' WHERE id = ? AND status = 'assigned'",
+            (case_id,),
+        )
+        return cursor.rowcount == 1
+
     async def close(self, case_id: int, reason: CloseReason, now: datetime) -> None:
         """Close the case with a reason."""
         await self._db.execute(

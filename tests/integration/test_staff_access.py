@@ -200,3 +200,28 @@ async def test_untrained_volunteer_cannot_be_assigned(world: World, clock: FakeC
         record = await unit.cases.by_reference(world.reference)
     assert record is not None
     assert record.volunteer_id == world.volunteer_id
+
+
+async def test_registered_case_is_worked_like_any_other(world: World, clock: FakeClock) -> None:
+    """A police referral shows among the unassigned, can be assigned, and has no chat."""
+    units = Units(world.jourbot.database)
+    case = ReferredCase("vasterort", CaseSource.POLICE, "ar", phone="+46707654321")
+    reference = await register_case(
+        units, clock, world.jourbot.settings.partnership, case, new_reference
+    )
+    coordinator = world.actors["coordinator of the org"]
+    unassigned, _overdue, _open = await world.adapter.command(coordinator, "cases", [])
+    assert reference in world.text(unassigned)
+    (done,) = await world.adapter.button(
+        coordinator,  # type: ignore[arg-type]
+        Pick("s", f"to:{reference}:{world.volunteer_id}"),
+    )
+    assert f"{reference} is now with" in world.text(done)
+    volunteer = world.actors["volunteer of the case"]
+    (mine,) = await world.adapter.command(volunteer, "mycases", [])
+    assert reference in world.text(mine)
+    (no_chat,) = await world.adapter.command(volunteer, "reply", [reference])
+    assert "no chat" in world.text(no_chat)
+    (view,) = await world.adapter.command(volunteer, "case", [reference])
+    assert "+46707654321" in world.text(view)
+    assert "police referral" in world.text(view)

@@ -1,0 +1,85 @@
+"""`jourbot staff ...` and `jourbot case add`: what an operator does from the terminal."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def jourbot(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JOURBOT_DB": str(db), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_staff_commands(tmp_path: Path) -> None:
+    """Invite prints a one-time code; train, languages and deactivate change the record."""
+    db = tmp_path / "jourbot.db"
+    invite = jourbot(db, "staff", "invite", "--org", "vasterort", "--role", "volunteer")
+    assert invite.returncode == 0, invite.stderr
+    code = re.search(r"/join ([0-9A-Z]{4}-[0-9A-Z]{4})", invite.stdout)
+    assert code is not None
+    with sqlite3.connect(db) as conn:
+        (stored,) = conn.execute("SELECT code_hash FROM invites").fetchone()
+        assert code.group(1) not in stored  # only a hash is kept
+        conn.execute(
+            "INSERT INTO staff (org_id, role, name, telegram_id, locale, created_at) "
+            "VALUES ('vasterort', 'volunteer', 'Vera', 42, 'sv', '2026-11-24T13:00:00+00:00')"
+        )
+    assert jourbot(db, "staff", "train", "1", "--date", "2026-02-01").returncode == 0
+    assert jourbot(db, "staff", "languages", "1", "sv", "ar").returncode == 0
+    listing = jourbot(db, "staff", "list", "--org", "vasterort")
+    assert listing.stdout.split("\t")[4:7] == ["sv,ar", "2026-02-01", "active\n"]
+    assert jourbot(db, "staff", "deactivate", "1").returncode == 0
+    assert "inactive" in jourbot(db, "staff", "list").stdout
+    missing = jourbot(db, "staff", "train", "99")
+    assert (missing.returncode, missing.stderr.strip()) == (2, "jourbot: no staff member 99")
+    unknown = jourbot(db, "staff", "invite", "--org", "nowhere", "--role", "volunteer")
+    assert unknown.returncode == 2
+
+
+def test_case_add_registers_a_police_referral(tmp_path: Path) -> None:
+    """A hand-registered case gets a reference and the same fields as a bot intake."""
+    db = tmp_path / "jourbot.db"
+    added = jourbot(
+        db, "case", "add", "--org", "vasterort", "--source", "police", "--language", "ar",
+        "--phone", "070-111 22 33", "--age-group", "21_plus", "--district", "Tensta",
+        "--crime", "threat", "--needs", "talk,counsel", "--voicemail", "no", "--sms", "yes",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    reference = re.search(r"case ([0-9A-Z]{3}-[0-9A-Z]{3}) registered", added.stdout)
+    assert reference is not None
+    with sqlite3.connect(db) as conn:
+        case = conn.execute(
+            "SELECT reference, org_id, source, status, district_id, crime, contact, locale "
+            "FROM cases"
+        ).fetchone()
+        contacts = conn.execute("SELECT phone, voicemail_ok, sms_ok FROM case_contacts").fetchone()
+        needs = conn.execute("SELECT need FROM case_needs ORDER BY need").fetchall()
+        events = conn.execute("SELECT event, detail FROM case_events").fetchall()
+    assert case == (
+        reference.group(1),
+        "vasterort",
+        "police",
+        "new",
+        "jarva",
+        "threat",
+        "call",
+        "ar",
+    )
+    assert contacts == ("+46701112233", 0, 1)
+    assert needs == [("counsel",), ("talk",)]
+    assert events == [("registered", "police")]
+    bad = jourbot(db, "case", "add", "--org", "vasterort", "--source", "phone", "--language",
+                  "sv", "--phone", "12")  # fmt: skip
+    assert (bad.returncode, bad.stderr.strip()) == (2, "jourbot: not a phone number: '12'")
