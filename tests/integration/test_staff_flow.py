@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ import aiosqlite
 import httpx
 import pytest
 
-from bot.app import Jourbot, build
+from bot.app import Jourbot, build, configure_logging
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.domain.cases import StaffRole
 from bot.storage.units import Units
@@ -268,3 +269,24 @@ async def test_seeker_commands_from_staff_show_staff_help(
         assert await w.rows("SELECT COUNT(*) FROM seekers") == [(0,)]
         await w.telegram(coordinator.message("/cases"))
         assert w.api.sent(COORDINATOR)[-3]["text"].startswith("Ej tilldelade")
+
+
+async def test_staff_side_logs_no_personal_data(
+    settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Joining, assigning and the relay log references and events, never people or text."""
+    configure_logging(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
+    async with running(settings, clock) as w:
+        volunteer_id = await join_staff(w, coordinator, volunteer)
+        for body in INTAKE:
+            await w.sms(body)
+        reference = await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
+        await w.telegram(volunteer.message(f"/reply {reference} Hemligt meddelande"))
+        await w.sms("Svar med hemlighet")
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert f"case.assigned case={reference}" in logged
+    for secret in (SEEKER_PHONE, "Hemligt", "hemlighet", "Ring efter", str(COORDINATOR),
+                   str(VOLUNTEER), "Seeker"):  # fmt: skip
+        assert secret not in logged
