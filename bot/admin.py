@@ -21,8 +21,9 @@ from bot.storage.units import Units
 class _NoDispatch:
     """The command line sends no messages; staff see changes in the bot."""
 
-    async def send(self, to: object, replies: object) -> None:
+    async def send(self, to: object, replies: object) -> bool:
         """Send nothing."""
+        return False
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:

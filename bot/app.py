@@ -25,8 +25,10 @@ from bot.config import Settings, TelegramSettings
 from bot.domain.conversation import Language
 from bot.i18n import Catalogs, default_locales_dir
 from bot.ports import Clock, SystemClock
+from bot.scheduler import build_scheduler
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
+from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.units import Units
@@ -56,6 +58,7 @@ class Jourbot:
     catalogs: Catalogs
     intake: IntakeService
     staff: StaffService
+    reminders: ReminderService
     telegram: TelegramApp | None
     texts: TextAdapter | None
     web: Starlette
@@ -79,6 +82,7 @@ async def build(
     telegram_request: BaseRequest | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
     locales_dir: Path | None = None,
+    run_scheduler: bool = True,
 ) -> Jourbot:
     """Wire storage, catalogs, services, channels and web app from *settings*."""
     clock = clock or SystemClock()
@@ -105,6 +109,7 @@ async def build(
         language_names=language_names(catalogs),
     )
     intake.listener = staff
+    reminders = ReminderService(units, clock, settings.partnership, dispatcher)
 
     telegram: TelegramApp | None = None
     webhook = None
@@ -164,10 +169,19 @@ async def build(
                 log.info("telegram.started mode=%s", mode)
             if texts is not None:
                 log.info("sms.started")
+            if telegram is not None and run_scheduler:
+                # Reminders reach staff on Telegram; without it there is no one to remind.
+                scheduler = build_scheduler(
+                    reminders.sweep, settings.partnership.timezone, minutes=settings.sweep_minutes
+                )
+                scheduler.start()
+                stack.callback(scheduler.shutdown, wait=False)
             yield
 
     web = build_web(lifespan, telegram=webhook, twilio=twilio)
-    return Jourbot(settings, database, catalogs, intake, staff, telegram, texts, web, http)
+    return Jourbot(
+        settings, database, catalogs, intake, staff, reminders, telegram, texts, web, http
+    )
 
 
 async def _start_receiving(telegram: TelegramApp, settings: TelegramSettings) -> None:

@@ -61,7 +61,7 @@ class Settings:
     port: int
     partnership: Partnership
     default_locale: str
-    quiet_hours: Window
+    sweep_minutes: int
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     secret_key: str | None = None
@@ -112,7 +112,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     config_name = get("JOURBOT_CONFIG")
     table = _read_toml(Path(config_name)) if config_name else _default_toml()
     where = "JOURBOT_CONFIG" if config_name else "default config"
-    partnership, default_locale, quiet, unconfirmed = _partnership(table, where)
+    partnership, default_locale, sweep_minutes, unconfirmed = _partnership(table, where)
 
     return Settings(
         db_path=Path(get("JOURBOT_DB") or "jourbot.db"),
@@ -120,7 +120,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port=_port(get("JOURBOT_PORT")),
         partnership=partnership,
         default_locale=default_locale,
-        quiet_hours=quiet,
+        sweep_minutes=sweep_minutes,
         telegram=telegram,
         twilio=twilio,
         secret_key=get("JOURBOT_SECRET_KEY"),
@@ -199,9 +199,7 @@ class _Table:
         return [_Table(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(items)]
 
 
-def _partnership(
-    data: dict[str, Any], where: str
-) -> tuple[Partnership, str, Window, tuple[str, ...]]:
+def _partnership(data: dict[str, Any], where: str) -> tuple[Partnership, str, int, tuple[str, ...]]:
     root = _Table(data, where)
     timezone = root.text("timezone", "Europe/Stockholm")
     try:
@@ -265,6 +263,12 @@ def _partnership(
 
     followup = root.table("followup")
     evening = followup.window("evening", "18:00-21:00")
+    quiet = followup.window("quiet_hours", "21:00-08:00")
+    reminder_at = followup.text("evening_reminder_at", "15:00")
+    try:
+        evening_reminder_at = time.fromisoformat(reminder_at)
+    except ValueError:
+        raise ConfigError(f"{followup.where}.evening_reminder_at: must look like 15:00") from None
     partnership = Partnership(
         organisations=tuple(organisations),
         districts=tuple(districts),
@@ -276,10 +280,15 @@ def _partnership(
         evening_start=evening.start,
         evening_end=evening.end,
         timezone=timezone,
+        quiet_start=quiet.start,
+        quiet_end=quiet.end,
+        unassigned_hours=followup.whole("unassigned_hours", 12),
+        warning_hours=followup.whole("warning_hours", 24),
+        evening_reminder_at=evening_reminder_at,
     )
     _check_aliases(partnership, where)
-    quiet = followup.window("quiet_hours", "21:00-08:00")
-    return partnership, root.text("default_locale", "sv"), quiet, tuple(unconfirmed)
+    sweep_minutes = followup.whole("sweep_minutes", 5)
+    return partnership, root.text("default_locale", "sv"), sweep_minutes, tuple(unconfirmed)
 
 
 def _check_aliases(partnership: Partnership, where: str) -> None:

@@ -20,6 +20,7 @@ from bot.domain.cases import (
 )
 from bot.domain.conversation import Answers, IntakeState
 from bot.domain.dialogue import Reply
+from bot.domain.followup import Rule
 from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome, SupportNeed
 from bot.domain.routing import Route
 from bot.domain.sms import Segments
@@ -138,6 +139,9 @@ class CaseUnit(Protocol):
 
     async def by_reference(self, reference: str) -> CaseRecord | None: ...
     async def by_id(self, case_id: int) -> CaseRecord | None: ...
+    async def by_ids(
+        self, case_ids: Sequence[int], statuses: Sequence[CaseStatus]
+    ) -> list[CaseRecord]: ...
     async def of_org(self, org_id: str, statuses: Sequence[CaseStatus]) -> list[CaseRecord]: ...
     async def of_volunteer(self, staff_id: int) -> list[CaseRecord]: ...
     async def assign(self, case_id: int, volunteer_id: int) -> None: ...
@@ -176,6 +180,16 @@ class CaseUnit(Protocol):
     ) -> tuple[int, str]: ...
 
 
+class ReminderUnit(Protocol):
+    """Follow-up reminders, inside one transaction."""
+
+    async def awaiting_contact(self) -> list[CaseRecord]: ...
+    async def sent(self, case_ids: list[int]) -> dict[int, frozenset[tuple[Rule, str]]]: ...
+    async def claim(self, case_id: int, rule: Rule, period: str, now: datetime) -> bool: ...
+    async def mark_sent(self, case_id: int, rule: Rule, period: str, now: datetime) -> None: ...
+    async def release(self, case_id: int, rule: Rule, period: str) -> None: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -187,6 +201,8 @@ class Unit(Protocol):
     def staff(self) -> StaffUnit: ...
     @property
     def cases(self) -> CaseUnit: ...
+    @property
+    def reminders(self) -> ReminderUnit: ...
 
 
 class UnitsOfWork(Protocol):
@@ -236,8 +252,8 @@ class Recipient:
 class Dispatcher(Protocol):
     """Renders replies for a recipient's channel and language, and sends them."""
 
-    async def send(self, to: Recipient, replies: Sequence[Reply]) -> None:
-        """Send *replies* to *to*; failures are logged, never raised to the caller."""
+    async def send(self, to: Recipient, replies: Sequence[Reply]) -> bool:
+        """Send *replies* to *to*; False if the provider did not take them (logged)."""
         ...
 
 

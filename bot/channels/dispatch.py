@@ -12,7 +12,7 @@ from bot.channels.render import SLASH_COMMANDS, render
 from bot.channels.sms import body
 from bot.channels.telegram_keyboard import keyboard
 from bot.domain.dialogue import Reply
-from bot.domain.model import Channel
+from bot.domain.model import Channel, DeliveryStatus
 from bot.i18n import Catalogs
 from bot.ports import DeliveryError, Recipient
 from bot.services.delivery import DeliveryService
@@ -37,8 +37,8 @@ class ChannelDispatcher:
         """Send SMS and WhatsApp messages through *delivery*."""
         self._delivery = delivery
 
-    async def send(self, to: Recipient, replies: Sequence[Reply]) -> None:
-        """Render *replies* for *to* and send them."""
+    async def send(self, to: Recipient, replies: Sequence[Reply]) -> bool:
+        """Render *replies* for *to* and send them; False if that failed (it is logged)."""
         try:
             if to.channel is Channel.TELEGRAM and self._bot is not None:
                 tr = self._catalogs.translator(to.locale)
@@ -47,13 +47,16 @@ class ChannelDispatcher:
                     await self._bot.send_message(
                         int(to.address), rendered.text, reply_markup=keyboard(rendered)
                     )
-                return
+                return True
             if to.channel in (Channel.SMS, Channel.WHATSAPP) and self._delivery is not None:
                 answer = Answer(to.locale, list(replies))
                 for text in body(answer, self._catalogs, to.channel):
-                    await self._delivery.send_text(to.channel, to.address, text)
-                return
+                    status = await self._delivery.send_text(to.channel, to.address, text)
+                    if status in (None, DeliveryStatus.FAILED):
+                        return False
+                return True
         except (TelegramError, DeliveryError) as error:
             log.error("dispatch.failed channel=%s error=%s", to.channel, type(error).__name__)
-            return
+            return False
         log.warning("dispatch.undeliverable channel=%s", to.channel)
+        return False

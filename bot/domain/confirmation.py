@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain.conversation import Answers
 from bot.domain.dialogue import N_, Reply, Weekday
@@ -22,8 +23,15 @@ _HOW = {
 
 
 def first_contact_deadline(partnership: Partnership, received_at: datetime) -> datetime:
-    """Return when the first contact is due at the latest (rule 3: within three days)."""
-    return received_at + timedelta(hours=partnership.first_contact_hours)
+    """Return when the first contact is due at the latest (rule 3: within three days).
+
+    Counted in local calendar time, so a case received at 14:00 is due at 14:00 three days
+    later even across a daylight-saving change (72 h counted in UTC would move it an hour).
+    """
+    zone = ZoneInfo(partnership.timezone)
+    local = received_at.astimezone(zone).replace(tzinfo=None)
+    due = local + timedelta(hours=partnership.first_contact_hours)
+    return due.replace(tzinfo=zone).astimezone(UTC)
 
 
 def confirmation_replies(

@@ -1,14 +1,49 @@
-"""What is due for a case: the three-day deadline and the attempt rules (rules 3 and 4)."""
+"""What is due for a case: the three-day deadline and the attempt rules (rules 3 and 4).
+
+`due_reminders(case, sent, now, partnership)` derives every reminder from stored facts alone,
+so a restart, a second sweep or a missed one changes nothing: each reminder has a period,
+and the (case, rule, period) key is sent once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord
+from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CaseStatus
 from bot.domain.confirmation import first_contact_deadline
 from bot.domain.model import Partnership
+
+ONCE = "once"
+REACHING = frozenset({AttemptOutcome.REACHED, AttemptOutcome.DECLINED})
+ATTEMPTS_BEFORE_NOT_REACHED = 3
+
+
+class Rule(StrEnum):
+    UNASSIGNED = "unassigned"  # nobody has the case yet: coordinators, once a day
+    DEADLINE_NEAR = "deadline_near"  # the volunteer, once
+    DEADLINE_PASSED = "deadline_passed"  # the volunteer and the coordinators, once
+    EVENING_MISSING = "evening_missing"  # the volunteer, the afternoon before each evening
+    NOT_REACHED = "not_reached"  # the volunteer: close as not reached or try another way
+
+
+class Audience(StrEnum):
+    VOLUNTEER = "volunteer"
+    COORDINATORS = "coordinators"
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A reminder to send now: rule, who gets it, and the period it belongs to."""
+
+    case_id: int
+    reference: str
+    rule: Rule
+    audience: tuple[Audience, ...]
+    period: str
+    deadline: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,21 +55,108 @@ class FollowUp:
 
     def overdue(self, now: datetime) -> bool:
         """Tell whether the first contact is late."""
-        return not self.reached and now > self.deadline
+        return not self.reached and now >= self.deadline
+
+
+def _local(moment: datetime, partnership: Partnership) -> datetime:
+    return moment.astimezone(ZoneInfo(partnership.timezone))
 
 
 def in_evening(moment: datetime, partnership: Partnership) -> bool:
     """Tell whether *moment* falls in the local evening window (default 18:00-21:00)."""
-    local = moment.astimezone(ZoneInfo(partnership.timezone)).time()
+    local = _local(moment, partnership).time()
     return partnership.evening_start <= local < partnership.evening_end
+
+
+def in_quiet_hours(moment: datetime, partnership: Partnership) -> bool:
+    """Tell whether *moment* is in staff's quiet hours (default 21:00-08:00, local)."""
+    local = _local(moment, partnership).time()
+    start, end = partnership.quiet_start, partnership.quiet_end
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
 
 
 def follow_up(case: CaseRecord, partnership: Partnership) -> FollowUp:
     """Summarise a case's attempts against the promises to the city."""
-    phone_attempts = [a for a in case.attempts if a.channel is AttemptChannel.PHONE]
+    phone = [a for a in case.attempts if a.channel is AttemptChannel.PHONE]
     return FollowUp(
         deadline=first_contact_deadline(partnership, case.received_at),
         attempts=len(case.attempts),
-        evening_attempt=any(in_evening(a.at, partnership) for a in phone_attempts),
-        reached=any(a.outcome is AttemptOutcome.REACHED for a in case.attempts),
+        evening_attempt=any(in_evening(a.at, partnership) for a in phone),
+        reached=case.status is CaseStatus.IN_CONTACT
+        or any(a.outcome in REACHING for a in case.attempts),
     )
+
+
+def due_reminders(
+    case: CaseRecord, sent: frozenset[tuple[Rule, str]], now: datetime, partnership: Partnership
+) -> list[Due]:
+    """Return the reminders due for *case* at *now* that were not sent yet.
+
+    Nothing is due in quiet hours: it waits, and the first sweep after they end sends it.
+    """
+    if case.status not in (CaseStatus.NEW, CaseStatus.ASSIGNED):
+        return []  # reached, closed or erased: nothing to remind of
+    if in_quiet_hours(now, partnership):
+        return []
+    # As of *now*: a sweep run for an earlier moment (jourbot remind --at) ignores later facts.
+    case = replace(case, attempts=tuple(a for a in case.attempts if a.at <= now))
+    state = follow_up(case, partnership)
+    if state.reached:
+        return []
+    today = _local(now, partnership).date()
+    found: list[tuple[Rule, tuple[Audience, ...], str]] = []
+    if case.volunteer_id is None:
+        waited = now - case.received_at
+        if waited >= timedelta(hours=partnership.unassigned_hours):
+            found.append((Rule.UNASSIGNED, (Audience.COORDINATORS,), today.isoformat()))
+    if now >= state.deadline:
+        audience: tuple[Audience, ...] = (Audience.COORDINATORS,)
+        if case.volunteer_id is not None:
+            audience = (Audience.VOLUNTEER, Audience.COORDINATORS)
+        found.append((Rule.DEADLINE_PASSED, audience, ONCE))
+    elif case.volunteer_id is not None and now >= state.deadline - timedelta(
+        hours=partnership.warning_hours
+    ):
+        found.append((Rule.DEADLINE_NEAR, (Audience.VOLUNTEER,), ONCE))
+    if case.volunteer_id is not None:
+        found += _attempt_rules(case, state, now, partnership)
+    return [
+        Due(case.id, case.reference, rule, audience, period, state.deadline)
+        for rule, audience, period in found
+        if (rule, period) not in sent
+    ]
+
+
+def _attempt_rules(
+    case: CaseRecord, state: FollowUp, now: datetime, partnership: Partnership
+) -> list[tuple[Rule, tuple[Audience, ...], str]]:
+    failed = [
+        a for a in case.attempts if a.channel is AttemptChannel.PHONE and a.outcome not in REACHING
+    ]
+    if not failed:
+        return []
+    volunteer = (Audience.VOLUNTEER,)
+    if state.evening_attempt:
+        if len(failed) >= ATTEMPTS_BEFORE_NOT_REACHED:
+            return [(Rule.NOT_REACHED, volunteer, ONCE)]
+        return []
+    evening = _next_evening(now, partnership)
+    remind_at = _at(evening, partnership.evening_reminder_at, partnership)
+    if now >= remind_at:
+        return [(Rule.EVENING_MISSING, volunteer, evening.isoformat())]
+    return []
+
+
+def _next_evening(now: datetime, partnership: Partnership) -> date:
+    """Return the local date of the next evening window that has not ended yet."""
+    local = _local(now, partnership)
+    if local.time() < partnership.evening_end:
+        return local.date()
+    return local.date() + timedelta(days=1)
+
+
+def _at(day: date, clock: time, partnership: Partnership) -> datetime:
+    """Return the moment *clock* o'clock local time on *day* (wall time, whatever the DST)."""
+    return datetime.combine(day, clock, ZoneInfo(partnership.timezone))

@@ -157,6 +157,12 @@ class Partnership:
     evening_start: time = time(18, 0)
     evening_end: time = time(21, 0)
     timezone: str = "Europe/Stockholm"
+    # Follow-up reminders to staff (DESIGN section 5).
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    unassigned_hours: int = 12
+    warning_hours: int = 24
+    evening_reminder_at: time = time(15, 0)
 
     def organisation(self, org_id: str) -> Organisation:
         """Return the organisation with *org_id*."""

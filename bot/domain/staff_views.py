@@ -21,7 +21,7 @@ from bot.domain.cases import (
     StaffRole,
 )
 from bot.domain.dialogue import S_, Choice, Line, Param, Reply, Translatable
-from bot.domain.followup import FollowUp
+from bot.domain.followup import Due, FollowUp, Rule
 from bot.domain.model import Partnership
 
 STAFF_STEP = "s"  # the step every staff button belongs to
@@ -328,3 +328,44 @@ def earlier_today_options(now_local: datetime) -> list[int]:
     """Offer only the offsets that stay on the same local day."""
     midnight = now_local.replace(hour=0, minute=0, second=0, microsecond=0)
     return [m for m in ATTEMPT_OFFSETS if now_local - timedelta(minutes=m) >= midnight]
+
+
+_REMINDER_TEXT = {
+    Rule.UNASSIGNED: S_(
+        "Case {reference} has no volunteer yet. First contact is due by {deadline}."
+    ),
+    Rule.DEADLINE_NEAR: S_("Reminder: first contact with {reference} is due by {deadline}."),
+    Rule.DEADLINE_PASSED: S_(
+        "The deadline for first contact with {reference} passed ({deadline}) and the person "
+        "has not been reached."
+    ),
+    Rule.EVENING_MISSING: S_(
+        "{reference}: no attempt in the evening yet. Please call this evening, {start}–{end}."
+    ),
+    Rule.NOT_REACHED: S_(
+        "{reference}: three attempts, one in the evening, without reaching the person. Close "
+        "it as not reached, or try another way (SMS, e-mail)."
+    ),
+}
+
+
+def reminder(due: Due, partnership: Partnership) -> Reply:
+    """Say what is due for a case and by when, with one tap to act on it."""
+    ref = due.reference
+    if due.rule is Rule.UNASSIGNED:
+        actions = (_button(S_("Assign"), "assign", ref), _button(S_("Open"), "open", ref))
+    elif due.rule is Rule.NOT_REACHED:
+        actions = (_button(S_("Close"), "close", ref), _button(S_("Log attempt"), "att", ref))
+    else:
+        actions = (_button(S_("Log attempt"), "att", ref), _button(S_("Open"), "open", ref))
+    return Reply(
+        _REMINDER_TEXT[due.rule],
+        params={
+            "reference": ref,
+            "deadline": due.deadline,
+            "start": partnership.evening_start,
+            "end": partnership.evening_end,
+        },
+        choices=actions,
+        step=STAFF_STEP,
+    )

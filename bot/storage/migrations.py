@@ -154,4 +154,17 @@ MIGRATIONS: tuple[str, ...] = (
         replying_to INTEGER REFERENCES cases(id) ON DELETE SET NULL
     )
     """,
+    # 4: follow-up reminders, each (case, rule, period) once; open cases found by index.
+    """
+    CREATE TABLE reminders (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        period TEXT NOT NULL,
+        state TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        sent_at TEXT,
+        PRIMARY KEY (case_id, rule, period)
+    );
+    CREATE INDEX cases_awaiting_contact ON cases(received_at) WHERE status IN ('new', 'assigned')
+    """,
 )

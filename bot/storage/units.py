@@ -10,6 +10,7 @@ from bot.storage.case_store import CaseStore
 from bot.storage.database import Database
 from bot.storage.intake_store import IntakeStore
 from bot.storage.message_store import MessageStore
+from bot.storage.reminder_store import ReminderStore
 from bot.storage.staff_store import StaffStore
 
 
@@ -19,6 +20,7 @@ class Unit:
     messages: MessageStore
     staff: StaffStore
     cases: CaseStore
+    reminders: ReminderStore
 
 
 class Units:
@@ -31,4 +33,7 @@ class Units:
     async def begin(self) -> AsyncIterator[Unit]:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
-            yield Unit(IntakeStore(db), MessageStore(db), StaffStore(db), CaseStore(db))
+            cases = CaseStore(db)
+            yield Unit(
+                IntakeStore(db), MessageStore(db), StaffStore(db), cases, ReminderStore(db, cases)
+            )

@@ -86,7 +86,11 @@ async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
         twilio=TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, OUR_NUMBER),
     )
     jourbot = await build(
-        configured, clock=clock, telegram_request=api, http_transport=twilio.transport()
+        configured,
+        clock=clock,
+        telegram_request=api,
+        http_transport=twilio.transport(),
+        run_scheduler=False,
     )
     try:
         async with jourbot.web.router.lifespan_context(jourbot.web):

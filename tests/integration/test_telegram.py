@@ -61,7 +61,7 @@ def webhook_settings(settings: Settings) -> Settings:
 @asynccontextmanager
 async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[Harness]:
     api = OfflineBotAPI()
-    jourbot = await build(settings, clock=clock, telegram_request=api)
+    jourbot = await build(settings, clock=clock, telegram_request=api, run_scheduler=False)
     try:
         async with jourbot.web.router.lifespan_context(jourbot.web):
             transport = httpx.ASGITransport(app=jourbot.web)

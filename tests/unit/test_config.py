@@ -22,7 +22,9 @@ def test_defaults_need_nothing_set() -> None:
     assert (p.young_org_id, p.default_org_id) == ("stodcentrum", "vasterort")
     assert p.first_contact_hours == 72
     assert (p.evening_start, p.evening_end) == (time(18), time(21))
-    assert (settings.quiet_hours.start, settings.quiet_hours.end) == (time(21), time(8))
+    assert (p.quiet_start, p.quiet_end) == (time(21), time(8))
+    assert (p.unassigned_hours, p.warning_hours, p.evening_reminder_at) == (12, 24, time(15))
+    assert settings.sweep_minutes == 5
     assert p.numbers.national_line == "116 006"
     assert "organisation vasterort" in settings.unconfirmed
 

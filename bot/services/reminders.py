@@ -1,0 +1,126 @@
+"""The reminder sweep: find what is due, send it to staff, and never send it twice.
+
+Sending is at least once. A reminder is claimed ('sending') in one transaction, sent, and
+marked 'sent' in another; the provider call holds no database lock. A crash after the send
+and before the mark leaves the claim, and the next sweep sends that one reminder again: a
+duplicate reminder costs a second ping, a lost one can break the promise to a person
+waiting for a call, so we choose the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import staff_views as views
+from bot.domain.cases import Staff, StaffRole
+from bot.domain.followup import Audience, Due, due_reminders
+from bot.domain.model import Channel, Partnership
+from bot.ports import Clock, Dispatcher, Recipient, Unit, UnitsOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A reminder due at a sweep, with the staff it goes to."""
+
+    due: Due
+    staff: tuple[tuple[Staff, int], ...]  # (staff member, Telegram chat)
+
+    def as_json(self) -> dict[str, object]:
+        """Describe it for `jourbot remind --dry-run --json` (no personal data)."""
+        return {
+            "case": self.due.reference,
+            "rule": str(self.due.rule),
+            "period": self.due.period,
+            "recipients": [staff.id for staff, _ in self.staff],
+        }
+
+
+class ReminderService:
+    def __init__(
+        self, units: UnitsOfWork, clock: Clock, partnership: Partnership, dispatcher: Dispatcher
+    ) -> None:
+        self._units = units
+        self._clock = clock
+        self._partnership = partnership
+        self._dispatcher = dispatcher
+
+    async def plan(self, now: datetime) -> list[Planned]:
+        """Work out every reminder due at *now*, and to whom; send and record nothing."""
+        async with self._units.begin() as unit:
+            cases = await unit.reminders.awaiting_contact()
+            sent = await unit.reminders.sent([case.id for case in cases])
+            due = [
+                d
+                for case in cases
+                for d in due_reminders(case, sent.get(case.id, frozenset()), now, self._partnership)
+            ]
+            if not due:
+                return []
+            by_case = {case.id: case for case in cases}
+            staff = await self._staff(unit, {by_case[d.case_id].org_id for d in due})
+        planned = []
+        for d in due:
+            case = by_case[d.case_id]
+            recipients = []
+            if Audience.VOLUNTEER in d.audience and case.volunteer_id in staff:
+                recipients.append(staff[case.volunteer_id])
+            if Audience.COORDINATORS in d.audience:
+                recipients += [
+                    entry
+                    for entry in staff.values()
+                    if entry[0].org_id == case.org_id and entry[0].role is StaffRole.COORDINATOR
+                ]
+            planned.append(Planned(d, tuple(recipients)))
+        return planned
+
+    async def sweep(self, now: datetime | None = None) -> list[Planned]:
+        """Send every reminder due now (or at *now*); return what was sent."""
+        moment = now or self._clock.now()
+        done = []
+        for item in await self.plan(moment):
+            if not item.staff:
+                continue  # nobody to tell yet; a later sweep tries again
+            if await self._send(item):
+                done.append(item)
+        if done:
+            log.info("reminders.sent count=%d", len(done))
+        return done
+
+    async def _send(self, item: Planned) -> bool:
+        d = item.due
+        async with self._units.begin() as unit:
+            if not await unit.reminders.claim(d.case_id, d.rule, d.period, self._clock.now()):
+                return False
+        message = views.reminder(d, self._partnership)
+        delivered = False
+        for staff, chat in item.staff:
+            to = Recipient(Channel.TELEGRAM, str(chat), staff.locale)
+            delivered = await self._dispatcher.send(to, [message]) or delivered
+        async with self._units.begin() as unit:
+            if delivered:
+                # One recipient reached is enough: a coordinator who blocked the bot must not
+                # make everyone else get the same reminder every five minutes.
+                await unit.reminders.mark_sent(d.case_id, d.rule, d.period, self._clock.now())
+            else:
+                await unit.reminders.release(d.case_id, d.rule, d.period)
+        log.info(
+            "reminder.%s case=%s rule=%s", "sent" if delivered else "failed", d.reference, d.rule
+        )
+        return delivered
+
+    @staticmethod
+    async def _staff(unit: Unit, org_ids: set[str]) -> dict[int, tuple[Staff, int]]:
+        """Return the active staff of these organisations who can be reached on Telegram."""
+        found: dict[int, tuple[Staff, int]] = {}
+        for org_id in org_ids:
+            for staff in await unit.staff.of_org(org_id):
+                if not staff.active:
+                    continue
+                chat = await unit.staff.telegram_id(staff.id)
+                if chat is not None:
+                    found[staff.id] = (staff, chat)
+        return found
