@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 
@@ -28,6 +29,8 @@ class _NoDispatch:
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one operator command against the database; return the exit status."""
+    if args.command == "remind":
+        return await _remind(args, settings)
     database = await Database.open(settings.db_path)
     try:
         if args.command == "migrate":
@@ -111,6 +114,29 @@ async def _case_add(args: argparse.Namespace, settings: Settings, units: Units) 
         return _fail(f"no organisation {args.org!r}")
     print(f"case {reference} registered for {args.org}")
     return 0
+
+
+async def _remind(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import app
+
+    jourbot = await app.build(settings, run_scheduler=False)
+    try:
+        if args.dry_run:
+            planned = await jourbot.reminders.plan(args.at)
+            if args.json:
+                print(json.dumps([p.as_json() for p in planned], indent=2))
+            for p in [] if args.json else planned:
+                print(f"{p.due.reference}\t{p.due.rule}\t{p.due.period}\t"
+                      f"{','.join(str(s.id) for s, _ in p.staff) or '-'}")  # fmt: skip
+            return 0
+        if jourbot.telegram is None:
+            return _fail("reminders reach staff on Telegram: set TELEGRAM_BOT_TOKEN")
+        async with jourbot.telegram:  # the bot must be initialised before it can send
+            sent = await jourbot.reminders.sweep(args.at)
+        print(f"{len(sent)} reminders sent")
+        return 0
+    finally:
+        await jourbot.close()
 
 
 def _fail(message: str) -> int:

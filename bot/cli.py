@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     languages.add_argument("id", type=int)
     languages.add_argument("codes", nargs="+", help="e.g. sv ar so")
 
+    remind = commands.add_parser("remind", help="run one reminder sweep as of a given time")
+    remind.add_argument(
+        "--at", type=_moment, required=True, help="ISO 8601, e.g. 2026-11-27T15:00+01:00"
+    )
+    remind.add_argument("--dry-run", action="store_true", help="show what is due; send nothing")
+    remind.add_argument("--json", action="store_true", help="print the due reminders as JSON")
+
     case = commands.add_parser("case", help="cases that came another way").add_subparsers(
         dest="action", required=True
     )
@@ -57,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--voicemail", choices=["yes", "no"])
     add.add_argument("--sms", choices=["yes", "no"])
     return parser
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-27T15:00+01:00")
+    return moment.astimezone(UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

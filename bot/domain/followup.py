@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CaseStatus
@@ -58,8 +59,19 @@ class FollowUp:
         return not self.reached and now >= self.deadline
 
 
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=64)
+def _local_at(moment: datetime, zone: str) -> datetime:
+    # A sweep asks about the same `now` for every case: work it out once.
+    return moment.astimezone(_zone(zone))
+
+
 def _local(moment: datetime, partnership: Partnership) -> datetime:
-    return moment.astimezone(ZoneInfo(partnership.timezone))
+    return moment.astimezone(_zone(partnership.timezone))
 
 
 def in_evening(moment: datetime, partnership: Partnership) -> bool:
@@ -70,7 +82,10 @@ def in_evening(moment: datetime, partnership: Partnership) -> bool:
 
 def in_quiet_hours(moment: datetime, partnership: Partnership) -> bool:
     """Tell whether *moment* is in staff's quiet hours (default 21:00-08:00, local)."""
-    local = _local(moment, partnership).time()
+    return _quiet(_local(moment, partnership).time(), partnership)
+
+
+def _quiet(local: time, partnership: Partnership) -> bool:
     start, end = partnership.quiet_start, partnership.quiet_end
     if start <= end:
         return start <= local < end
@@ -98,14 +113,16 @@ def due_reminders(
     """
     if case.status not in (CaseStatus.NEW, CaseStatus.ASSIGNED):
         return []  # reached, closed or erased: nothing to remind of
-    if in_quiet_hours(now, partnership):
+    local_now = _local_at(now, partnership.timezone)
+    if _quiet(local_now.time(), partnership):
         return []
-    # As of *now*: a sweep run for an earlier moment (jourbot remind --at) ignores later facts.
-    case = replace(case, attempts=tuple(a for a in case.attempts if a.at <= now))
+    if any(a.at > now for a in case.attempts):
+        # As of *now*: a sweep for an earlier moment (jourbot remind --at) ignores later facts.
+        case = replace(case, attempts=tuple(a for a in case.attempts if a.at <= now))
     state = follow_up(case, partnership)
     if state.reached:
         return []
-    today = _local(now, partnership).date()
+    today = local_now.date()
     found: list[tuple[Rule, tuple[Audience, ...], str]] = []
     if case.volunteer_id is None:
         waited = now - case.received_at
@@ -151,7 +168,7 @@ def _attempt_rules(
 
 def _next_evening(now: datetime, partnership: Partnership) -> date:
     """Return the local date of the next evening window that has not ended yet."""
-    local = _local(now, partnership)
+    local = _local_at(now, partnership.timezone)
     if local.time() < partnership.evening_end:
         return local.date()
     return local.date() + timedelta(days=1)
@@ -159,4 +176,4 @@ def _next_evening(now: datetime, partnership: Partnership) -> date:
 
 def _at(day: date, clock: time, partnership: Partnership) -> datetime:
     """Return the moment *clock* o'clock local time on *day* (wall time, whatever the DST)."""
-    return datetime.combine(day, clock, ZoneInfo(partnership.timezone))
+    return datetime.combine(day, clock, _zone(partnership.timezone))

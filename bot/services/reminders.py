@@ -52,7 +52,7 @@ class ReminderService:
         """Work out every reminder due at *now*, and to whom; send and record nothing."""
         async with self._units.begin() as unit:
             cases = await unit.reminders.awaiting_contact()
-            sent = await unit.reminders.sent([case.id for case in cases])
+            sent = await unit.reminders.sent()
             due = [
                 d
                 for case in cases

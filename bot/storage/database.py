@@ -35,6 +35,7 @@ class Database:
             "PRAGMA foreign_keys=ON",
             "PRAGMA secure_delete=ON",
             "PRAGMA synchronous=NORMAL",
+            "PRAGMA cache_size=-32000",  # 32 MB: the hot pages of a large history stay cached
         ):
             await connection.execute(pragma)
         database = cls(connection)

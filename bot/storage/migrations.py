@@ -165,6 +165,8 @@ MIGRATIONS: tuple[str, ...] = (
         sent_at TEXT,
         PRIMARY KEY (case_id, rule, period)
     );
-    CREATE INDEX cases_awaiting_contact ON cases(received_at) WHERE status IN ('new', 'assigned')
+    CREATE INDEX cases_awaiting_contact
+        ON cases(id, reference, org_id, status, received_at, volunteer_id, source, locale, channel)
+        WHERE status IN ('new', 'assigned')
     """,
 )

@@ -6,16 +6,38 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.cases import CaseRecord, CaseStatus
-from bot.domain.followup import Rule
-from bot.storage.case_store import CaseStore
-
-# The partial index cases_awaiting_contact holds exactly these rows, so a sweep reads the
-# cases that still wait for first contact and never the closed ones.
-CANDIDATES = (
-    "SELECT id FROM cases INDEXED BY cases_awaiting_contact "
-    "WHERE status IN ('new', 'assigned') ORDER BY received_at"
+from bot.domain.cases import (
+    Attempt,
+    AttemptChannel,
+    AttemptOutcome,
+    CaseRecord,
+    CaseSource,
+    CaseStatus,
 )
+from bot.domain.followup import Rule
+from bot.domain.model import Channel
+
+# The partial index cases_awaiting_contact holds exactly the cases that still wait for first
+# contact, so a sweep reads those and never the closed history, however long it grows.
+CANDIDATES = (
+    "SELECT id, reference, org_id, status, received_at, volunteer_id, source, locale, channel "
+    "FROM cases INDEXED BY cases_awaiting_contact WHERE status IN ('new', 'assigned')"
+)
+_ATTEMPTS = (
+    "SELECT a.case_id, a.at, a.channel, a.outcome FROM cases c "
+    "INDEXED BY cases_awaiting_contact JOIN attempts a ON a.case_id = c.id "
+    "WHERE c.status IN ('new', 'assigned') ORDER BY a.case_id, a.at"
+)
+_SENT = (
+    "SELECT r.case_id, r.rule, r.period FROM cases c INDEXED BY cases_awaiting_contact "
+    "JOIN reminders r ON r.case_id = c.id WHERE c.status IN ('new', 'assigned') "
+    "AND r.state = 'sent'"
+)
+_STATUS = {s.value: s for s in CaseStatus}
+_SOURCE = {s.value: s for s in CaseSource}
+_CHANNEL = {c.value: c for c in AttemptChannel}
+_OUTCOME = {o.value: o for o in AttemptOutcome}
+_RULE = {r.value: r for r in Rule}
 
 
 def _utc(moment: datetime) -> str:
@@ -25,29 +47,41 @@ def _utc(moment: datetime) -> str:
 class ReminderStore:
     """Reminders inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, cases: CaseStore) -> None:
+    def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
-        self._cases = cases
 
     async def awaiting_contact(self) -> list[CaseRecord]:
-        """Load every case still waiting for first contact, with its attempts."""
+        """Load every case still waiting for first contact, with what the rules need."""
+        attempts: dict[int, list[Attempt]] = {}
+        async with self._db.execute(_ATTEMPTS) as cursor:
+            for case_id, at, channel, outcome in await cursor.fetchall():
+                attempts.setdefault(case_id, []).append(
+                    Attempt(datetime.fromisoformat(at), _CHANNEL[channel], _OUTCOME[outcome])
+                )
         async with self._db.execute(CANDIDATES) as cursor:
-            ids = [int(row[0]) for row in await cursor.fetchall()]
-        return await self._cases.by_ids(ids, (CaseStatus.NEW, CaseStatus.ASSIGNED))
+            rows = await cursor.fetchall()
+        return [
+            CaseRecord(
+                id=r[0],
+                reference=r[1],
+                org_id=r[2],
+                status=_STATUS[r[3]],
+                received_at=datetime.fromisoformat(r[4]),
+                volunteer_id=r[5],
+                source=_SOURCE[r[6]],
+                locale=r[7],
+                channel=Channel(r[8]) if r[8] else None,
+                attempts=tuple(attempts.get(r[0], ())),
+            )
+            for r in rows
+        ]
 
-    async def sent(self, case_ids: list[int]) -> dict[int, frozenset[tuple[Rule, str]]]:
-        """Return the reminders already sent for each case."""
+    async def sent(self) -> dict[int, frozenset[tuple[Rule, str]]]:
+        """Return the reminders already sent for each case still waiting for contact."""
         found: dict[int, set[tuple[Rule, str]]] = {}
-        for start in range(0, len(case_ids), 900):
-            chunk = case_ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
-                "SELECT case_id, rule, period FROM reminders WHERE state = 'sent' AND "  # noqa: S608
-                f"case_id IN ({marks})",
-                chunk,
-            ) as cursor:
-                for case_id, rule, period in await cursor.fetchall():
-                    found.setdefault(int(case_id), set()).add((Rule(rule), str(period)))
+        async with self._db.execute(_SENT) as cursor:
+            for case_id, rule, period in await cursor.fetchall():
+                found.setdefault(case_id, set()).add((_RULE[rule], period))
         return {case_id: frozenset(keys) for case_id, keys in found.items()}
 
     async def claim(self, case_id: int, rule: Rule, period: str, now: datetime) -> bool:

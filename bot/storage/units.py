@@ -34,6 +34,4 @@ class Units:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
             cases = CaseStore(db)
-            yield Unit(
-                IntakeStore(db), MessageStore(db), StaffStore(db), cases, ReminderStore(db, cases)
-            )
+            yield Unit(IntakeStore(db), MessageStore(db), StaffStore(db), cases, ReminderStore(db))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -83,3 +84,33 @@ def test_case_add_registers_a_police_referral(tmp_path: Path) -> None:
     bad = jourbot(db, "case", "add", "--org", "vasterort", "--source", "phone", "--language",
                   "sv", "--phone", "12")  # fmt: skip
     assert (bad.returncode, bad.stderr.strip()) == (2, "jourbot: not a phone number: '12'")
+
+
+def test_remind_dry_run_prints_due_reminders_as_json(tmp_path: Path) -> None:
+    """One sweep as of a given time: the due reminders as JSON; nothing sent or recorded."""
+    db = tmp_path / "jourbot.db"
+    added = jourbot(
+        db, "case", "add", "--org", "vasterort", "--source", "phone", "--language", "sv"
+    )
+    reference = re.search(r"case ([0-9A-Z]{3}-[0-9A-Z]{3})", added.stdout)
+    assert reference is not None
+    with sqlite3.connect(db) as conn:  # received on a known Tuesday at 14:00 Stockholm time
+        conn.execute("UPDATE cases SET received_at = '2026-11-24T13:00:00+00:00'")
+    early = jourbot(db, "remind", "--at", "2026-11-24T20:00+01:00", "--dry-run", "--json")
+    assert (early.returncode, json.loads(early.stdout)) == (0, [])
+    late = jourbot(db, "remind", "--at", "2026-11-27T15:00+01:00", "--dry-run", "--json")
+    assert late.returncode == 0, late.stderr
+    assert sorted(json.loads(late.stdout), key=lambda r: r["rule"]) == [
+        {"case": reference.group(1), "rule": "deadline_passed", "period": "once", "recipients": []},
+        {
+            "case": reference.group(1),
+            "rule": "unassigned",
+            "period": "2026-11-27",
+            "recipients": [],
+        },
+    ]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM reminders").fetchone() == (0,)
+    naive = jourbot(db, "remind", "--at", "2026-11-27T15:00", "--dry-run")
+    assert naive.returncode == 2
+    assert "time zone" in naive.stderr
