@@ -38,7 +38,7 @@ EXTRACT := $(BIN)/pybabel extract --mapping-file babel.cfg --sort-by-file --no-w
 	--add-comments TRANSLATORS: --project jourbot --copyright-holder "Jourbot contributors" \
 	--no-default-keywords
 extract: install
-	$(EXTRACT) -k N_ -k _ -k gettext -k ngettext:1,2 --output-file locales/messages.pot .
+	$(EXTRACT) -k N_ -k NP_:1,2 -k _ -k gettext -k ngettext:1,2 --output-file locales/messages.pot .
 	$(EXTRACT) -k S_ --output-file locales/staff.pot .
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot \
 		--output-dir locales --no-wrap --ignore-obsolete

@@ -21,7 +21,12 @@ DOMAIN = "messages"
 STAFF_DOMAIN = "staff"
 FALLBACK = "en"
 # Where CLDR's own name is not what our users call their language.
-NATIVE_NAME_OVERRIDES = {"bs": "Bosanski/Hrvatski/Srpski", "fa_AF": "دری"}
+NATIVE_NAME_OVERRIDES = {
+    "bs": "Bosanski/Hrvatski/Srpski",  # one catalog for the three
+    "fa_AF": "دری",  # CLDR says "Persian (Afghanistan)"; people say Dari
+    "ckb": "کوردی (سۆرانی)",  # CLDR's "Central Kurdish" is not what speakers call it
+    "ku": "Kurdî (Kurmancî)",
+}
 
 
 def locale_for_phone(number: str, shipped: Collection[str]) -> str | None:
@@ -82,15 +87,27 @@ class Translator:
         """Tell whether this locale is written right to left (Arabic, Persian, ...)."""
         return self.locale.character_order == "right-to-left"
 
-    def format(self, msgid: str, params: dict[str, Param], extra: dict[str, str]) -> str:
+    def format(
+        self,
+        msgid: str,
+        params: dict[str, Param],
+        extra: dict[str, str],
+        plural: str | None = None,
+    ) -> str:
         """Translate *msgid* and fill in its placeholders, each formatted for this locale.
 
-        In right-to-left text every filled-in value is isolated (FSI ... PDI), so a phone
-        number, case reference or Latin name keeps its own direction and order.
+        With *plural*, the form is chosen by this language's plural rules for the `count`
+        parameter. In right-to-left text every filled-in value is isolated (FSI ... PDI), so
+        a phone number, case reference or Latin name keeps its own direction and order.
         """
         values = _Missing({name: self._isolate(value) for name, value in extra.items()})
         values.update({name: self._isolate(self.param(value)) for name, value in params.items()})
-        return string.Formatter().vformat(self.gettext(msgid), (), values)
+        count = params.get("count")
+        if plural is not None and isinstance(count, int):
+            template = self.ngettext(msgid, plural, count)
+        else:
+            template = self.gettext(msgid)
+        return string.Formatter().vformat(template, (), values)
 
     def _isolate(self, text: str) -> str:
         return f"\u2068{text}\u2069" if self.right_to_left else text

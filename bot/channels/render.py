@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from bot.domain.dialogue import N_, Choice, CommandName, Reply
 from bot.i18n import Translator
 
 SLASH_COMMANDS: dict[str, str] = {name.value: f"/{name.value}" for name in CommandName}
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +35,11 @@ def render(reply: Reply, tr: Translator, commands: dict[str, str]) -> Rendered:
         for choice in reply.choices
     )
     text = "\n".join(
-        [tr.format(reply.text, reply.params, commands)]
+        [tr.format(reply.text, reply.params, commands, reply.plural)]
         + [tr.format(line.text, line.params, commands) for line in reply.lines]
     )
+    if tr.right_to_left:
+        text = "\n".join(right_to_left(line) for line in text.split("\n"))
     return Rendered(
         text=text,
         options=options,
@@ -64,10 +68,30 @@ def numbered(rendered: Rendered, tr: Translator, *, compact: bool = False) -> st
         f"{number}{separator} {'✓ ' if option.selected else ''}{option.label}"
         for number, option in enumerate(rendered.options, start=1)
     ]
+    if tr.right_to_left:
+        choices = [right_to_left(choice) for choice in choices]
     hint = None
     if rendered.multiple:
         hint = tr.gettext(N_("Several numbers are fine, e.g. 1 3"))
     elif not compact:
         hint = tr.gettext(N_("Reply with a number."))
+    if hint and tr.right_to_left:
+        hint = right_to_left(hint)
     blocks = [rendered.text, "\n".join(choices)] + ([hint] if hint else [])
     return ("\n" if compact else "\n\n").join(blocks)
+
+
+def right_to_left(line: str) -> str:
+    """Make a line read right to left, marking it only where its first letter is not RTL.
+
+    Each line is its own bidi paragraph, and its first strong letter sets its direction: a
+    line that starts with a Latin name or "1 Svenska" would otherwise read left to right.
+    The mark is added only where needed: on SMS every character counts.
+    """
+    for char in line:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return line
+        if kind == "L":
+            return RLM + line
+    return line

@@ -6,18 +6,33 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.conversation import Answers
-from bot.domain.dialogue import N_, Reply, Weekday
+from bot.domain.dialogue import N_, NP_, Reply, Weekday
 from bot.domain.model import ContactMethod, Partnership
 from bot.domain.questions import numbers_reply
 from bot.domain.routing import Route
 
 _HOW = {
-    ContactMethod.CALL: N_("{name} will call you by {deadline} at the latest."),
-    ContactMethod.SMS: N_("{name} will send you an SMS by {deadline} at the latest."),
-    ContactMethod.CHAT: N_("{name} will write to you here by {deadline} at the latest."),
-    ContactMethod.EMAIL: N_("{name} will e-mail you by {deadline} at the latest."),
-    ContactMethod.MEET: N_(
-        "{name} will contact you by {deadline} at the latest to arrange a meeting."
+    ContactMethod.CALL: NP_(
+        "{name} will call you within {count} day, by {deadline} at the latest.",
+        "{name} will call you within {count} days, by {deadline} at the latest.",
+    ),
+    ContactMethod.SMS: NP_(
+        "{name} will send you an SMS within {count} day, by {deadline} at the latest.",
+        "{name} will send you an SMS within {count} days, by {deadline} at the latest.",
+    ),
+    ContactMethod.CHAT: NP_(
+        "{name} will write to you here within {count} day, by {deadline} at the latest.",
+        "{name} will write to you here within {count} days, by {deadline} at the latest.",
+    ),
+    ContactMethod.EMAIL: NP_(
+        "{name} will e-mail you within {count} day, by {deadline} at the latest.",
+        "{name} will e-mail you within {count} days, by {deadline} at the latest.",
+    ),
+    ContactMethod.MEET: NP_(
+        "{name} will contact you within {count} day, by {deadline} at the latest, to arrange "
+        "a meeting.",
+        "{name} will contact you within {count} days, by {deadline} at the latest, to arrange "
+        "a meeting.",
     ),
 }
 
@@ -45,13 +60,15 @@ def confirmation_replies(
     if decided.org_id is None:
         raise ValueError("a case is only made for an organisation")
     org = partnership.organisation(decided.org_id)
-    how = _HOW[answers.contact or ContactMethod.CHAT]
+    singular, plural = _HOW[answers.contact or ContactMethod.CHAT]
     replies = [
         Reply(N_("Thank you. Your case number is {reference}."), params={"reference": reference}),
         Reply(
-            how,
+            singular,
+            plural=plural,
             params={
                 "name": org.name,
+                "count": max(1, partnership.first_contact_hours // 24),
                 "deadline": first_contact_deadline(partnership, received_at),
             },
         ),

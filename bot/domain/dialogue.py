@@ -16,6 +16,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with plural forms; the reader's language picks the form for {count}."""
+    return singular, plural
+
+
 def S_(message: str) -> str:
     """Mark *message* for the staff catalog (Swedish and English); translated when rendered."""
     return message
@@ -64,6 +69,7 @@ class Reply:
     text: str
     params: dict[str, Param] = field(default_factory=dict)
     lines: tuple[Line, ...] = ()
+    plural: str | None = None  # the plural message id; params["count"] chooses the form
     choices: tuple[Choice, ...] = ()
     step: str = ""
     multiple: bool = False

@@ -322,3 +322,39 @@ async def test_failure_on_our_side_gets_an_apology(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "telegram.handler_failed error=RuntimeError" in logged
     assert "granne" not in logged
+
+
+def shipped_locales() -> list[str]:
+    from bot.i18n import default_locales_dir
+
+    return sorted(p.parent.parent.name for p in default_locales_dir().glob("*/LC_MESSAGES/*.po")
+                  if p.stem == "messages")  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", shipped_locales())
+async def test_full_intake_in_every_language(
+    settings: Settings, clock: FakeClock, locale: str
+) -> None:
+    """Every shipped language carries a whole intake, every text filled in and translated."""
+    person = Person(CHAT, language_code=locale.replace("_", "-"))
+    async with running(webhook_settings(settings), clock) as h:
+        await h.write(person, "/start")
+        assert h.api.buttons(CHAT)[0][1] == f"lang:{locale}"  # suggested from Telegram
+        await h.press(person, locale)
+        await h.press(person, "yes")
+        for value in ("victim", "21_plus", "bromma", "threat", "skip", "talk", "done", "call"):
+            await h.press(person, value)
+        await h.write(person, "070-123 45 67")
+        for value in ("evening", "no", "yes", locale, "woman"):
+            await h.press(person, value)
+        await h.write(person, "-")
+        ((reference, org, stored_locale, *_),) = await case_rows(settings)
+        assert (org, stored_locale) == ("vasterort", locale)
+        texts = [str(m["text"]) for m in h.api.sent(CHAT)]
+        assert all("{" not in t and "}" not in t for t in texts)
+        assert any(reference in t for t in texts)
+        tr = h.jourbot.catalogs.translator(locale)
+        consent = "May we store what you tell us, so that a support person can contact you?"
+        assert tr.gettext(consent) in "\n".join(texts)
+        if locale != "en":
+            assert tr.gettext(consent) != consent

@@ -24,7 +24,7 @@ PO_FILES = sorted(LOCALES.glob("*/LC_MESSAGES/messages.po"))
 STAFF_LOCALES = ("sv", "en")
 STAFF_FILES = [LOCALES / code / "LC_MESSAGES" / "staff.po" for code in STAFF_LOCALES]
 KEYWORDS: dict[str, Any] = {
-    "messages": {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2)},
+    "messages": {"N_": None, "NP_": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)},
     "staff": {"S_": None},
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -59,18 +59,13 @@ def test_template_matches_the_code(domain: str) -> None:
     assert in_code == template_ids(domain), "run `make extract` and translate the new strings"
 
 
-@pytest.mark.parametrize(
-    "po", PO_FILES + STAFF_FILES, ids=lambda p: f"{p.parent.parent.name}-{p.stem}"
-)
-def test_catalog_is_complete(po: Path) -> None:
-    """Every template string is translated, none is fuzzy, placeholders match exactly."""
-    assert po.exists(), f"{po} is missing"
-    catalog = read(po)
+def catalog_problems(catalog: Catalog, wanted: set[str]) -> list[str]:
+    """List what is wrong with *catalog* against the template's message ids."""
     messages: dict[str, Message] = {
         (m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id
     }
     problems = []
-    for msgid in sorted(template_ids(po.stem)):
+    for msgid in sorted(wanted):
         message = messages.get(msgid)
         if message is None:
             problems.append(f"missing: {msgid!r}")
@@ -81,15 +76,59 @@ def test_catalog_is_complete(po: Path) -> None:
         strings = (
             [message.string] if isinstance(message.string, str) else list(message.string or ())
         )
+        if len(ids) > 1 and len(strings) != catalog.num_plurals:
+            problems.append(f"{len(strings)} of {catalog.num_plurals} plural forms: {msgid!r}")
         expected = set().union(*(placeholders(i) for i in ids))
         for string in strings:
             if not string.strip():
                 problems.append(f"untranslated: {msgid!r}")
             elif placeholders(string) != expected:
                 problems.append(f"placeholders {placeholders(string)} != {expected}: {msgid!r}")
-        if msgid.count("\n") != strings[0].count("\n") and strings[0].strip():
-            problems.append(f"line count differs: {msgid!r}")
-    assert problems == []
+            elif msgid.count("\n") != string.count("\n"):
+                problems.append(f"line count differs: {msgid!r}")
+    return problems
+
+
+@pytest.mark.parametrize(
+    "po", PO_FILES + STAFF_FILES, ids=lambda p: f"{p.parent.parent.name}-{p.stem}"
+)
+def test_catalog_is_complete(po: Path) -> None:
+    """Every template string is translated, none is fuzzy, placeholders match exactly."""
+    assert po.exists(), f"{po} is missing"
+    assert catalog_problems(read(po), template_ids(po.stem)) == []
+
+
+def _broken(change: str) -> list[str]:
+    catalog = read(LOCALES / "sv" / "LC_MESSAGES" / "messages.po")
+    plural = next(m for m in catalog if isinstance(m.id, tuple))
+    single = catalog.get("Thank you. Your case number is {reference}.")
+    assert single is not None
+    if change == "blank":
+        single.string = ""
+    elif change == "fuzzy":
+        single.flags.add("fuzzy")
+    elif change == "placeholder":
+        single.string = single.string.replace("{reference}", "{referens}")
+    elif change == "plural form":
+        plural.string = (plural.string[0],)
+    elif change == "missing":
+        catalog.delete(single.id)
+    elif change == "newline":
+        single.string = single.string + "\n"
+    return catalog_problems(catalog, template_ids())
+
+
+@pytest.mark.parametrize(
+    "change", ["blank", "fuzzy", "placeholder", "plural form", "missing", "newline"]
+)
+def test_the_check_catches_a_broken_entry(change: str) -> None:
+    """A blanked, fuzzied, renamed, missing or short-of-forms entry fails the check."""
+    assert len(_broken(change)) == 1
+
+
+def test_the_check_passes_an_intact_catalog() -> None:
+    """Without a change the same catalog passes, so the failures above are the changes."""
+    assert _broken("none") == []
 
 
 def test_compiled_catalogs_load(catalogs: Catalogs) -> None:
@@ -99,7 +138,20 @@ def test_compiled_catalogs_load(catalogs: Catalogs) -> None:
     assert sv.gettext("Skip") != "Skip"
 
 
-def test_native_language_names(catalogs: Catalogs) -> None:
-    """Languages are listed in their own names."""
-    assert catalogs.native_name("sv") == "Svenska"
-    assert catalogs.native_name("en") == "English"
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("sv", "Svenska"),
+        ("en", "English"),
+        ("ar", "العربية"),
+        ("fa_AF", "دری"),
+        ("bs", "Bosanski/Hrvatski/Srpski"),
+        ("ckb", "کوردی (سۆرانی)"),
+        ("ku", "Kurdî (Kurmancî)"),
+        ("syr", "ܣܘܪܝܝܐ"),
+        ("ti", "ትግርኛ"),
+    ],
+)
+def test_native_language_names(catalogs: Catalogs, code: str, name: str) -> None:
+    """Languages are listed in their own names, as our users write them."""
+    assert catalogs.native_name(code) == name
