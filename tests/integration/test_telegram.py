@@ -134,7 +134,7 @@ async def test_start_to_stored_case(settings: Settings, clock: FakeClock) -> Non
         assert (org, locale, channel, contact) == ("vasterort", "sv", "telegram", "call")
         texts = h.last_texts(5)
         assert texts[0] == f"Tack! Ditt ärendenummer är {reference}."
-        assert texts[1].startswith("Brottsofferjouren Västerort ringer dig senast")
+        assert texts[1].startswith("Brottsofferjouren Västerort ringer dig inom 3 dagar, senast")
         assert "fredag 27 november 2026 14:00" in texts[1]  # 72 h later, Stockholm time
         assert all("{" not in t for t in texts)
         assert any(endpoint == "answerCallbackQuery" for endpoint, _ in h.api.calls)
