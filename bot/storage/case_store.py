@@ -25,6 +25,7 @@ from bot.domain.model import (
     CrimeCategory,
     SupportNeed,
 )
+from bot.storage.case_rows import insert_case
 
 
 def _utc(moment: datetime) -> str:
@@ -269,30 +270,8 @@ class CaseStore:
         new_reference: Callable[[], str],
     ) -> tuple[int, str]:
         """Store a case that came another way (police referral, phone, walk-in)."""
-        columns = ["org_id", "source", "locale", "received_at", "status", "channel", *fields]
-        values = [org_id, source, locale, _utc(received_at), "new", "", *fields.values()]
-        for _ in range(10):
-            reference = new_reference()
-            marks = ",".join("?" * (len(columns) + 1))
-            cursor = await self._db.execute(
-                f"INSERT INTO cases (reference, {', '.join(columns)}) VALUES ({marks}) "  # noqa: S608
-                "ON CONFLICT (reference) DO NOTHING",
-                (reference, *values),
-            )
-            if cursor.rowcount == 1:
-                break
-        else:
-            raise RuntimeError("could not find a free case reference")
-        case_id = cursor.lastrowid
-        assert case_id is not None  # noqa: S101 - the INSERT succeeded
-        await self._db.executemany(
-            "INSERT INTO case_needs (case_id, need) VALUES (?, ?)",
-            [(case_id, need) for need in sorted(needs)],
-        )
-        contact_columns = ["case_id", *contacts]
-        await self._db.execute(
-            f"INSERT INTO case_contacts ({', '.join(contact_columns)}) "  # noqa: S608
-            f"VALUES ({','.join('?' * len(contact_columns))})",
-            (case_id, *contacts.values()),
-        )
-        return case_id, reference
+        case = {
+            "org_id": org_id, "source": source, "locale": locale,
+            "received_at": _utc(received_at), "status": "new", "channel": "", **fields,
+        }  # fmt: skip
+        return await insert_case(self._db, case, contacts, needs, (), new_reference)

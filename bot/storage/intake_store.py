@@ -10,6 +10,7 @@ import aiosqlite
 from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import Channel, IntakeOutcome
 from bot.domain.routing import Route
+from bot.storage.case_rows import insert_case
 from bot.storage.state_codec import decode, encode
 
 
@@ -105,42 +106,25 @@ class IntakeStore:
         if route.org_id is None:
             raise ValueError("a case needs an organisation")
         a = answers
-        for _ in range(10):
-            reference = new_reference()
-            cursor = await self._db.execute(
-                "INSERT INTO cases (reference, seeker_id, source, channel, org_id, locale, "
-                "received_at, status, role, age_group, area_kind, district_id, crime, contact, "
-                "talk_language, gender) VALUES (?, ?, 'bot', ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, "
-                "?, ?, ?) ON CONFLICT (reference) DO NOTHING",
-                (
-                    reference, seeker_id, channel, route.org_id, locale, _utc(received_at),
-                    a.role, a.age_group, a.area_kind, a.district_id, a.crime,
-                    a.contact, a.talk_language, a.gender,
-                ),
-            )  # fmt: skip
-            if cursor.rowcount == 1:
-                break
-        else:
-            raise RuntimeError("could not find a free case reference")
-        case_id = cursor.lastrowid
-        assert case_id is not None  # noqa: S101 - the INSERT succeeded
-        await self._db.executemany(
-            "INSERT INTO case_circumstances (case_id, circumstance) VALUES (?, ?)",
-            [(case_id, c) for c in sorted(a.circumstances)],
-        )
-        await self._db.executemany(
-            "INSERT INTO case_needs (case_id, need) VALUES (?, ?)",
-            [(case_id, n) for n in sorted(a.needs)],
-        )
-        await self._db.execute(
-            "INSERT INTO case_contacts (case_id, phone, email, call_time, call_time_note, "
-            "voicemail_ok, sms_ok, talk_language_other, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                case_id, a.phone, a.email, a.call_time, a.call_time_note,
-                a.voicemail_ok, a.sms_ok, a.talk_language_other, a.notes,
-            ),
+        return await insert_case(
+            self._db,
+            {
+                "seeker_id": seeker_id, "source": "bot", "channel": channel,
+                "org_id": route.org_id, "locale": locale, "received_at": _utc(received_at),
+                "status": "new", "role": a.role, "age_group": a.age_group,
+                "area_kind": a.area_kind, "district_id": a.district_id, "crime": a.crime,
+                "contact": a.contact, "talk_language": a.talk_language, "gender": a.gender,
+            },
+            {
+                "phone": a.phone, "email": a.email, "call_time": a.call_time,
+                "call_time_note": a.call_time_note, "voicemail_ok": a.voicemail_ok,
+                "sms_ok": a.sms_ok, "talk_language_other": a.talk_language_other,
+                "notes": a.notes,
+            },
+            a.needs,
+            a.circumstances,
+            new_reference,
         )  # fmt: skip
-        return case_id, reference
 
     async def record_outcome(
         self, outcome: IntakeOutcome, channel: Channel, locale: str, now: datetime

@@ -103,6 +103,8 @@ def _broken(change: str) -> list[str]:
     plural = next(m for m in catalog if isinstance(m.id, tuple))
     single = catalog.get("Thank you. Your case number is {reference}.")
     assert single is not None
+    assert isinstance(single.string, str)
+    assert isinstance(plural.string, tuple)
     if change == "blank":
         single.string = ""
     elif change == "fuzzy":
