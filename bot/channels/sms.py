@@ -16,7 +16,7 @@ from bot.domain.dialogue import N_, Command, CommandName, Inbound, Text
 from bot.domain.model import Channel
 from bot.domain.sms import fold_to_gsm
 from bot.domain.steps import words
-from bot.i18n import Catalogs, Translator, locale_for_phone
+from bot.i18n import CatalogError, Catalogs, Translator, locale_for_phone
 from bot.services.delivery import DeliveryService
 from bot.services.intake import Answer, Hints, IntakeService
 
@@ -60,14 +60,22 @@ class InboundText:
         return self.sender.removeprefix(WHATSAPP_PREFIX)
 
 
+class KeywordClash(CatalogError):
+    """Two languages use one SMS keyword for different commands; a catalog must change."""
+
+
 def keywords(catalogs: Catalogs) -> dict[str, CommandName]:
-    """Map every keyword, in English and in each shipped language, to its command."""
+    """Map every keyword, in English and in each shipped language, to its command.
+
+    Refuses at start-up a word that would mean two things, or that opts out or in.
+    """
     found = {"start": CommandName.START, "info": CommandName.HELP}
     for code in catalogs.codes:
         tr = catalogs.translator(code)
         for command, msgid in LOCAL_KEYWORDS.items():
-            found[words(msgid)] = command
-            found[words(tr.gettext(msgid))] = command
+            for word in (words(msgid), words(tr.gettext(msgid))):
+                if found.setdefault(word, command) is not command or word in OPT_OUT_WORDS:
+                    raise KeywordClash(f"catalogs: the SMS keyword {word!r} ({code}) clashes")
     return found
 
 

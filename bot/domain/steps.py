@@ -170,14 +170,21 @@ _ARABIC_FOLD = str.maketrans(
         "ٱ": "ا",
         "ى": "ي",
         "ة": "ه",
+        # Turkish: "İ" casefolds to "i" plus a combining dot, and phones type "ı" for "I".
+        "\u0307": None,
+        "ı": "i",
     }
 )
 
 
 def words(text: str) -> str:
-    """Fold *text* for matching: case, width, marks and punctuation aside, single spaces."""
+    """Fold *text* for matching: case, width and punctuation aside, single spaces.
+
+    Combining marks stay with their letter (Thai vowels and tones are part of the word).
+    """
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_FOLD)
-    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+    kept = (c if c.isalnum() or unicodedata.category(c)[0] == "M" else " " for c in folded)
+    return " ".join("".join(kept).split())
 
 
 def _single(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.sms import OPT_IN_WORDS, OPT_OUT_WORDS, keywords
+from bot.channels.sms import OPT_IN_WORDS, OPT_OUT_WORDS, KeywordClash, keywords
 from bot.domain.dialogue import CommandName
 from bot.domain.sms import Encoding, Segments, fold_to_gsm, segments
 from bot.i18n import Catalogs, locale_for_phone
@@ -78,3 +78,40 @@ def test_dari_for_afghan_numbers() -> None:
     """Afghanistan gets Dari where it is shipped, before Persian."""
     assert locale_for_phone("+93701234567", ("fa", "fa_AF", "ps")) == "fa_AF"
     assert locale_for_phone("+9647701234567", ("ar", "ckb")) == "ar"
+
+
+def test_a_keyword_clash_between_languages_stops_start_up(catalogs: Catalogs) -> None:
+    """If two catalogs used one keyword for different commands, start-up would refuse."""
+    from dataclasses import replace
+
+    sv = catalogs.translator("sv")
+
+    class Clashing:
+        codes = ("sv", "xx")
+
+        def translator(self, code: str) -> object:
+            if code == "sv":
+                return sv
+            return replace(sv, translations=_Fake({"HELP": "RADERA"}))  # type: ignore[arg-type]
+
+    with pytest.raises(KeywordClash):
+        keywords(Clashing())  # type: ignore[arg-type]
+
+
+class _Fake:
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    def gettext(self, msgid: str) -> str:
+        return self.table.get(msgid, msgid)
+
+
+@pytest.mark.parametrize(
+    ("typed", "keyword"),
+    [("sil", "SİL"), ("Sil", "SIL"), ("yardım", "YARDIM"), ("ช่วย", "ช่วย"), ("Radera!", "RADERA")],
+)
+def test_keywords_match_as_people_type_them(typed: str, keyword: str) -> None:
+    """Turkish dotted and dotless i, Thai marks and punctuation do not break a keyword."""
+    from bot.domain.steps import words
+
+    assert words(typed) == words(keyword)
