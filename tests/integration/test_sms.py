@@ -309,7 +309,9 @@ UCS2_SEGMENT_BUDGET = 60  # a language not measured yet, in a script GSM-7 canno
 def shipped_locales() -> list[str]:
     from bot.i18n import default_locales_dir
 
-    return sorted(p.parent.parent.name for p in default_locales_dir().glob("*/LC_MESSAGES/*.po"))
+    return sorted(
+        p.parent.parent.name for p in default_locales_dir().glob("*/LC_MESSAGES/messages.po")
+    )
 
 
 @pytest.mark.parametrize("locale", shipped_locales())
