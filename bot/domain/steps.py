@@ -178,13 +178,21 @@ _ARABIC_FOLD = str.maketrans(
 
 
 def words(text: str) -> str:
-    """Fold *text* for matching: case, width and punctuation aside, single spaces.
+    """Fold *text* for matching: case, width, punctuation and Latin accents aside.
 
-    Combining marks stay with their letter (Thai vowels and tones are part of the word).
+    "pomoc" matches "POMOĆ" and "hjalp" "HJÄLP" (phones without those keys), while marks
+    on other scripts stay with their letter (Thai vowels and tones are part of the word).
     """
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_FOLD)
-    kept = (c if c.isalnum() or unicodedata.category(c)[0] == "M" else " " for c in folded)
-    return " ".join("".join(kept).split())
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_ARABIC_FOLD)
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.category(char)[0] == "M":
+            if kept and kept[-1].isascii() and kept[-1].isalpha():
+                continue  # an accent on a Latin letter
+            kept.append(char)
+        else:
+            kept.append(char if char.isalnum() else " ")
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
 
 
 def _single(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
@@ -283,7 +291,7 @@ def _language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading
         # A language may be named even when it is not on the short list.
         wanted = words(answer.text)
         names = {words(lang.name): lang.code for lang in ctx.languages}
-        names.update({lang.code.casefold(): lang.code for lang in ctx.languages})
+        names.update({words(lang.code): lang.code for lang in ctx.languages})
         code = names.get(wanted)
     return Invalid() if code is None else LanguagePicked(code)
 

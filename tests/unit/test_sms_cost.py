@@ -46,10 +46,10 @@ def test_keywords_in_every_language_never_collide(catalogs: Catalogs) -> None:
     """Each keyword means one command, and none is an opt-out or opt-in word."""
     found = keywords(catalogs)
     assert found["help"] is CommandName.HELP
-    assert found["hjälp"] is CommandName.HELP
+    assert found["hjalp"] is CommandName.HELP
     assert found["radera"] is CommandName.ERASE
     assert found["delete"] is CommandName.ERASE
-    assert found["språk"] is CommandName.LANGUAGE
+    assert found["sprak"] is CommandName.LANGUAGE
     assert not set(found) & (OPT_OUT_WORDS | OPT_IN_WORDS - {"start"})
     for code in catalogs.codes:
         tr = catalogs.translator(code)
@@ -108,7 +108,16 @@ class _Fake:
 
 @pytest.mark.parametrize(
     ("typed", "keyword"),
-    [("sil", "SİL"), ("Sil", "SIL"), ("yardım", "YARDIM"), ("ช่วย", "ช่วย"), ("Radera!", "RADERA")],
+    [
+        ("sil", "SİL"),
+        ("Sil", "SIL"),
+        ("yardım", "YARDIM"),
+        ("ช่วย", "ช่วย"),
+        ("Radera!", "RADERA"),
+        ("pomoc", "POMOĆ"),
+        ("HJALP", "HJÄLP"),
+        ("obrisi", "OBRIŠI"),
+    ],
 )
 def test_keywords_match_as_people_type_them(typed: str, keyword: str) -> None:
     """Turkish dotted and dotless i, Thai marks and punctuation do not break a keyword."""

@@ -114,7 +114,7 @@ def test_area_on_sms_is_written_not_listed(partnership: Partnership) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Hjälp!", "hjälp"),
+        ("Hjälp!", "hjalp"),  # Latin accents aside: phones without the keys
         ("  RADERA ", "radera"),
         ("1, 3.", "1 3"),
         ("ＳＴＯＰ", "stop"),
