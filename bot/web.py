@@ -98,7 +98,7 @@ class TwilioWebhooks:
         if params is None:
             return Response(status_code=403)
         code = params.get("ErrorCode", "")
-        error_code = int(code) if code.isdigit() else None
+        error_code = int(code) if code.isdigit() and len(code) < 10 else None
         sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
         if sid and status:
             await self._on_status(sid, status, error_code, error_code == OPTED_OUT)

@@ -76,4 +76,5 @@ def _error_code(response: httpx.Response) -> int | None:
         code = response.json().get("code")
     except ValueError:
         return None
-    return int(code) if isinstance(code, int | str) and str(code).isdigit() else None
+    text = str(code)
+    return int(text) if isinstance(code, int | str) and text.isdigit() and len(text) < 10 else None

@@ -35,6 +35,7 @@ from bot.domain.routing import OUTSIDE_STOCKHOLM, match_district
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOTES_LIMIT = 2000
+_CHOICE_DIGITS = 3  # no question has a thousand choices; longer digit runs are not picks
 SHORT_LIMIT = 200
 
 
@@ -141,6 +142,8 @@ def _picked(
         return answer.value if answer.value in values else None
     typed = words(answer.text)
     if typed.isdigit():  # any script's digits: "3", "٣", "۳"
+        if len(typed) > _CHOICE_DIGITS:
+            return None  # a phone number or nonsense, never a choice
         number = int(typed)
         return reply.choices[number - 1].value if 1 <= number <= len(reply.choices) else None
     if not typed:
@@ -251,7 +254,7 @@ def _multiple(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading
     reply = _multiple_question(state)
     options = [c.value for c in reply.choices[:-1]]
     numbers = words(answer.text).split() if isinstance(answer, Text) else []
-    if numbers and all(n.isdigit() for n in numbers):
+    if numbers and all(n.isdigit() and len(n) <= _CHOICE_DIGITS for n in numbers):
         # Several numbers at once, as on SMS: that is the whole selection.
         picked = [int(n) for n in numbers]
         if not all(1 <= n <= len(reply.choices) for n in picked):
