@@ -14,6 +14,7 @@ from bot.domain.routing import match_district
 from bot.domain.steps import normalise_phone
 from bot.ports import SystemClock
 from bot.services.intake import new_reference
+from bot.services.retention import RetentionService
 from bot.services.staff import ReferredCase, StaffService, register_case
 from bot.storage.database import Database
 from bot.storage.units import Units
@@ -38,6 +39,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"database {settings.db_path} at schema version {version}")
             return 0
         units = Units(database)
+        if args.command == "purge":
+            return await _purge(args, settings, units)
+        if args.command == "backup":
+            if args.path.exists():
+                return _fail(f"{args.path} exists; give a new file")
+            await database.backup(args.path)
+            print(f"database copied to {args.path}")
+            return 0
         if args.command == "staff":
             return await _staff(args, settings, units)
         return await _case_add(args, settings, units)
@@ -137,6 +146,21 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         await jourbot.close()
+
+
+async def _purge(args: argparse.Namespace, settings: Settings, units: Units) -> int:
+    service = RetentionService(units, SystemClock(), settings.retention)
+    if args.case:
+        if not await service.erase_case(args.case):
+            return _fail(f"no case {args.case!r}")
+        print(f"case {args.case.upper()}: personal data erased")
+        return 0
+    purged = await service.purge()
+    print(
+        f"purged personal data of {purged.closed_cases} closed cases and "
+        f"{purged.abandoned_intakes} unfinished intakes; {purged.inbound_ids} old message ids"
+    )
+    return 0
 
 
 def _fail(message: str) -> int:

@@ -29,6 +29,7 @@ from bot.scheduler import build_scheduler
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
 from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.units import Units
@@ -59,6 +60,7 @@ class Jourbot:
     intake: IntakeService
     staff: StaffService
     reminders: ReminderService
+    retention: RetentionService
     telegram: TelegramApp | None
     texts: TextAdapter | None
     web: Starlette
@@ -110,6 +112,7 @@ async def build(
     )
     intake.listener = staff
     reminders = ReminderService(units, clock, settings.partnership, dispatcher)
+    retention = RetentionService(units, clock, settings.retention)
 
     telegram: TelegramApp | None = None
     webhook = None
@@ -169,10 +172,13 @@ async def build(
                 log.info("telegram.started mode=%s", mode)
             if texts is not None:
                 log.info("sms.started")
-            if telegram is not None and run_scheduler:
-                # Reminders reach staff on Telegram; without it there is no one to remind.
+            if run_scheduler:
                 scheduler = build_scheduler(
-                    reminders.sweep, settings.partnership.timezone, minutes=settings.sweep_minutes
+                    settings.partnership.timezone,
+                    # Reminders reach staff on Telegram; without it there is no one to remind.
+                    sweep=reminders.sweep if telegram is not None else None,
+                    minutes=settings.sweep_minutes,
+                    purge=retention.purge,
                 )
                 scheduler.start()
                 stack.callback(scheduler.shutdown, wait=False)
@@ -180,7 +186,17 @@ async def build(
 
     web = build_web(lifespan, telegram=webhook, twilio=twilio)
     return Jourbot(
-        settings, database, catalogs, intake, staff, reminders, telegram, texts, web, http
+        settings,
+        database,
+        catalogs,
+        intake,
+        staff,
+        reminders,
+        retention,
+        telegram,
+        texts,
+        web,
+        http,
     )
 
 

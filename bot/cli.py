@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
@@ -39,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     languages = staff.add_parser("languages", help="set the languages a volunteer speaks")
     languages.add_argument("id", type=int)
     languages.add_argument("codes", nargs="+", help="e.g. sv ar so")
+
+    purge = commands.add_parser("purge", help="apply retention, or erase one case now")
+    purge.add_argument("--case", help="erase this case's personal data at once (on request)")
+    backup = commands.add_parser("backup", help="write a consistent copy of the database")
+    backup.add_argument("path", type=Path)
 
     remind = commands.add_parser("remind", help="run one reminder sweep as of a given time")
     remind.add_argument(

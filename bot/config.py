@@ -55,6 +55,15 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """How long personal data is kept; the anonymous statistics stay."""
+
+    closed_case_days: int = 183  # about six months after a case closes
+    abandoned_intake_days: int = 7
+    inbound_id_days: int = 30  # message ids kept to spot a provider's retries
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db_path: Path
     host: str
@@ -62,6 +71,7 @@ class Settings:
     partnership: Partnership
     default_locale: str
     sweep_minutes: int
+    retention: Retention
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     secret_key: str | None = None
@@ -113,6 +123,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     table = _read_toml(Path(config_name)) if config_name else _default_toml()
     where = "JOURBOT_CONFIG" if config_name else "default config"
     partnership, default_locale, sweep_minutes, unconfirmed = _partnership(table, where)
+    kept, defaults = _Table(table, where).table("retention"), Retention()
+    retention = Retention(
+        closed_case_days=kept.whole("closed_case_days", defaults.closed_case_days),
+        abandoned_intake_days=kept.whole("abandoned_intake_days", defaults.abandoned_intake_days),
+        inbound_id_days=kept.whole("inbound_id_days", defaults.inbound_id_days),
+    )
 
     return Settings(
         db_path=Path(get("JOURBOT_DB") or "jourbot.db"),
@@ -121,6 +137,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         partnership=partnership,
         default_locale=default_locale,
         sweep_minutes=sweep_minutes,
+        retention=retention,
         telegram=telegram,
         twilio=twilio,
         secret_key=get("JOURBOT_SECRET_KEY"),

@@ -48,6 +48,11 @@ class _NewMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class _Erased:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The replies to send, in the locale they must be written in."""
 
@@ -116,6 +121,8 @@ class IntakeService:
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, [])
             answer, told = await self._turn(unit, ctx, address, inbound, now)
+        if isinstance(told, _Erased):
+            await self._units.scrub()
         if self.listener is not None:
             if isinstance(told, _NewCase):
                 await self.listener.case_created(told.case_id)
@@ -125,7 +132,7 @@ class IntakeService:
 
     async def _turn(
         self, unit: Unit, ctx: IntakeContext, address: str, inbound: Inbound, now: datetime
-    ) -> tuple[Answer, _NewCase | _NewMessage | None]:
+    ) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None]:
         channel, intake = ctx.channel, unit.intake
         seeker_id = await intake.find_seeker(channel, address)
         state = None if seeker_id is None else await intake.load_conversation(seeker_id)
@@ -137,7 +144,7 @@ class IntakeService:
                 await intake.forget_seeker(seeker_id)
             await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
             log.info("intake.erased")
-            return Answer(new_state.locale, replies), None
+            return Answer(new_state.locale, replies), _Erased()
 
         if isinstance(event, IntakeEnded):
             await intake.record_outcome(event.outcome, channel, event.locale, now)

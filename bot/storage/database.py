@@ -59,6 +59,16 @@ class Database:
                 raise
             await self._connection.commit()
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (secure_delete zeroes freed pages)."""
+        async with self._lock:
+            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def backup(self, target: Path) -> None:
+        """Write a consistent copy of the live database to *target* (SQLite's backup API)."""
+        async with self._lock, aiosqlite.connect(str(target)) as copy:
+            await self._connection.backup(copy)
+
     async def schema_version(self) -> int:
         """Return the schema version recorded in PRAGMA user_version."""
         async with self._connection.execute("PRAGMA user_version") as cursor:

@@ -11,6 +11,7 @@ from bot.storage.database import Database
 from bot.storage.intake_store import IntakeStore
 from bot.storage.message_store import MessageStore
 from bot.storage.reminder_store import ReminderStore
+from bot.storage.retention_store import RetentionStore
 from bot.storage.staff_store import StaffStore
 
 
@@ -21,6 +22,7 @@ class Unit:
     staff: StaffStore
     cases: CaseStore
     reminders: ReminderStore
+    retention: RetentionStore
 
 
 class Units:
@@ -33,5 +35,15 @@ class Units:
     async def begin(self) -> AsyncIterator[Unit]:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
-            cases = CaseStore(db)
-            yield Unit(IntakeStore(db), MessageStore(db), StaffStore(db), cases, ReminderStore(db))
+            yield Unit(
+                IntakeStore(db),
+                MessageStore(db),
+                StaffStore(db),
+                CaseStore(db),
+                ReminderStore(db),
+                RetentionStore(db),
+            )
+
+    async def scrub(self) -> None:
+        """Fold the WAL into the database so erased data leaves no copy in either file."""
+        await self._database.checkpoint()

@@ -114,3 +114,25 @@ def test_remind_dry_run_prints_due_reminders_as_json(tmp_path: Path) -> None:
     naive = jourbot(db, "remind", "--at", "2026-11-27T15:00", "--dry-run")
     assert naive.returncode == 2
     assert "time zone" in naive.stderr
+
+
+def test_purge_and_backup_commands(tmp_path: Path) -> None:
+    """`jourbot purge`, `purge --case REF` and `backup PATH` from the terminal."""
+    db = tmp_path / "jourbot.db"
+    added = jourbot(db, "case", "add", "--org", "vasterort", "--source", "walk_in",
+                    "--language", "sv", "--phone", "0701234567")  # fmt: skip
+    reference = re.search(r"case ([0-9A-Z]{3}-[0-9A-Z]{3})", added.stdout)
+    assert reference is not None
+    purged = jourbot(db, "purge")
+    assert purged.returncode == 0, purged.stderr
+    assert "0 closed cases" in purged.stdout
+    erased = jourbot(db, "purge", "--case", reference.group(1))
+    assert erased.returncode == 0, erased.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM cases").fetchone() == ("erased",)
+        assert conn.execute("SELECT COUNT(*) FROM case_contacts").fetchone() == (0,)
+    copy = tmp_path / "copy.db"
+    assert jourbot(db, "backup", str(copy)).returncode == 0
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT reference FROM cases").fetchone() == (reference.group(1),)
+    assert jourbot(db, "backup", str(copy)).returncode == 2  # never overwrites

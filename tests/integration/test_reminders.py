@@ -18,7 +18,7 @@ from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, StaffR
 from bot.domain.dialogue import Reply
 from bot.domain.followup import Rule
 from bot.ports import Recipient
-from bot.scheduler import SWEEP_JOB, build_scheduler
+from bot.scheduler import PURGE_JOB, SWEEP_JOB, build_scheduler
 from bot.services.reminders import ReminderService
 from bot.storage.reminder_store import CANDIDATES
 from bot.storage.units import Units
@@ -203,7 +203,12 @@ async def test_scheduler_runs_the_sweep_at_start_and_then_periodically() -> None
         if len(calls) >= 2:
             twice.set()
 
-    scheduler = build_scheduler(sweep, "Europe/Stockholm", minutes=0.1 / 60)
+    async def purge() -> None:
+        pass
+
+    scheduler = build_scheduler("Europe/Stockholm", sweep=sweep, minutes=0.1 / 60, purge=purge)
+    nightly = scheduler.get_job(PURGE_JOB)
+    assert (str(nightly.trigger.fields[5]), str(nightly.trigger.fields[6])) == ("3", "30")
     job = scheduler.get_job(SWEEP_JOB)
     assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 3600)
     assert str(scheduler.timezone) == "Europe/Stockholm"
