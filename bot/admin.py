@@ -16,6 +16,7 @@ from bot.ports import SystemClock
 from bot.services.intake import new_reference
 from bot.services.retention import RetentionService
 from bot.services.staff import ReferredCase, StaffService, register_case
+from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.units import Units
 
@@ -38,7 +39,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             version = await database.schema_version()
             print(f"database {settings.db_path} at schema version {version}")
             return 0
-        units = Units(database)
+        units = Units(database, Cipher(list(settings.secret_keys)))
+        if args.command == "rekey":
+            changed = await units.rekey()
+            print(f"{changed} values sealed under the current key")
+            return 0
         if args.command == "purge":
             return await _purge(args, settings, units)
         if args.command == "backup":

@@ -21,7 +21,7 @@ from bot.channels.dispatch import ChannelDispatcher
 from bot.channels.sms import TextAdapter
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
-from bot.config import Settings, TelegramSettings
+from bot.config import Settings, TelegramSettings, require_encryption
 from bot.domain.conversation import Language
 from bot.i18n import Catalogs, default_locales_dir
 from bot.ports import Clock, SystemClock
@@ -31,6 +31,7 @@ from bot.services.intake import IntakeService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
+from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.units import Units
 from bot.web import TwilioWebhooks, build_web, telegram_webhook
@@ -56,6 +57,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 class Jourbot:
     settings: Settings
     database: Database
+    units: Units
     catalogs: Catalogs
     intake: IntakeService
     staff: StaffService
@@ -90,7 +92,7 @@ async def build(
     clock = clock or SystemClock()
     catalogs = Catalogs(locales_dir or default_locales_dir(), settings.partnership.timezone)
     database = await Database.open(settings.db_path)
-    units = Units(database)
+    units = Units(database, Cipher(list(settings.secret_keys)))
     languages = tuple(Language(code, catalogs.native_name(code)) for code in catalogs.codes)
     intake = IntakeService(
         units,
@@ -188,6 +190,7 @@ async def build(
     return Jourbot(
         settings,
         database,
+        units,
         catalogs,
         intake,
         staff,
@@ -219,6 +222,7 @@ def has_channel_credentials(settings: Settings) -> bool:
 
 async def serve(settings: Settings) -> None:
     """Run the web server and every configured channel until stopped."""
+    require_encryption(settings)
     for name in settings.unconfirmed:
         log.warning("config.unconfirmed %s (marked FILL IN in the configuration)", name)
     jourbot = await build(settings)

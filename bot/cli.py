@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     languages.add_argument("id", type=int)
     languages.add_argument("codes", nargs="+", help="e.g. sv ar so")
 
+    commands.add_parser("keygen", help="print a fresh JOURBOT_SECRET_KEY")
+    commands.add_parser("rekey", help="seal all personal data under the current key")
     purge = commands.add_parser("purge", help="apply retention, or erase one case now")
     purge.add_argument("--case", help="erase this case's personal data at once (on request)")
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
@@ -82,6 +84,11 @@ def _moment(text: str) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the jourbot command line."""
     args = _parser().parse_args(argv)
+    if args.command == "keygen":
+        from bot.storage.crypto import new_key
+
+        print(new_key())
+        return 0
     try:
         settings = load_settings(os.environ)
         return asyncio.run(_dispatch(args, settings))

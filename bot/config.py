@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,7 +76,8 @@ class Settings:
     retention: Retention
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
-    secret_key: str | None = None
+    secret_keys: tuple[bytes, ...] = ()  # current first, then older ones still to open
+    insecure: bool = False  # explicitly run a channel without encryption at rest
     unconfirmed: tuple[str, ...] = ()  # config tables still marked as placeholders
 
 
@@ -140,9 +143,36 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         retention=retention,
         telegram=telegram,
         twilio=twilio,
-        secret_key=get("JOURBOT_SECRET_KEY"),
+        secret_keys=_keys(get("JOURBOT_SECRET_KEY")),
+        insecure=get("JOURBOT_INSECURE_NO_ENCRYPTION") == "1",
         unconfirmed=unconfirmed,
     )
+
+
+def _keys(value: str | None) -> tuple[bytes, ...]:
+    """Read 'current[,old,...]' 32-byte keys in base64url, as `jourbot keygen` prints them."""
+    if value is None:
+        return ()
+    keys = []
+    for part in (p.strip() for p in value.split(",")):
+        try:
+            raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError("JOURBOT_SECRET_KEY: each key must be 32 bytes in base64url")
+        keys.append(raw)
+    return tuple(keys)
+
+
+def require_encryption(settings: Settings) -> None:
+    """Refuse to serve real channels with personal data stored in the clear."""
+    channels = settings.telegram is not None or settings.twilio is not None
+    if channels and not settings.secret_keys and not settings.insecure:
+        raise ConfigError(
+            "JOURBOT_SECRET_KEY: required to store personal data encrypted (`jourbot keygen` "
+            "makes one); JOURBOT_INSECURE_NO_ENCRYPTION=1 only for a test deployment"
+        )
 
 
 def _port(value: str | None) -> int:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 import aiosqlite
 
+from bot.storage.crypto import Cipher
+
 # Column names come from our own code, never from input; they are checked against these.
 CASE_COLUMNS = frozenset(
     {
@@ -21,8 +23,18 @@ CONTACT_COLUMNS = frozenset(
 )  # fmt: skip
 
 
+# Free text and ways to reach a person are sealed; choices and flags are statistics.
+SEALED_CONTACTS = frozenset({"phone", "email", "call_time_note", "talk_language_other", "notes"})
+
+
+def contact_column(name: str) -> str:
+    """Name a case_contacts column as the cipher's associated data."""
+    return f"case_contacts.{name}"
+
+
 async def insert_case(
     db: aiosqlite.Connection,
+    cipher: Cipher,
     case: Mapping[str, object],
     contacts: Mapping[str, object],
     needs: Iterable[str],
@@ -53,9 +65,15 @@ async def insert_case(
         [(case_id, c) for c in sorted(circumstances)],
     )
     contact_columns = ", ".join(["case_id", *contacts])
+    values = [
+        cipher.seal(str(value) if value is not None else None, contact_column(name))
+        if name in SEALED_CONTACTS
+        else value
+        for name, value in contacts.items()
+    ]
     await db.execute(
         f"INSERT INTO case_contacts ({contact_columns}) "  # noqa: S608
         f"VALUES ({', '.join('?' * (len(contacts) + 1))})",
-        (case_id, *contacts.values()),
+        (case_id, *values),
     )
     return case_id, reference

@@ -25,7 +25,11 @@ from bot.domain.model import (
     CrimeCategory,
     SupportNeed,
 )
-from bot.storage.case_rows import insert_case
+from bot.storage.case_rows import contact_column, insert_case
+from bot.storage.crypto import Cipher
+from bot.storage.seekers import SEEKER_ADDRESS
+
+MESSAGE = "case_messages.body"
 
 
 def _utc(moment: datetime) -> str:
@@ -51,8 +55,9 @@ _SELECT = (
 class CaseStore:
     """Cases as staff work them, inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
         self._db = db
+        self._cipher = cipher
 
     async def by_reference(self, reference: str) -> CaseRecord | None:
         """Load a case with its contact details, needs and attempts."""
@@ -120,13 +125,13 @@ class CaseStore:
                 crime=_enum(CrimeCategory, r[11]),
                 contact=_enum(ContactMethod, r[12]),
                 talk_language=r[13],
-                phone=r[14],
-                email=r[15],
+                phone=self._contact(r[14], "phone"),
+                email=self._contact(r[15], "email"),
                 call_time=_enum(CallTime, r[16]),
-                call_time_note=r[17],
+                call_time_note=self._contact(r[17], "call_time_note"),
                 voicemail_ok=_flag(r[18]),
                 sms_ok=_flag(r[19]),
-                notes=r[20],
+                notes=self._contact(r[20], "notes"),
                 needs=frozenset(SupportNeed(n[0]) for n in needs.get(int(r[0]), [])),
                 attempts=tuple(
                     Attempt(
@@ -140,6 +145,9 @@ class CaseStore:
             )
             for r in rows
         ]
+
+    def _contact(self, value: str | None, name: str) -> str | None:
+        return self._cipher.open(value, contact_column(name))
 
     async def _grouped(
         self, select: str, ids: list[int], order: str = "rowid"
@@ -226,7 +234,7 @@ class CaseStore:
         await self._db.execute(
             "INSERT INTO case_messages (case_id, at, from_seeker, staff_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            (case_id, _utc(now), int(from_seeker), staff_id, body),
+            (case_id, _utc(now), int(from_seeker), staff_id, self._cipher.seal(body, MESSAGE)),
         )
 
     async def messages(self, case_id: int) -> list[tuple[datetime, bool, str]]:
@@ -236,7 +244,7 @@ class CaseStore:
             (case_id,),
         ) as cursor:
             return [
-                (datetime.fromisoformat(r[0]), bool(r[1]), str(r[2]))
+                (datetime.fromisoformat(r[0]), bool(r[1]), self._cipher.open(r[2], MESSAGE) or "")
                 for r in await cursor.fetchall()
             ]
 
@@ -248,7 +256,10 @@ class CaseStore:
             (case_id,),
         ) as cursor:
             row = await cursor.fetchone()
-        return (Channel(row[0]), str(row[1]), int(row[2])) if row else None
+        if row is None:
+            return None
+        address = self._cipher.open(row[1], SEEKER_ADDRESS)
+        return (Channel(row[0]), str(address), int(row[2]))
 
     async def case_of_seeker(self, seeker_id: int) -> CaseRecord | None:
         """Return the seeker's latest case."""
@@ -274,4 +285,4 @@ class CaseStore:
             "org_id": org_id, "source": source, "locale": locale,
             "received_at": _utc(received_at), "status": "new", "channel": "", **fields,
         }  # fmt: skip
-        return await insert_case(self._db, case, contacts, needs, (), new_reference)
+        return await insert_case(self._db, self._cipher, case, contacts, needs, (), new_reference)

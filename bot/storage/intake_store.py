@@ -11,6 +11,8 @@ from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import Channel, IntakeOutcome
 from bot.domain.routing import Route
 from bot.storage.case_rows import insert_case
+from bot.storage.crypto import Cipher
+from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker
 from bot.storage.state_codec import decode, encode
 
 
@@ -21,8 +23,9 @@ def _utc(moment: datetime) -> str:
 class IntakeStore:
     """The intake's unit of work inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
         self._db = db
+        self._cipher = cipher
 
     async def claim_inbound(self, channel: Channel, provider_id: str, now: datetime) -> bool:
         """Record a provider's message id; False if it was processed before."""
@@ -35,17 +38,18 @@ class IntakeStore:
 
     async def find_seeker(self, channel: Channel, address: str) -> int | None:
         """Return the seeker's id for this channel address, if we know it."""
-        async with self._db.execute(
-            "SELECT id FROM seekers WHERE channel = ? AND address = ?", (channel, address)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else None
+        return await find_seeker(self._db, self._cipher, channel, address)
 
     async def add_seeker(self, channel: Channel, address: str, now: datetime) -> int:
         """Register a channel address and return its new seeker id."""
         cursor = await self._db.execute(
-            "INSERT INTO seekers (channel, address, created_at) VALUES (?, ?, ?)",
-            (channel, address, _utc(now)),
+            "INSERT INTO seekers (channel, address, address_hash, created_at) VALUES (?, ?, ?, ?)",
+            (
+                channel,
+                self._cipher.seal(address, SEEKER_ADDRESS),
+                self._cipher.lookup(address, SEEKER_ADDRESS),
+                _utc(now),
+            ),
         )
         assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
         return cursor.lastrowid
@@ -56,7 +60,7 @@ class IntakeStore:
             "SELECT state FROM conversations WHERE seeker_id = ?", (seeker_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return decode(row[0]) if row else None
+        return decode(self._cipher.open(row[0], CONVERSATION_STATE) or "") if row else None
 
     async def save_conversation(self, seeker_id: int, state: IntakeState, now: datetime) -> None:
         """Store where the seeker's dialogue stands."""
@@ -64,7 +68,7 @@ class IntakeStore:
             "INSERT INTO conversations (seeker_id, state, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (seeker_id) DO UPDATE SET state = excluded.state, "
             "updated_at = excluded.updated_at",
-            (seeker_id, encode(state), _utc(now)),
+            (seeker_id, self._cipher.seal(encode(state), CONVERSATION_STATE), _utc(now)),
         )
 
     async def has_case(self, seeker_id: int) -> bool:
@@ -108,6 +112,7 @@ class IntakeStore:
         a = answers
         return await insert_case(
             self._db,
+            self._cipher,
             {
                 "seeker_id": seeker_id, "source": "bot", "channel": channel,
                 "org_id": route.org_id, "locale": locale, "received_at": _utc(received_at),

@@ -8,6 +8,8 @@ import aiosqlite
 
 from bot.domain.model import Channel, DeliveryStatus
 from bot.domain.sms import Segments
+from bot.storage.crypto import Cipher
+from bot.storage.seekers import SEEKER_ADDRESS, find_seeker
 
 
 def _utc(moment: datetime) -> str:
@@ -17,38 +19,49 @@ def _utc(moment: datetime) -> str:
 class MessageStore:
     """Outbound messages and opt-outs inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
         self._db = db
+        self._cipher = cipher
 
     async def recipient(self, channel: Channel, address: str) -> tuple[int | None, bool]:
         """Return the seeker id behind *address* (if known) and whether they opted out."""
+        seeker_id = await find_seeker(self._db, self._cipher, channel, address)
+        if seeker_id is None:
+            return None, False
         async with self._db.execute(
-            "SELECT id, opted_out_at FROM seekers WHERE channel = ? AND address = ?",
-            (channel, address),
+            "SELECT opted_out_at FROM seekers WHERE id = ?", (seeker_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        if row is None:
-            return None, False
-        return int(row[0]), row[1] is not None
+        return seeker_id, row is not None and row[0] is not None
 
     async def opt_out(self, channel: Channel, address: str, now: datetime) -> int:
         """Mark *address* as never to be sent to again; return its seeker id."""
-        await self._db.execute(
-            "INSERT INTO seekers (channel, address, created_at, opted_out_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (channel, address) "
-            "DO UPDATE SET opted_out_at = COALESCE(seekers.opted_out_at, excluded.opted_out_at)",
-            (channel, address, _utc(now), _utc(now)),
-        )
         seeker_id, _ = await self.recipient(channel, address)
+        if seeker_id is None:
+            await self._db.execute(
+                "INSERT INTO seekers (channel, address, address_hash, created_at, opted_out_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    channel,
+                    self._cipher.seal(address, SEEKER_ADDRESS),
+                    self._cipher.lookup(address, SEEKER_ADDRESS),
+                    _utc(now),
+                    _utc(now),
+                ),
+            )
+            seeker_id, _ = await self.recipient(channel, address)
+        else:
+            await self._db.execute(
+                "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
+                (_utc(now), seeker_id),
+            )
         assert seeker_id is not None  # noqa: S101 - the row was just written
         return seeker_id
 
     async def opt_in(self, channel: Channel, address: str) -> None:
         """Allow sending to *address* again."""
-        await self._db.execute(
-            "UPDATE seekers SET opted_out_at = NULL WHERE channel = ? AND address = ?",
-            (channel, address),
-        )
+        seeker_id = await find_seeker(self._db, self._cipher, channel, address)
+        await self._db.execute("UPDATE seekers SET opted_out_at = NULL WHERE id = ?", (seeker_id,))
 
     async def record_outbound(
         self,

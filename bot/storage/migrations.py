@@ -169,4 +169,12 @@ MIGRATIONS: tuple[str, ...] = (
         ON cases(id, reference, org_id, status, received_at, volunteer_id, source, locale, channel)
         WHERE status IN ('new', 'assigned')
     """,
+    # 5: encryption at rest: sealed values are found by keyed hashes, never by themselves.
+    """
+    ALTER TABLE seekers ADD COLUMN address_hash TEXT;
+    CREATE UNIQUE INDEX seekers_lookup ON seekers(channel, address_hash);
+    ALTER TABLE staff ADD COLUMN telegram_chat TEXT;
+    ALTER TABLE staff ADD COLUMN telegram_hash TEXT;
+    CREATE UNIQUE INDEX staff_lookup ON staff(telegram_hash)
+    """,
 )

@@ -8,6 +8,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.cases import Staff, StaffRole
+from bot.storage.crypto import Cipher
 
 
 def _utc(moment: datetime) -> str:
@@ -16,8 +17,9 @@ def _utc(moment: datetime) -> str:
 
 _BY_TELEGRAM = (
     "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
-    "WHERE telegram_id = ?"
+    "WHERE telegram_hash = ? OR telegram_hash = ? OR telegram_hash = ?"
 )
+TELEGRAM_CHAT = "staff.telegram_chat"
 _BY_ID = (
     "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff WHERE id = ?"
 )
@@ -47,12 +49,15 @@ def _staff(row: Any) -> Staff:
 class StaffStore:
     """Staff records, invites and sessions inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
         self._db = db
+        self._cipher = cipher
 
     async def by_telegram(self, telegram_id: int) -> Staff | None:
         """Return the staff member behind a Telegram user, if registered."""
-        async with self._db.execute(_BY_TELEGRAM, (telegram_id,)) as cursor:
+        hashes = self._cipher.lookups(str(telegram_id), TELEGRAM_CHAT)
+        padded = (hashes + [hashes[0]] * 3)[:3]  # current key and up to two older ones
+        async with self._db.execute(_BY_TELEGRAM, padded) as cursor:
             row = await cursor.fetchone()
         return _staff(row) if row else None
 
@@ -65,10 +70,11 @@ class StaffStore:
     async def telegram_id(self, staff_id: int) -> int | None:
         """Return the Telegram chat of a staff member (never shown to seekers)."""
         async with self._db.execute(
-            "SELECT telegram_id FROM staff WHERE id = ?", (staff_id,)
+            "SELECT telegram_chat FROM staff WHERE id = ?", (staff_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return int(row[0]) if row and row[0] is not None else None
+        chat = self._cipher.open(row[0], TELEGRAM_CHAT) if row else None
+        return int(chat) if chat is not None else None
 
     async def of_org(self, org_id: str | None = None) -> list[Staff]:
         """Return everyone of an organisation (or of all), active or not."""
@@ -97,9 +103,17 @@ class StaffStore:
     ) -> int:
         """Register a staff member; return their id."""
         cursor = await self._db.execute(
-            "INSERT INTO staff (org_id, role, name, telegram_id, locale, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (org_id, role, name, telegram_id, locale, _utc(now)),
+            "INSERT INTO staff (org_id, role, name, telegram_chat, telegram_hash, locale, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                org_id,
+                role,
+                name,
+                self._cipher.seal(str(telegram_id), TELEGRAM_CHAT),
+                self._cipher.lookup(str(telegram_id), TELEGRAM_CHAT),
+                locale,
+                _utc(now),
+            ),
         )
         assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
         return cursor.lastrowid

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.storage.case_store import CaseStore
+from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.intake_store import IntakeStore
 from bot.storage.message_store import MessageStore
+from bot.storage.rekey import rekey
 from bot.storage.reminder_store import ReminderStore
 from bot.storage.retention_store import RetentionStore
 from bot.storage.staff_store import StaffStore
@@ -28,21 +30,30 @@ class Unit:
 class Units:
     """Open the transactions the services ask for."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, cipher: Cipher | None = None) -> None:
         self._database = database
+        self._cipher = cipher or Cipher(None)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Unit]:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
+            cipher = self._cipher
             yield Unit(
-                IntakeStore(db),
-                MessageStore(db),
-                StaffStore(db),
-                CaseStore(db),
+                IntakeStore(db, cipher),
+                MessageStore(db, cipher),
+                StaffStore(db, cipher),
+                CaseStore(db, cipher),
                 ReminderStore(db),
                 RetentionStore(db),
             )
+
+    async def rekey(self) -> int:
+        """Seal every personal value under the current key; then scrub the old copies."""
+        async with self._database.transaction() as db:
+            changed = await rekey(db, self._cipher)
+        await self.scrub()
+        return changed
 
     async def scrub(self) -> None:
         """Fold the WAL into the database so erased data leaves no copy in either file."""
