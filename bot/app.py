@@ -41,18 +41,6 @@ log = logging.getLogger(__name__)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log event names to stderr; keep libraries that log message contents quiet."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # python-telegram-bot logs whole updates and API parameters (text, chat ids) at DEBUG,
-    # and httpx logs request URLs, which carry the bot token, at INFO.
-    logging.getLogger("telegram").setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # aiosqlite logs every statement with its parameters (phone numbers, notes) at DEBUG.
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
-
-
 @dataclass
 class Jourbot:
     settings: Settings

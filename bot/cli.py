@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
+from bot.logs import configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,15 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot import app  # imported here so `jourbot --help` stays fast
 
+    json_lines = os.environ.get("JOURBOT_LOG_FORMAT", "").lower() == "json"
     if args.command == "run":
-        app.configure_logging()
+        configure_logging(json_lines=json_lines)
         await app.serve(settings)
         return 0
     if args.command == "console":
-        app.configure_logging(logging.WARNING)
+        configure_logging(logging.WARNING)
         await app.console(settings, session=args.session)
         return 0
-    app.configure_logging(logging.WARNING)
+    configure_logging(logging.WARNING)
     from bot import admin
 
     return await admin.run(args, settings)

@@ -9,11 +9,12 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.app import Jourbot, build, configure_logging
+from bot.app import Jourbot, build
 from bot.config import Settings
 from bot.domain.cases import CloseReason, StaffRole
 from bot.domain.dialogue import Command, CommandName, Text
 from bot.domain.model import Channel
+from bot.logs import configure_logging
 from bot.storage.units import Units
 from tests.conftest import FakeClock
 from tests.integration.test_staff_access import seeker_intake

@@ -12,8 +12,9 @@ import aiosqlite
 import httpx
 import pytest
 
-from bot.app import Jourbot, build, configure_logging
+from bot.app import Jourbot, build
 from bot.config import Settings, TwilioSettings
+from bot.logs import configure_logging
 from bot.web import TWILIO_SIGNATURE
 from tests.conftest import FakeClock
 from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio, inbound, sign

@@ -14,9 +14,10 @@ import aiosqlite
 import httpx
 import pytest
 
-from bot.app import Jourbot, build, configure_logging
+from bot.app import Jourbot, build
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.domain.cases import StaffRole
+from bot.logs import configure_logging
 from bot.storage.units import Units
 from bot.web import SECRET_HEADER, TWILIO_SIGNATURE
 from tests.conftest import FakeClock

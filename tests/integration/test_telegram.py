@@ -13,9 +13,10 @@ import aiosqlite
 import httpx
 import pytest
 
-from bot.app import Jourbot, build, configure_logging
+from bot.app import Jourbot, build
 from bot.channels.telegram import PerChatUpdateProcessor
 from bot.config import Settings, TelegramSettings
+from bot.logs import configure_logging
 from bot.web import SECRET_HEADER
 from tests.conftest import FakeClock
 from tests.telegram_fakes import OfflineBotAPI, Person

@@ -158,3 +158,30 @@ def test_minimal_config_file(tmp_path: Path) -> None:
     p = load_settings({"JOURBOT_CONFIG": str(path)}).partnership
     assert p.district("d1").aliases == ("Uno",)
     assert p.open_evening is None and p.first_contact_hours == 72
+
+
+def test_json_log_lines_carry_events_not_text() -> None:
+    """JOURBOT_LOG_FORMAT=json: one object a line; an exception by its type only."""
+    import json
+    import logging
+
+    from bot.logs import JsonLines
+
+    try:
+        raise ValueError("Zacharias +46701234567")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "bot.x", logging.ERROR, __file__, 1, "intake.case_created case=%s org=%s",
+            ("K7M-4QX", "vasterort"), sys.exc_info(),
+        )  # fmt: skip
+    line = JsonLines().format(record)
+    entry = json.loads(line)
+    assert (entry["event"], entry["case"], entry["org"]) == (
+        "intake.case_created",
+        "K7M-4QX",
+        "vasterort",
+    )
+    assert entry["exception"] == "ValueError"
+    assert "Zacharias" not in line
