@@ -40,7 +40,9 @@ class Clock:
 class NullDispatcher:
     """Takes every message at once, so the figure is the sweep's own cost."""
 
-    async def send(self, to: Recipient, replies: Sequence[Reply]) -> bool:
+    async def send(
+        self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
+    ) -> bool:
         return True
 
 

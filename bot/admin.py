@@ -24,7 +24,7 @@ from bot.storage.units import Units
 class _NoDispatch:
     """The command line sends no messages; staff see changes in the bot."""
 
-    async def send(self, to: object, replies: object) -> bool:
+    async def send(self, to: object, replies: object, edit_of: int | None = None) -> bool:
         """Send nothing."""
         return False
 

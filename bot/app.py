@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -17,17 +18,20 @@ from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.channels.console import run_console
-from bot.channels.dispatch import ChannelDispatcher
+from bot.channels.dispatch import OutboxDispatcher
+from bot.channels.senders import TelegramSender, TextSender
 from bot.channels.sms import TextAdapter
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
 from bot.config import Settings, TelegramSettings, require_encryption
 from bot.domain.conversation import Language
+from bot.domain.model import Channel
 from bot.i18n import Catalogs, default_locales_dir
-from bot.ports import Clock, SystemClock
+from bot.ports import Clock, Sender, SystemClock
 from bot.scheduler import build_scheduler
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
+from bot.services.outbox import Outbox, Pacer
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
@@ -46,6 +50,7 @@ class Jourbot:
     settings: Settings
     database: Database
     units: Units
+    outbox: Outbox
     catalogs: Catalogs
     intake: IntakeService
     staff: StaffService
@@ -92,7 +97,17 @@ async def build(
     )
     # Created here, inside the running loop, and closed with the application.
     http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0))
-    dispatcher = ChannelDispatcher(catalogs)
+    # Filled in below with each configured channel's sender.
+    senders: dict[Channel, Sender] = {}
+    limits = settings.send_limits
+    pacers = {
+        Channel.TELEGRAM: Pacer(limits.telegram_per_second, limits.telegram_chat_interval),
+        Channel.SMS: Pacer(limits.sms_per_second, 0.0),
+        Channel.WHATSAPP: Pacer(limits.sms_per_second, 0.0),
+    }
+    outbox = Outbox(units, clock, senders, pacers)
+    intake.outbox = outbox
+    dispatcher = OutboxDispatcher(outbox)
     staff = StaffService(
         units,
         clock,
@@ -112,11 +127,12 @@ async def build(
             intake,
             catalogs,
             staff=staff,
+            dispatcher=dispatcher,
             api_url=settings.telegram.api_url,
             polling=not settings.telegram.webhook,
             request=telegram_request,
         )
-        dispatcher.attach_telegram(telegram.bot)
+        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs)
         if settings.telegram.webhook_secret is not None:
             webhook = telegram_webhook(telegram, settings.telegram.webhook_secret)
 
@@ -135,7 +151,7 @@ async def build(
             api_url=t.api_url or TWILIO_API_URL,
         )
         delivery = DeliveryService(units, clock, gateway)
-        dispatcher.attach_texts(delivery)
+        senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(delivery, catalogs)
         texts = TextAdapter(intake, delivery, catalogs)
         twilio = TwilioWebhooks(
             t.auth_token,
@@ -149,6 +165,8 @@ async def build(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            worker = asyncio.create_task(outbox.run())
+            stack.push_async_callback(_stop, worker, outbox)
             if texts is not None:
                 stack.push_async_callback(texts.drain)  # finish what was accepted
             if telegram is not None and settings.telegram is not None:
@@ -179,6 +197,7 @@ async def build(
         settings,
         database,
         units,
+        outbox,
         catalogs,
         intake,
         staff,
@@ -189,6 +208,15 @@ async def build(
         web,
         http,
     )
+
+
+async def _stop(worker: asyncio.Task[None], outbox: Outbox) -> None:
+    """Stop the outbox worker after delivering what is due (the rest waits in the table)."""
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+    with contextlib.suppress(Exception):  # shutting down: what is left stays queued
+        await outbox.drain()
 
 
 async def _start_receiving(telegram: TelegramApp, settings: TelegramSettings) -> None:

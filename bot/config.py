@@ -66,6 +66,15 @@ class Retention:
 
 
 @dataclass(frozen=True, slots=True)
+class SendLimits:
+    """How fast the outbox may send: the providers' own limits, with a margin."""
+
+    telegram_per_second: float = 25.0  # Telegram: about 30 a second in all
+    telegram_chat_interval: float = 1.0  # ... and one a second to one chat
+    sms_per_second: float = 1.0  # a Twilio long code: about one SMS a second
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db_path: Path
     host: str
@@ -74,6 +83,7 @@ class Settings:
     default_locale: str
     sweep_minutes: int
     retention: Retention
+    send_limits: SendLimits = SendLimits()
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     secret_keys: tuple[bytes, ...] = ()  # current first, then older ones still to open

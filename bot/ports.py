@@ -202,6 +202,29 @@ class RetentionUnit(Protocol):
     async def mark_erased(self, case_id: int) -> None: ...
 
 
+class OutboxUnit(Protocol):
+    """The outbox, inside one transaction."""
+
+    async def add(
+        self,
+        *,
+        channel: Channel,
+        address: str,
+        locale: str,
+        replies: list[Reply],
+        now: datetime,
+        seeker_id: int | None = None,
+        edit_of: int | None = None,
+    ) -> None: ...
+    async def due(self, now: datetime, limit: int) -> list[Any]: ...
+    async def sending(self, row_id: int) -> bool: ...
+    async def sent(self, row_id: int, provider_id: str | None, now: datetime) -> None: ...
+    async def retry(self, row_id: int, at: datetime, error: str) -> None: ...
+    async def failed(self, row_id: int, error: str, now: datetime) -> None: ...
+    async def pending(self) -> int: ...
+    async def next_due(self) -> datetime | None: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -217,6 +240,8 @@ class Unit(Protocol):
     def reminders(self) -> ReminderUnit: ...
     @property
     def retention(self) -> RetentionUnit: ...
+    @property
+    def outbox(self) -> OutboxUnit: ...
 
 
 class UnitsOfWork(Protocol):
@@ -270,8 +295,10 @@ class Recipient:
 class Dispatcher(Protocol):
     """Renders replies for a recipient's channel and language, and sends them."""
 
-    async def send(self, to: Recipient, replies: Sequence[Reply]) -> bool:
-        """Send *replies* to *to*; False if the provider did not take them (logged)."""
+    async def send(
+        self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
+    ) -> bool:
+        """Queue *replies* for *to* (replacing message *edit_of*); False if undeliverable."""
         ...
 
 
@@ -280,3 +307,26 @@ class IntakeListener(Protocol):
 
     async def case_created(self, case_id: int) -> None: ...
     async def seeker_wrote(self, case_id: int, text: str) -> None: ...
+
+
+class SendError(Exception):
+    """A provider did not take a message.
+
+    *retry_after* (seconds) is the provider's own wait; *permanent* means no retry can help.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    """Delivers queued replies on one kind of channel."""
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> str | None:
+        """Send; return the provider's message id, or raise SendError."""
+        ...

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.config import SendLimits, Settings, load_settings
 from bot.domain.model import Partnership
 from bot.i18n import Catalogs, default_locales_dir
 
@@ -29,7 +30,9 @@ class FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings({"JOURBOT_DB": str(tmp_path / "jourbot.db")})
+    loaded = load_settings({"JOURBOT_DB": str(tmp_path / "jourbot.db")})
+    # Tests send as fast as they can; the pacing itself is tested on its own.
+    return replace(loaded, send_limits=SendLimits(0.0, 0.0, 0.0))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from bot.domain.model import Channel
 from bot.domain.sms import fold_to_gsm
 from bot.domain.steps import words
 from bot.i18n import CatalogError, Catalogs, Translator, locale_for_phone
+from bot.ports import Recipient
 from bot.services.delivery import DeliveryService
 from bot.services.intake import Answer, Hints, IntakeService
 
@@ -160,6 +161,13 @@ class TextAdapter:
         await self._send(channel, sender, answer)
 
     async def _send(self, channel: Channel, sender: str, answer: Answer) -> None:
+        if answer.queued:
+            return
+        outbox = self._intake.outbox
+        if outbox is not None and await outbox.enqueue(
+            Recipient(channel, sender, answer.locale), answer.replies
+        ):
+            return
         for text in body(answer, self._catalogs, channel) if answer.replies else []:
             await self._delivery.send_text(channel, sender, text)
 

@@ -27,6 +27,7 @@ from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
 from bot.domain.model import Channel
 from bot.domain.staff_views import STAFF_STEP
 from bot.i18n import Catalogs
+from bot.ports import Dispatcher, Recipient
 from bot.services.intake import Answer, Hints, IntakeService
 from bot.services.staff import StaffService
 
@@ -64,6 +65,7 @@ def build_application(
     catalogs: Catalogs,
     *,
     staff: StaffService | None = None,
+    dispatcher: Dispatcher | None = None,
     api_url: str | None = None,
     polling: bool = True,
     request: BaseRequest | None = None,
@@ -81,7 +83,9 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    staff_adapter = TelegramStaffAdapter(staff, catalogs) if staff is not None else None
+    staff_adapter = None
+    if staff is not None and dispatcher is not None:
+        staff_adapter = TelegramStaffAdapter(staff, catalogs, dispatcher)
     adapter = TelegramAdapter(service, catalogs, staff, staff_adapter)
     private = filters.ChatType.PRIVATE
     commands = [name.value for name in CommandName]
@@ -147,6 +151,10 @@ class TelegramAdapter:
         hints = Hints(locale=user.language_code if user else None)
         answer = self._service.apology(Channel.TELEGRAM, hints)
         try:
+            if self._service.outbox is not None:
+                to = Recipient(Channel.TELEGRAM, str(chat.id), answer.locale)
+                if await self._service.outbox.enqueue(to, answer.replies):
+                    return
             await self._send(update, chat.id, answer)
         except TelegramError as exc:
             # Nothing more can reach this person now; the failure is already logged.
@@ -169,8 +177,17 @@ class TelegramAdapter:
                 await self._staff_adapter.refuse_button(update, user.language_code)
                 return
         hints = Hints(locale=user.language_code if user else None)
-        answer = await self._service.handle(Channel.TELEGRAM, str(chat.id), inbound, hints)
-        await self._send(update, chat.id, answer, query)
+        reply_to = query.message.message_id if query is not None and query.message else None
+        answer = await self._service.handle(
+            Channel.TELEGRAM,
+            str(chat.id),
+            inbound,
+            hints,
+            message_id=f"tg{update.update_id}",
+            reply_to=reply_to,
+        )
+        if not answer.queued:
+            await self._send(update, chat.id, answer, query)
 
     async def _send(
         self, update: Update, chat_id: int, answer: Answer, query: CallbackQuery | None = None

@@ -11,15 +11,14 @@ from collections.abc import Sequence
 from datetime import time
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.channels.render import SLASH_COMMANDS, render
-from bot.channels.telegram_keyboard import keyboard
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, Staff, StaffRole
 from bot.domain.dialogue import S_, Pick, Reply
+from bot.domain.model import Channel
 from bot.domain.staff_views import NOT_STAFF, REFUSED, STAFF_STEP
 from bot.i18n import Catalogs
+from bot.ports import Dispatcher, Recipient
 from bot.services.staff import StaffService
 
 log = logging.getLogger(__name__)
@@ -46,9 +45,10 @@ STAFF_HELP = Reply(
 
 
 class TelegramStaffAdapter:
-    def __init__(self, staff: StaffService, catalogs: Catalogs) -> None:
+    def __init__(self, staff: StaffService, catalogs: Catalogs, dispatcher: Dispatcher) -> None:
         self._staff = staff
         self._catalogs = catalogs
+        self._dispatcher = dispatcher
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a staff command (and /join from anyone)."""
@@ -170,15 +170,9 @@ class TelegramStaffAdapter:
         chat = update.effective_chat
         if chat is None:
             return
-        tr = self._catalogs.translator(locale)
-        for number, reply in enumerate(replies):
-            rendered = render(reply, tr, SLASH_COMMANDS)
-            markup = keyboard(rendered)
-            if query is not None and number == 0 and len(replies) == 1:
-                # A step of a button flow replaces the message the button was on.
-                try:
-                    await query.edit_message_text(rendered.text, reply_markup=markup)
-                    continue
-                except BadRequest:
-                    pass  # too old to edit, or unchanged: send it as a new message instead
-            await update.get_bot().send_message(chat.id, rendered.text, reply_markup=markup)
+        # A step of a button flow replaces the message the button was on.
+        edit_of = None
+        if query is not None and query.message is not None and len(replies) == 1:
+            edit_of = query.message.message_id
+        to = Recipient(Channel.TELEGRAM, str(chat.id), locale)
+        await self._dispatcher.send(to, replies, edit_of)

@@ -18,7 +18,11 @@ class DeliveryService:
         self._gateway = gateway
 
     async def send_text(self, channel: Channel, address: str, body: str) -> DeliveryStatus | None:
-        """Send *body* unless the recipient opted out; record what became of it."""
+        """Send *body* unless the recipient opted out; record what became of it.
+
+        Returns None for an opted-out recipient and FAILED for a permanent refusal; raises
+        DeliveryError when a retry may succeed (429, 5xx, a network failure).
+        """
         async with self._units.begin() as unit:
             seeker_id, opted_out = await unit.messages.recipient(channel, address)
         if opted_out:
@@ -47,6 +51,8 @@ class DeliveryService:
                     segments=cost,
                     now=self._clock.now(),
                 )
+            if not error.permanent:
+                raise
             return DeliveryStatus.FAILED
         async with self._units.begin() as unit:
             await unit.messages.record_outbound(

@@ -14,7 +14,8 @@ from bot.domain.dialogue import Command, CommandName, Inbound, Reply
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.domain.questions import failure_reply
-from bot.ports import Clock, IntakeListener, Unit, UnitsOfWork
+from bot.ports import Clock, IntakeListener, Recipient, Unit, UnitsOfWork
+from bot.services.outbox import Outbox, queue
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Answer:
 
     locale: str
     replies: list[Reply]
+    queued: bool = False  # already in the outbox: the channel must not send it again
 
 
 class IntakeService:
@@ -78,8 +80,9 @@ class IntakeService:
         self._default_locale = default_locale
         self._new_reference = reference_factory
         self._label = label
-        # Set by the composition root once the staff side exists.
+        # Set by the composition root once the staff side and the outbox exist.
         self.listener: IntakeListener | None = None
+        self.outbox: Outbox | None = None
 
     def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
         """Return the message for a seeker whose message we failed to handle."""
@@ -105,12 +108,15 @@ class IntakeService:
         inbound: Inbound,
         hints: Hints | None = None,
         message_id: str | None = None,
+        reply_to: int | None = None,
     ) -> Answer:
         """Take one inbound message from a seeker and return what to answer.
 
         *message_id* is the provider's id of the message: one seen before changes nothing
-        and gets no answer, so a provider's retry never runs a turn twice. Staff are told
-        of a new case or a message only once it is committed.
+        and gets no answer, so a provider's retry never runs a turn twice. The answer is
+        queued in the outbox in the same transaction (unless the channel has no provider,
+        like the console); *reply_to* is the message a pressed button was on, which a
+        redrawn question replaces. Staff are told of a case or a message once committed.
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
@@ -121,6 +127,15 @@ class IntakeService:
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, [])
             answer, told = await self._turn(unit, ctx, address, inbound, now)
+            outbox = self.outbox
+            if outbox is not None and outbox.can_send(channel) and answer.replies:
+                edit = reply_to if answer.replies[0].replaces_previous else None
+                seeker_id = await unit.intake.find_seeker(channel, address)
+                to = Recipient(channel, address, answer.locale)
+                await queue(unit, to, answer.replies, now, seeker_id=seeker_id, edit_of=edit)
+                answer = replace(answer, queued=True)
+        if answer.queued and self.outbox is not None:
+            self.outbox.wake()
         if isinstance(told, _Erased):
             await self._units.scrub()
         if self.listener is not None:

@@ -177,4 +177,26 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE staff ADD COLUMN telegram_hash TEXT;
     CREATE UNIQUE INDEX staff_lookup ON staff(telegram_hash)
     """,
+    # 6: the outbox: every outbound message is written here with the change that caused it.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        address_hash TEXT NOT NULL,
+        seeker_id INTEGER REFERENCES seekers(id) ON DELETE CASCADE,
+        locale TEXT NOT NULL,
+        message TEXT NOT NULL,
+        edit_of INTEGER,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        provider_id TEXT,
+        error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state IN ('pending', 'sending');
+    CREATE INDEX outbox_order ON outbox(address_hash, id) WHERE state IN ('pending', 'sending')
+    """,
 )

@@ -11,6 +11,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.intake_store import IntakeStore
 from bot.storage.message_store import MessageStore
+from bot.storage.outbox_store import OutboxStore
 from bot.storage.rekey import rekey
 from bot.storage.reminder_store import ReminderStore
 from bot.storage.retention_store import RetentionStore
@@ -25,6 +26,7 @@ class Unit:
     cases: CaseStore
     reminders: ReminderStore
     retention: RetentionStore
+    outbox: OutboxStore
 
 
 class Units:
@@ -46,6 +48,7 @@ class Units:
                 CaseStore(db, cipher),
                 ReminderStore(db),
                 RetentionStore(db),
+                OutboxStore(db, cipher),
             )
 
     async def rekey(self) -> int:

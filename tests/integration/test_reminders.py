@@ -44,7 +44,9 @@ class RecordingDispatcher:
     catalogs: object = None
     clock: FakeClock | None = None
 
-    async def send(self, to: Recipient, replies: Sequence[Reply]) -> bool:
+    async def send(
+        self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
+    ) -> bool:
         if self.fail:
             return False
         tr = self.catalogs.translator(to.locale)  # type: ignore[attr-defined]

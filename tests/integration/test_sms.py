@@ -43,6 +43,7 @@ class Harness:
         response = await self.client.post(path, data=form, headers=headers)
         assert self.jourbot.texts is not None
         await self.jourbot.texts.drain()
+        await self.jourbot.outbox.drain()
         return response
 
     async def text(self, body: str, sender: str = SEEKER, sid: str | None = None) -> list[str]:

@@ -84,6 +84,11 @@ class World:
         return render(reply, tr, SLASH_COMMANDS).text
 
 
+class NoDispatch:
+    async def send(self, to: object, replies: object, edit_of: int | None = None) -> bool:
+        return True
+
+
 async def seeker_intake(jourbot: Jourbot, address: str = "777") -> str:
     """Run a seeker through the intake on Telegram and return the case reference."""
     service = jourbot.intake
@@ -138,7 +143,8 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
         await unit.cases.assign(record.id, volunteer.id)
     try:
         yield World(
-            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs), actors, reference,
+            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs, NoDispatch()), actors,
+            reference,
             volunteer.id,
         )  # fmt: skip
     finally:

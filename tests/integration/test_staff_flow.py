@@ -43,6 +43,7 @@ class World:
         assert response.status_code == 200
         assert self.jourbot.telegram is not None
         await self.jourbot.telegram.update_queue.join()
+        await self.jourbot.outbox.drain()
 
     async def sms(self, body: str) -> list[str]:
         before = len(self.twilio.inbox(SEEKER_PHONE))
@@ -53,6 +54,7 @@ class World:
         ).status_code == 200
         assert self.jourbot.texts is not None
         await self.jourbot.texts.drain()
+        await self.jourbot.outbox.drain()
         return self.twilio.inbox(SEEKER_PHONE)[before:]
 
     def last(self, chat: int) -> str:

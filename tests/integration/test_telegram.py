@@ -38,6 +38,7 @@ class Harness:
         response = await self.client.post("/telegram", json=update, headers=headers)
         assert self.jourbot.telegram is not None
         await self.jourbot.telegram.update_queue.join()
+        await self.jourbot.outbox.drain()
         return response.status_code
 
     async def press(self, person: Person, value: str) -> None:

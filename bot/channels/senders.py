@@ -1,0 +1,79 @@
+"""Senders for the outbox worker: render a queued reply for its channel and hand it over."""
+
+from __future__ import annotations
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.channels.render import SLASH_COMMANDS, render
+from bot.channels.sms import body
+from bot.channels.telegram_keyboard import keyboard
+from bot.domain.dialogue import Reply
+from bot.domain.model import Channel, DeliveryStatus
+from bot.i18n import Catalogs
+from bot.ports import DeliveryError, SendError
+from bot.services.delivery import DeliveryService
+from bot.services.intake import Answer
+
+
+class TelegramSender:
+    """Send (or edit in place) one message with python-telegram-bot."""
+
+    def __init__(self, bot: Bot, catalogs: Catalogs) -> None:
+        self._bot = bot
+        self._catalogs = catalogs
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> str | None:
+        """Send the rendered reply; map Telegram's errors to retry or give up."""
+        tr = self._catalogs.translator(locale)
+        rendered = render(replies[0], tr, SLASH_COMMANDS)
+        markup = keyboard(rendered)
+        try:
+            if edit_of is not None:
+                try:
+                    await self._bot.edit_message_text(
+                        rendered.text, chat_id=int(address), message_id=edit_of,
+                        reply_markup=markup,
+                    )  # fmt: skip
+                    return str(edit_of)
+                except BadRequest:
+                    pass  # too old to edit, or unchanged: send it as a new message instead
+            message = await self._bot.send_message(int(address), rendered.text, reply_markup=markup)
+        except RetryAfter as error:
+            retry = error.retry_after
+            seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
+            raise SendError("telegram_rate_limited", retry_after=float(seconds)) from error
+        except Forbidden as error:
+            raise SendError("telegram_blocked", permanent=True) from error
+        except BadRequest as error:
+            raise SendError("telegram_bad_request", permanent=True) from error
+        except (TimedOut, NetworkError) as error:
+            raise SendError("telegram_unreachable") from error
+        return str(message.message_id)
+
+
+class TextSender:
+    """Send SMS and WhatsApp through Twilio, recording each message's cost and state."""
+
+    def __init__(self, delivery: DeliveryService, catalogs: Catalogs) -> None:
+        self._delivery = delivery
+        self._catalogs = catalogs
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> str | None:
+        """Send the turn's replies as few texts as Twilio allows."""
+        for text in body(Answer(locale, replies), self._catalogs, channel):
+            try:
+                status = await self._delivery.send_text(channel, address, text)
+            except DeliveryError as error:
+                raise SendError(
+                    f"twilio_{error.code or error.http_status}", retry_after=None
+                ) from error
+            if status is None:
+                raise SendError("opted_out", permanent=True)
+            if status is DeliveryStatus.FAILED:
+                raise SendError("twilio_refused", permanent=True)
+        return None

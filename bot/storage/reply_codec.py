@@ -1,0 +1,79 @@
+"""Channel-neutral replies to JSON and back, so the outbox can hold them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+from typing import Any
+
+from bot.domain.dialogue import Choice, Line, Param, Reply, Translatable, Weekday
+
+
+def _param(value: Param) -> Any:
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, time):
+        return {"t": value.isoformat()}
+    if isinstance(value, Weekday):
+        return {"wd": value.number}
+    if isinstance(value, Translatable):
+        return {"tr": list(value.msgids)}
+    return value
+
+
+def _unparam(value: Any) -> Param:
+    if isinstance(value, dict):
+        if "dt" in value:
+            return datetime.fromisoformat(value["dt"])
+        if "t" in value:
+            return time.fromisoformat(value["t"])
+        if "wd" in value:
+            return Weekday(int(value["wd"]))
+        return Translatable(tuple(value["tr"]))
+    return value  # type: ignore[no-any-return]
+
+
+def _params(params: dict[str, Param]) -> dict[str, Any]:
+    return {name: _param(value) for name, value in params.items()}
+
+
+def _unparams(data: dict[str, Any]) -> dict[str, Param]:
+    return {name: _unparam(value) for name, value in data.items()}
+
+
+def encode_reply(reply: Reply) -> str:
+    """Write *reply* as JSON."""
+    return json.dumps(
+        {
+            "text": reply.text,
+            "params": _params(reply.params),
+            "lines": [[line.text, _params(line.params)] for line in reply.lines],
+            "plural": reply.plural,
+            "choices": [
+                [c.value, c.label, c.literal, c.selected, _params(c.params)] for c in reply.choices
+            ],
+            "step": reply.step,
+            "multiple": reply.multiple,
+            "replaces": reply.replaces_previous,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_reply(text: str) -> Reply:
+    """Read a reply written by encode_reply()."""
+    data = json.loads(text)
+    return Reply(
+        text=data["text"],
+        params=_unparams(data["params"]),
+        lines=tuple(Line(t, _unparams(p)) for t, p in data["lines"]),
+        plural=data["plural"],
+        choices=tuple(
+            Choice(value, label, literal, selected, _unparams(params))
+            for value, label, literal, selected, params in data["choices"]
+        ),
+        step=data["step"],
+        multiple=data["multiple"],
+        replaces_previous=data["replaces"],
+    )
