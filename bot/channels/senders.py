@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.render import SLASH_COMMANDS, render
 from bot.channels.sms import body
@@ -42,7 +45,10 @@ class TelegramSender:
                     pass  # too old to edit, or unchanged: send it as a new message instead
             message = await self._bot.send_message(int(address), rendered.text, reply_markup=markup)
         except RetryAfter as error:
-            retry = error.retry_after
+            with warnings.catch_warnings():
+                # PTB 22 warns that retry_after will become a timedelta; either is read here.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                retry = error.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
             raise SendError("telegram_rate_limited", retry_after=float(seconds)) from error
         except Forbidden as error:

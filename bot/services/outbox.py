@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,25 +38,35 @@ PARALLEL = 8
 class Pacer:
     """Keep sends under a rate overall and a minimum interval per recipient (real time)."""
 
-    def __init__(self, per_second: float, per_recipient_interval: float) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        per_recipient_interval: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._interval = 1.0 / per_second if per_second > 0 else 0.0
         self._per_recipient = per_recipient_interval
         self._next_slot = 0.0
         self._last: dict[str, float] = {}
         self._lock = asyncio.Lock()
+        self._monotonic = monotonic
+        self._sleep = sleep
 
     async def wait(self, recipient: str) -> None:
         """Wait until a message to *recipient* may go."""
         async with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next_slot, self._last.get(recipient, 0.0) + self._per_recipient)
+            now = self._monotonic()
+            last = self._last.get(recipient, -math.inf)
+            at = max(now, self._next_slot, last + self._per_recipient)
             self._next_slot = at + self._interval
             self._last[recipient] = at
             if len(self._last) > 10_000:  # forget recipients long done
                 cutoff = now - max(self._per_recipient, 1.0)
                 self._last = {k: v for k, v in self._last.items() if v > cutoff}
         if at > now:
-            await asyncio.sleep(at - now)
+            await self._sleep(at - now)
 
 
 class Outbox:

@@ -1,0 +1,214 @@
+"""The outbox: retries through provider failures, gives up on permanent ones, keeps order."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from bot.app import build
+from bot.config import Settings, TelegramSettings, TwilioSettings
+from bot.domain.dialogue import Reply
+from bot.domain.model import Channel
+from bot.ports import Recipient, SendError
+from bot.services.outbox import Outbox, Pacer
+from bot.storage.units import Units
+from tests.conftest import FakeClock
+from tests.integration.test_sms import INTAKE, SEEKER
+from tests.telegram_fakes import OfflineBotAPI, Person
+from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio, inbound, sign
+
+
+@dataclass
+class FlakySender:
+    """Fails as told, then takes everything; records what it took."""
+
+    failures: list[SendError] = field(default_factory=list)
+    taken: list[tuple[str, str]] = field(default_factory=list)
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> str | None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.taken.append((address, replies[0].text))
+        return str(len(self.taken))
+
+
+async def outbox_with(
+    settings: Settings, clock: FakeClock, sender: FlakySender
+) -> tuple[Outbox, Units, object]:
+    jourbot = await build(settings, clock=clock, run_scheduler=False)
+    outbox = Outbox(jourbot.units, clock, {Channel.TELEGRAM: sender}, {}, rng=random.Random(1))  # noqa: S311
+    return outbox, jourbot.units, jourbot
+
+
+async def test_retries_with_backoff_then_retry_after(settings: Settings, clock: FakeClock) -> None:
+    """A failing provider is retried later, sooner when it says when; then delivered once."""
+    sender = FlakySender([SendError("down"), SendError("limited", retry_after=30.0)])
+    outbox, _, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("one")])
+        assert await outbox.deliver_due() == 1  # fails: backoff 1-3 s
+        assert await outbox.deliver_due() == 0  # not due yet
+        clock.advance(seconds=3)
+        assert await outbox.deliver_due() == 1  # fails: the provider asks for 30 s
+        clock.advance(seconds=29)
+        assert await outbox.deliver_due() == 0
+        clock.advance(seconds=1)
+        assert await outbox.deliver_due() == 1
+        assert sender.taken == [("1", "one")]
+        assert (outbox.delivered, outbox.retried, outbox.failed) == (1, 2, 0)
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_permanent_failure_is_not_retried(settings: Settings, clock: FakeClock) -> None:
+    """A blocked bot or an opted-out number: recorded once, never tried again."""
+    sender = FlakySender([SendError("telegram_blocked", permanent=True)])
+    outbox, units, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("one")])
+        await outbox.drain()
+        clock.advance(days=1)
+        await outbox.drain()
+        assert (sender.taken, outbox.failed) == ([], 1)
+        async with units.begin() as unit:
+            assert await unit.outbox.pending() == 0
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_each_person_in_order_even_through_a_retry(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A later message to the same person waits for an earlier one being retried."""
+    sender = FlakySender([SendError("down")])
+    outbox, _, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("first")])
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("second")])
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "2", "en"), [Reply("other")])
+        await outbox.drain()
+        assert sender.taken == [("2", "other")]  # "first" failed; "second" must wait
+        clock.advance(minutes=1)
+        await outbox.drain()
+        assert sender.taken == [("2", "other"), ("1", "first"), ("1", "second")]
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_pacer_keeps_the_limits() -> None:
+    """Overall rate and the interval per recipient, without waiting in real time."""
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    pacer = Pacer(10.0, 1.0, monotonic=lambda: now[0], sleep=sleep)
+    for recipient in ("a", "b", "a"):
+        await pacer.wait(recipient)
+    # b waits 0.1 s for the overall rate; the second "a" one second after the first.
+    assert slept == [0.1, 0.9]
+
+
+class FailingBotAPI(OfflineBotAPI):
+    """An offline Bot API that fails its first sends in every way Telegram can."""
+
+    def __init__(self, failures: Sequence[str]) -> None:
+        super().__init__()
+        self.failures = list(failures)
+        self.refused = 0
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs):
+        from telegram.error import NetworkError, TimedOut
+
+        endpoint = url.rsplit("/", 1)[-1]
+        if endpoint == "sendMessage" and self.failures:
+            failure = self.failures.pop(0)
+            self.refused += 1
+            if failure == "timeout":
+                raise TimedOut
+            if failure == "dropped":
+                raise NetworkError("connection reset")
+            if failure == "429":
+                body = b'{"ok":false,"error_code":429,"description":"Too Many Requests",' \
+                       b'"parameters":{"retry_after":5}}'  # fmt: skip
+                return 429, body
+            return 502, b'{"ok":false,"error_code":502,"description":"Bad Gateway"}'
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_fault_recovery_delivers_everything_exactly_once(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Telegram and Twilio fail for a while (5xx, 429, timeouts, drops), then recover."""
+    api = FailingBotAPI(["502", "429", "timeout", "dropped", "502", "timeout"])
+    twilio = FakeTwilio()
+    failing_sms = iter(
+        [httpx.Response(503), httpx.Response(429, json={"code": 20429}), None, httpx.Response(500)]
+    )
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        failure = next(failing_sms, "ok")
+        if failure is None:
+            raise httpx.ConnectError("dropped")
+        if failure != "ok":
+            return failure  # type: ignore[return-value]
+        return twilio.handler(request)
+
+    configured = replace_settings(settings)
+    jourbot = await build(
+        configured, clock=clock, telegram_request=api,
+        http_transport=httpx.MockTransport(flaky), run_scheduler=False,
+    )  # fmt: skip
+    person = Person(555000999, "sv")
+    try:
+        async with jourbot.web.router.lifespan_context(jourbot.web):
+            transport = httpx.ASGITransport(app=jourbot.web)
+            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+                await client.post("/telegram", json=person.message("/start"), headers=headers)
+                assert jourbot.telegram is not None
+                await jourbot.telegram.update_queue.join()
+                for body in INTAKE[:4]:
+                    form = inbound(SEEKER, body)
+                    signed = {"X-Twilio-Signature": sign(PUBLIC + "/twilio/sms", form)}
+                    await client.post("/twilio/sms", data=form, headers=signed)
+                    assert jourbot.texts is not None
+                    await jourbot.texts.drain()
+                for _ in range(60):  # fake minutes pass; retries fall due
+                    await jourbot.outbox.drain()
+                    clock.advance(minutes=1)
+                async with jourbot.units.begin() as unit:
+                    lost = await unit.outbox.pending()
+    finally:
+        await jourbot.close()
+    telegram_sent = [m["text"] for m in api.sent(person.chat_id)]
+    print(
+        f"sent={jourbot.outbox.delivered} retried={jourbot.outbox.retried} "
+        f"refused_by_providers={api.refused + 4} lost={lost}"
+    )
+    assert lost == 0
+    assert telegram_sent == ["Vilket språk vill du skriva på?"]
+    assert len(twilio.inbox(SEEKER)) == 4  # one answer per SMS turn, each exactly once
+    assert len(set(twilio.inbox(SEEKER))) == 4
+    assert jourbot.outbox.retried == api.refused + 4  # every refusal retried, none given up
+    assert jourbot.outbox.failed == 0
+
+
+PUBLIC = "https://bot.example.org"
+
+
+def replace_settings(settings: Settings) -> Settings:
+    from dataclasses import replace
+
+    return replace(
+        settings,
+        telegram=TelegramSettings("123456:TEST-TOKEN", None, PUBLIC, "s3cret"),
+        twilio=TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, PUBLIC, OUR_NUMBER),
+    )
