@@ -156,7 +156,7 @@ async def build(
         twilio = TwilioWebhooks(
             t.auth_token,
             public_url,
-            texts.accept,
+            texts.receive,
             lambda sid, status, code, opted_out: delivery.update_status(
                 sid, status, code, opted_out=opted_out
             ),
@@ -169,6 +169,7 @@ async def build(
             stack.push_async_callback(_stop, worker, outbox)
             if texts is not None:
                 stack.push_async_callback(texts.drain)  # finish what was accepted
+                await texts.recover()
             if telegram is not None and settings.telegram is not None:
                 await stack.enter_async_context(telegram)
                 await telegram.start()

@@ -225,6 +225,16 @@ class OutboxUnit(Protocol):
     async def next_due(self) -> datetime | None: ...
 
 
+class InboxUnit(Protocol):
+    """Text messages kept from arrival until handled, inside one transaction."""
+
+    async def add(
+        self, channel: Channel, provider_id: str, sender: str, body: str, now: datetime
+    ) -> None: ...
+    async def waiting(self) -> list[tuple[str, str, str]]: ...
+    async def handled(self, channel: Channel, provider_id: str) -> None: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -242,6 +252,8 @@ class Unit(Protocol):
     def retention(self) -> RetentionUnit: ...
     @property
     def outbox(self) -> OutboxUnit: ...
+    @property
+    def inbox(self) -> InboxUnit: ...
 
 
 class UnitsOfWork(Protocol):

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import Application
 from twilio.request_validator import RequestValidator
 
+from bot.channels.ordering import KeyedLocks
 from bot.channels.sms import InboundText
 from bot.channels.twilio_api import OPTED_OUT
 
@@ -28,8 +29,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 def telegram_webhook(
     application: Application[Any, Any, Any, Any, Any, Any], secret: str
 ) -> Callable[[Request], Any]:
-    """Accept an update from Telegram once its secret token matches, before parsing it."""
+    """Accept an update from Telegram once its secret token matches, before parsing it.
+
+    The update is handled before the answer, so Telegram's 200 means its effects (and the
+    replies, queued in the outbox) are committed; on an error Telegram sends it again, and
+    its update id makes the second time change nothing. Updates of one chat go in order.
+    """
     expected = secret.encode()
+    chats = KeyedLocks()
 
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -42,7 +49,9 @@ def telegram_webhook(
         except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("telegram.webhook_malformed")
             return Response(status_code=400)
-        await application.update_queue.put(update)
+        chat = update.effective_chat
+        async with chats.hold(chat.id if chat is not None else 0):
+            await application.process_update(update)
         return Response(status_code=200)
 
     return receive
@@ -59,7 +68,7 @@ class TwilioWebhooks:
         self,
         auth_token: str,
         public_url: str,
-        on_message: Callable[[InboundText], None],
+        on_message: Callable[[InboundText], Awaitable[None]],
         on_status: Callable[[str, str, int | None, bool], Awaitable[None]],
     ) -> None:
         self._validator = RequestValidator(auth_token)
@@ -89,7 +98,7 @@ class TwilioWebhooks:
         sender, sid = params.get("From", ""), params.get("MessageSid", "")
         if not sender or not sid:
             return Response(status_code=400)
-        self._on_message(InboundText(sender, params.get("Body", ""), sid))
+        await self._on_message(InboundText(sender, params.get("Body", ""), sid))
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def status(self, request: Request) -> Response:

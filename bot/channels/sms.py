@@ -119,6 +119,22 @@ class TextAdapter:
         self._senders = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
 
+    async def receive(self, message: InboundText) -> None:
+        """Keep *message* (committed before Twilio hears back), then handle it in the background."""
+        await self._intake.keep_text(
+            message.channel, message.message_id, message.sender, message.body
+        )
+        self.accept(message)
+
+    async def recover(self) -> int:
+        """Handle the texts a crash left kept but unhandled; count them."""
+        waiting = await self._intake.waiting_texts()
+        for message_id, sender, body in waiting:
+            self.accept(InboundText(sender, body, message_id))
+        if waiting:
+            log.info("sms.recovered count=%d", len(waiting))
+        return len(waiting)
+
     def accept(self, message: InboundText) -> None:
         """Handle *message* in the background, after the sender's earlier ones."""
         task = asyncio.create_task(self._in_order(message))
@@ -138,6 +154,8 @@ class TextAdapter:
             except Exception as error:
                 log.error("sms.handler_failed error=%s", type(error).__name__)
                 await self._apologise(message)
+            # Handled, or apologised for: a restart must not run it (or apologise) again.
+            await self._intake.text_handled(message.channel, message.message_id)
 
     async def handle(self, message: InboundText) -> None:
         """Act on keywords, run the dialogue, and send the answer."""

@@ -203,6 +203,21 @@ class IntakeService:
         await intake.save_conversation(seeker_id, new_state, now)
         return Answer(new_state.locale, replies), told
 
+    async def keep_text(self, channel: Channel, message_id: str, sender: str, body: str) -> None:
+        """Store an incoming text before its provider is told it arrived."""
+        async with self._units.begin() as unit:
+            await unit.inbox.add(channel, message_id, sender, body, self._clock.now())
+
+    async def waiting_texts(self) -> list[tuple[str, str, str]]:
+        """Return texts kept but not handled (after a crash): (message id, sender, body)."""
+        async with self._units.begin() as unit:
+            return await unit.inbox.waiting()
+
+    async def text_handled(self, channel: Channel, message_id: str) -> None:
+        """Forget a kept text once its turn is committed."""
+        async with self._units.begin() as unit:
+            await unit.inbox.handled(channel, message_id)
+
     async def opt_out(self, channel: Channel, address: str, message_id: str | None = None) -> None:
         """Never send to *address* again (SMS STOP); an intake in progress ends, unkept."""
         now = self._clock.now()

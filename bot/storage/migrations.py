@@ -199,4 +199,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state IN ('pending', 'sending');
     CREATE INDEX outbox_order ON outbox(address_hash, id) WHERE state IN ('pending', 'sending')
     """,
+    # 7: the inbox: a text message is stored before Twilio hears "received".
+    """
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (channel, provider_id)
+    )
+    """,
 )

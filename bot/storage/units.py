@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.storage.case_store import CaseStore
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
+from bot.storage.inbox_store import InboxStore
 from bot.storage.intake_store import IntakeStore
 from bot.storage.message_store import MessageStore
 from bot.storage.outbox_store import OutboxStore
@@ -27,6 +28,7 @@ class Unit:
     reminders: ReminderStore
     retention: RetentionStore
     outbox: OutboxStore
+    inbox: InboxStore
 
 
 class Units:
@@ -49,6 +51,7 @@ class Units:
                 ReminderStore(db),
                 RetentionStore(db),
                 OutboxStore(db, cipher),
+                InboxStore(db, cipher),
             )
 
     async def rekey(self) -> int:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import Jourbot, build
 from bot.config import Settings, TwilioSettings
+from bot.domain.model import Channel
 from bot.logs import configure_logging
 from bot.web import TWILIO_SIGNATURE
 from tests.conftest import FakeClock
@@ -351,3 +352,20 @@ async def test_arabic_number_keywords_and_digits(settings: Settings, clock: Fake
         (help_text,) = await h.text("مساعده", sender=iraqi)  # a common spelling of مساعدة
         assert "حذف" in help_text
         assert await h.rows("SELECT DISTINCT encoding FROM outbound_messages") == [("ucs2",)]
+
+
+async def test_a_text_kept_before_a_crash_is_handled_after_restart(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Twilio heard "received" only after the text was stored; a restart answers it."""
+    async with running(settings, clock) as h:
+        await h.jourbot.intake.keep_text(Channel.SMS, "SMcrash0001", SEEKER, "Hej")
+        # ...and the process dies before handling it.
+    async with running(settings, clock) as h:
+        assert h.jourbot.texts is not None
+        await h.jourbot.texts.drain()
+        await h.jourbot.outbox.drain()
+        (welcome,) = h.twilio.inbox(SEEKER)
+        assert welcome.startswith("Vilket språk")
+        assert await h.rows("SELECT COUNT(*) FROM inbox") == [(0,)]
+        assert await h.text("1", sid="SMcrash0001") == []  # Twilio's retry changes nothing
