@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.domain.cases import (
     AttemptChannel,
@@ -221,6 +221,7 @@ class OutboxUnit(Protocol):
     async def sent(self, row_id: int, provider_id: str | None, now: datetime) -> None: ...
     async def retry(self, row_id: int, at: datetime, error: str) -> None: ...
     async def failed(self, row_id: int, error: str, now: datetime) -> None: ...
+    async def forget(self, channel: Channel, address: str) -> list[str]: ...
     async def pending(self) -> int: ...
     async def next_due(self) -> datetime | None: ...
 
@@ -341,4 +342,13 @@ class Sender(Protocol):
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
     ) -> str | None:
         """Send; return the provider's message id, or raise SendError."""
+        ...
+
+
+@runtime_checkable
+class Unsender(Protocol):
+    """Takes back messages already sent, where the channel allows it (Telegram)."""
+
+    async def unsend(self, address: str, provider_ids: list[str]) -> None:
+        """Delete these messages from the person's chat; failures are only logged."""
         ...

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.render import SLASH_COMMANDS, render
@@ -17,6 +25,8 @@ from bot.i18n import Catalogs
 from bot.ports import DeliveryError, SendError
 from bot.services.delivery import DeliveryService
 from bot.services.intake import Answer
+
+log = logging.getLogger(__name__)
 
 
 class TelegramSender:
@@ -58,6 +68,16 @@ class TelegramSender:
         except (TimedOut, NetworkError) as error:
             raise SendError("telegram_unreachable") from error
         return str(message.message_id)
+
+    async def unsend(self, address: str, provider_ids: list[str]) -> None:
+        """Delete the bot's messages from a chat (Telegram allows it for about 48 hours)."""
+        ids = [int(i) for i in provider_ids if i.isdigit()]
+        for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 at once
+            try:
+                await self._bot.delete_messages(int(address), ids[start : start + 100])
+            except TelegramError as error:
+                # Older messages cannot be deleted; the seeker is told how to clear the chat.
+                log.info("telegram.unsend_failed error=%s", type(error).__name__)
 
 
 class TextSender:

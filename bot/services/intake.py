@@ -50,7 +50,7 @@ class _NewMessage:
 
 @dataclass(frozen=True, slots=True)
 class _Erased:
-    pass
+    sent: list[str]  # provider ids of the bot's messages, to take back where possible
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +138,8 @@ class IntakeService:
             self.outbox.wake()
         if isinstance(told, _Erased):
             await self._units.scrub()
+            if self.outbox is not None:
+                await self.outbox.unsend(channel, address, told.sent)
         if self.listener is not None:
             if isinstance(told, _NewCase):
                 await self.listener.case_created(told.case_id)
@@ -155,11 +157,12 @@ class IntakeService:
         new_state, replies, event = turn.state, list(turn.replies), turn.event
 
         if isinstance(event, DataErased):
+            sent = await unit.outbox.forget(channel, address)
             if seeker_id is not None:
                 await intake.forget_seeker(seeker_id)
             await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
             log.info("intake.erased")
-            return Answer(new_state.locale, replies), _Erased()
+            return Answer(new_state.locale, replies), _Erased(sent)
 
         if isinstance(event, IntakeEnded):
             await intake.record_outcome(event.outcome, channel, event.locale, now)

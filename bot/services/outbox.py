@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
-from bot.ports import Clock, Recipient, Sender, SendError, UnitsOfWork
+from bot.ports import Clock, Recipient, Sender, SendError, UnitsOfWork, Unsender
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,12 @@ class Outbox:
         self.delivered = 0
         self.retried = 0
         self.failed = 0
+
+    async def unsend(self, channel: Channel, address: str, provider_ids: list[str]) -> None:
+        """Delete sent messages from a person's chat where the channel allows it."""
+        sender = self._senders.get(channel)
+        if provider_ids and isinstance(sender, Unsender):
+            await sender.unsend(address, provider_ids)
 
     def can_send(self, channel: Channel) -> bool:
         """Tell whether messages on *channel* can be delivered at all."""

@@ -127,6 +127,18 @@ class OutboxStore:
             (error, _utc(now), row_id),
         )
 
+    async def forget(self, channel: Channel, address: str) -> list[str]:
+        """Delete every message to *address*; return the provider ids of those sent."""
+        key = self._cipher.lookup(f"{channel}:{address}", ADDRESS)
+        async with self._db.execute(
+            "SELECT provider_id FROM outbox WHERE address_hash = ? AND state = 'sent' "
+            "AND provider_id IS NOT NULL ORDER BY id",
+            (key,),
+        ) as cursor:
+            sent = [str(row[0]) for row in await cursor.fetchall()]
+        await self._db.execute("DELETE FROM outbox WHERE address_hash = ?", (key,))
+        return sent
+
     async def pending(self) -> int:
         """Count messages not yet sent or given up."""
         async with self._db.execute(

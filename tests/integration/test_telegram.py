@@ -360,3 +360,19 @@ async def test_full_intake_in_every_language(
         assert tr.gettext(consent) in "\n".join(texts)
         if locale != "en":
             assert tr.gettext(consent) != consent
+
+
+async def test_erase_takes_back_the_bots_messages(settings: Settings, clock: FakeClock) -> None:
+    """/delete removes what the bot wrote to that chat, where Telegram still allows it."""
+    person = Person(CHAT)
+    async with running(webhook_settings(settings), clock) as h:
+        await first_half(h, person)
+        sent_ids = sorted(int(m["message_id"]) for m in h.api.sent(CHAT) if "message_id" in m)
+        await h.write(person, "/delete")
+        deletions = [params for endpoint, params in h.api.calls if endpoint == "deleteMessages"]
+        assert len(deletions) == 1
+        assert int(deletions[0]["chat_id"]) == CHAT
+        assert sorted(int(i) for i in deletions[0]["message_ids"]) == sorted(set(sent_ids))
+        assert "erased" in h.last_texts(1)[0] or "raderat" in h.last_texts(1)[0]
+        async with h.jourbot.units.begin() as unit:
+            assert await unit.outbox.pending() == 0
