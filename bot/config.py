@@ -136,6 +136,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     table = _read_toml(Path(config_name)) if config_name else _default_toml()
     where = "JOURBOT_CONFIG" if config_name else "default config"
     partnership, default_locale, sweep_minutes, unconfirmed = _partnership(table, where)
+    sending, limits = _Table(table, where).table("sending"), SendLimits()
+    send_limits = SendLimits(
+        telegram_per_second=sending.rate("telegram_per_second", limits.telegram_per_second),
+        telegram_chat_interval=sending.rate(
+            "telegram_chat_interval", limits.telegram_chat_interval
+        ),
+        sms_per_second=sending.rate("sms_per_second", limits.sms_per_second),
+    )
     kept, defaults = _Table(table, where).table("retention"), Retention()
     retention = Retention(
         closed_case_days=kept.whole("closed_case_days", defaults.closed_case_days),
@@ -151,6 +159,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         default_locale=default_locale,
         sweep_minutes=sweep_minutes,
         retention=retention,
+        send_limits=send_limits,
         telegram=telegram,
         twilio=twilio,
         secret_keys=_keys(get("JOURBOT_SECRET_KEY")),
@@ -231,6 +240,12 @@ class _Table:
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise self._fail(key, "must be a positive whole number")
         return value
+
+    def rate(self, key: str, default: float) -> float:
+        value = self.data.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise self._fail(key, "must be a number, 0 or more")
+        return float(value)
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)

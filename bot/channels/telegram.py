@@ -136,9 +136,13 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None or query.message is None:
             return
-        await query.answer()
         step, _, value = (query.data or "").partition(":")
         await self._handle(update, Pick(step, value), query)
+        try:
+            await query.answer()  # stops the button's spinner; the answer itself is queued
+        except TelegramError as error:
+            # Swallowed on purpose: a spinner left turning must not undo a committed turn.
+            log.info("telegram.callback_answer_failed error=%s", type(error).__name__)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what failed, without anything the person wrote or who they are; apologise."""

@@ -25,6 +25,8 @@ def test_defaults_need_nothing_set() -> None:
     assert (p.quiet_start, p.quiet_end) == (time(21), time(8))
     assert (p.unassigned_hours, p.warning_hours, p.evening_reminder_at) == (12, 24, time(15))
     assert settings.sweep_minutes == 5
+    assert settings.send_limits.telegram_chat_interval == 1.0
+    assert settings.send_limits.sms_per_second == 1.0
     assert p.numbers.national_line == "116 006"
     assert "organisation vasterort" in settings.unconfirmed
 

@@ -1,0 +1,155 @@
+"""Fake Telegram and Twilio servers on loopback, and `jourbot run` as a child process."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.storage.crypto import new_key
+from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
+
+PUBLIC_URL = "https://bot.example.org"
+SECRET = "crash-test-secret"
+TOKEN = "123456:CRASH"
+
+
+def service_env(tmp_path: Path, fake_port: int, port: int) -> dict[str, str]:
+    """Configure the child service for both channels against the fake providers."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{fake_port}",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": OUR_NUMBER,
+        "TWILIO_API_URL": f"http://127.0.0.1:{fake_port}",
+        "JOURBOT_SECRET_KEY": new_key(),
+        "JOURBOT_DB": str(tmp_path / "jourbot.db"),
+        "JOURBOT_HOST": "127.0.0.1",
+        "JOURBOT_PORT": str(port),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Providers:
+    """Fake Bot API and Twilio REST API on one loopback server, recording what they got.
+
+    `telegram_failures` and `sms_failures` make the next sends fail: "502", "503", "500",
+    "429" (with retry_after), or "slow" (answer only after the client gave up).
+    """
+
+    def __init__(self) -> None:
+        self.telegram: dict[int, list[str]] = defaultdict(list)
+        self.sms: dict[str, list[str]] = defaultdict(list)
+        self.telegram_failures: list[str] = []
+        self.sms_failures: list[str] = []
+        self.refused = 0
+        self._ids = itertools.count(1)
+
+    async def _fail(self, failures: list[str], telegram: bool) -> JSONResponse | None:
+        if not failures:
+            return None
+        failure = failures.pop(0)
+        self.refused += 1
+        if failure == "slow":
+            await asyncio.sleep(6)  # past the client's read timeout; nothing is delivered
+            return JSONResponse({"ok": False, "error_code": 504}, 504)
+        if failure == "429":
+            body = {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                    "parameters": {"retry_after": 1}} if telegram else {"code": 20429}  # fmt: skip
+            return JSONResponse(body, 429)
+        return JSONResponse({"ok": False, "error_code": int(failure)}, int(failure))
+
+    async def bot_api(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        form = dict(await request.form())
+        if method == "getMe":
+            user = {"id": 1, "is_bot": True, "first_name": "Jourbot", "username": "jb_bot"}
+            return JSONResponse({"ok": True, "result": user})
+        if method in ("sendMessage", "editMessageText"):
+            failed = await self._fail(self.telegram_failures, telegram=True)
+            if failed is not None:
+                return failed
+            chat = int(str(form["chat_id"]))
+            text = str(form["text"])
+            self.telegram[chat].append(text)
+            message_id = int(str(form.get("message_id", next(self._ids))))
+            result = {"message_id": message_id, "date": 0, "text": text,
+                      "chat": {"id": chat, "type": "private"}}  # fmt: skip
+            return JSONResponse({"ok": True, "result": result})
+        return JSONResponse({"ok": True, "result": True})
+
+    async def twilio(self, request: Request) -> JSONResponse:
+        form = dict(await request.form())
+        failed = await self._fail(self.sms_failures, telegram=False)
+        if failed is not None:
+            return failed
+        self.sms[str(form["To"])].append(str(form["Body"]))
+        return JSONResponse({"sid": f"SM{next(self._ids):032d}", "status": "queued"}, 201)
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self.bot_api, methods=["GET", "POST"]),
+                Route("/2010-04-01/Accounts/{sid}/Messages.json", self.twilio, methods=["POST"]),
+            ]
+        )
+
+
+class Service:
+    """`jourbot run` as a child process that can be killed outright."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.process: subprocess.Popen[bytes] | None = None
+        self.kills = 0
+
+    async def start(self, client: httpx.AsyncClient) -> None:
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited on below
+            [sys.executable, "-m", "bot", "run"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                if (await client.get(f"http://127.0.0.1:{self.port}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+        raise AssertionError("the service did not become healthy")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
