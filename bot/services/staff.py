@@ -6,31 +6,24 @@ whether the case does not exist or is someone else's.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.domain import staff_views as views
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
-    CaseRecord,
     CaseSource,
     CaseStatus,
     CloseReason,
     Staff,
-    StaffRole,
 )
-from bot.domain.dialogue import N_, S_, Choice, Line, Param, Reply, Translatable
-from bot.domain.followup import FollowUp, follow_up
+from bot.domain.dialogue import S_, Reply, Translatable
 from bot.domain.model import (
     AgeGroup,
     CallTime,
-    Channel,
     ContactMethod,
     CrimeCategory,
     Partnership,
@@ -38,118 +31,15 @@ from bot.domain.model import (
 )
 from bot.domain.policy import Action, allowed, may_receive, may_see_phone
 from bot.domain.routing import suggest_volunteers
-from bot.ports import Clock, Dispatcher, Recipient, Unit, UnitsOfWork
+from bot.ports import Clock, UnitsOfWork
+from bot.services.staff_invites import InviteMixin
+from bot.services.staff_relay import RelayMixin
 
 log = logging.getLogger(__name__)
 
-INVITE_HOURS = 72
-_INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
-
-def hash_code(code: str) -> str:
-    """Store invites by hash, so a copy of the database does not hand out accounts."""
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
-
-
-def new_invite_code() -> str:
-    """Return a one-time code such as 'JQ4K-8WXM' (31^8 ≈ 8·10^11 of them)."""
-    chars = [secrets.choice(_INVITE_ALPHABET) for _ in range(8)]
-    return "".join(chars[:4]) + "-" + "".join(chars[4:])
-
-
-@dataclass(frozen=True, slots=True)
-class Invite:
-    code: str
-    org_id: str
-    role: StaffRole
-    expires_at: datetime
-
-
-class StaffService:
-    def __init__(
-        self,
-        units: UnitsOfWork,
-        clock: Clock,
-        partnership: Partnership,
-        dispatcher: Dispatcher,
-        language_names: Mapping[str, str],
-        invite_code: Callable[[], str] = new_invite_code,
-    ) -> None:
-        self._units = units
-        self._clock = clock
-        self._partnership = partnership
-        self._dispatcher = dispatcher
-        self._names = language_names
-        self._invite_code = invite_code
-
-    # -- who is who -------------------------------------------------------------------
-
-    async def identify(self, telegram_id: int) -> Staff | None:
-        """Return the staff member behind a Telegram user, or None for everyone else."""
-        async with self._units.begin() as unit:
-            return await unit.staff.by_telegram(telegram_id)
-
-    async def create_invite(
-        self, org_id: str, role: StaffRole, created_by: int | None = None, hours: int = INVITE_HOURS
-    ) -> Invite:
-        """Make a one-time, expiring invite code for *org_id*."""
-        self._partnership.organisation(org_id)  # KeyError for an unknown organisation
-        now = self._clock.now()
-        code, expires = self._invite_code(), now + timedelta(hours=hours)
-        async with self._units.begin() as unit:
-            await unit.staff.add_invite(
-                code_hash=hash_code(code),
-                org_id=org_id,
-                role=role,
-                created_by=created_by,
-                now=now,
-                expires_at=expires,
-            )
-        log.info("staff.invite_created org=%s role=%s", org_id, role)
-        return Invite(code, org_id, role, expires)
-
-    async def invite(self, actor: Staff | None, role: StaffRole) -> Reply:
-        """Let a coordinator invite someone to their own organisation."""
-        if not allowed(actor, Action.INVITE):
-            return views.REFUSED if actor else views.NOT_STAFF
-        assert actor is not None  # noqa: S101 - allowed() refuses None
-        invite = await self.create_invite(actor.org_id, role, actor.id)
-        return Reply(
-            S_(
-                "Invite code for a {role}: {code}\n"
-                "It works once, until {expires}. Send it privately."
-            ),
-            params={
-                "role": Translatable((views.ROLE[role],)),
-                "code": invite.code,
-                "expires": invite.expires_at,
-            },
-        )
-
-    async def join(self, telegram_id: int, name: str, locale: str, code: str) -> Reply:
-        """Register a Telegram user with a valid invite code."""
-        now = self._clock.now()
-        async with self._units.begin() as unit:
-            if await unit.staff.by_telegram(telegram_id) is not None:
-                return Reply(S_("You are already registered."))
-            taken = await unit.staff.take_invite(hash_code(code), now)
-            if taken is None:
-                log.info("staff.join_refused")
-                return Reply(S_("That code is not valid, already used, or expired."))
-            org_id, role = taken
-            staff_id = await unit.staff.add(
-                org_id=org_id, role=role, name=name, telegram_id=telegram_id, locale=locale, now=now
-            )
-            await unit.staff.mark_invite_used_by(hash_code(code), staff_id)
-        log.info("staff.joined staff=%s org=%s role=%s", staff_id, org_id, role)
-        org = self._partnership.organisation(org_id)
-        text = S_("Welcome. You are registered as {role} for {org}.")
-        if role is StaffRole.VOLUNTEER:
-            text = S_(
-                "Welcome. You are registered as {role} for {org}. A coordinator will record "
-                "your basic training and languages before you get cases."
-            )
-        return Reply(text, params={"role": Translatable((views.ROLE[role],)), "org": org.name})
+class StaffService(InviteMixin, RelayMixin):
+    """Staff use cases: join, see cases, assign, log attempts, close, talk to seekers."""
 
     # -- seeing cases -----------------------------------------------------------------
 
@@ -326,155 +216,6 @@ class StaffService:
                 "reason": Translatable((views.CLOSE_REASON[reason],)),
             },
         )
-
-    # -- the relay --------------------------------------------------------------------
-
-    async def start_reply(self, actor: Staff | None, reference: str) -> Reply:
-        """Make the staff member's next message go to the seeker of this case."""
-        async with self._units.begin() as unit:
-            case = await self._permitted(unit, actor, Action.RELAY, reference)
-            if case is None:
-                return self._refusal(actor)
-            if await unit.cases.seeker_of(case.id) is None:
-                return views.NO_CHAT
-            assert actor is not None  # noqa: S101 - _permitted refuses None
-            await unit.staff.set_replying_to(actor.id, case.id)
-        return Reply(
-            S_("Write your message for {reference}. It reaches the person without your name "
-               "or number. /cancel to stop."),
-            params={"reference": case.reference},
-        )  # fmt: skip
-
-    async def cancel_reply(self, actor: Staff | None) -> Reply:
-        """Stop sending the next message to a seeker."""
-        if actor is None:
-            return views.NOT_STAFF
-        async with self._units.begin() as unit:
-            await unit.staff.set_replying_to(actor.id, None)
-        return Reply(S_("Cancelled."))
-
-    async def staff_text(self, actor: Staff | None, text: str) -> Reply | None:
-        """Relay free text to the chosen seeker; None if no case was chosen."""
-        if actor is None:
-            return None
-        async with self._units.begin() as unit:
-            case_id = await unit.staff.replying_to(actor.id)
-            case = await unit.cases.by_id(case_id) if case_id is not None else None
-        if case is None:
-            return None
-        return await self.relay(actor, case.reference, text)
-
-    async def relay(self, actor: Staff | None, reference: str, text: str) -> Reply:
-        """Send a staff member's message to the seeker, on the seeker's own channel."""
-        now = self._clock.now()
-        async with self._units.begin() as unit:
-            case = await self._permitted(unit, actor, Action.RELAY, reference)
-            if case is None:
-                return self._refusal(actor)
-            seeker = await unit.cases.seeker_of(case.id)
-            if seeker is None:
-                return views.NO_CHAT
-            assert actor is not None  # noqa: S101 - _permitted refuses None
-            await unit.cases.add_message(
-                case.id, from_seeker=False, staff_id=actor.id, body=text, now=now
-            )
-            await unit.cases.record_event(case.id, actor.id, "message_to_seeker", "", now)
-            await unit.staff.set_replying_to(actor.id, None)
-            state = await unit.intake.load_conversation(seeker[2])
-        channel, address, _ = seeker
-        locale = state.locale if state and state.locale else case.locale
-        message = Reply(
-            N_("Message from your support person ({reference}):"),  # read by the seeker
-            params={"reference": case.reference},
-            lines=(Line("{body}", {"body": text}),),
-        )
-        await self._dispatcher.send(Recipient(channel, address, locale), [message])
-        log.info("case.relayed_to_seeker case=%s", case.reference)
-        return Reply(S_("Sent to the seeker of {reference}."), params={"reference": case.reference})
-
-    # -- told by the intake -----------------------------------------------------------
-
-    async def case_created(self, case_id: int) -> None:
-        """Tell the organisation's coordinators about a new case at once."""
-        async with self._units.begin() as unit:
-            case = await unit.cases.by_id(case_id)
-            if case is None:
-                return
-            recipients = await self._coordinators(unit, case.org_id)
-        notice = views.new_case_notice(self._summary(case, self._due(case)))
-        for recipient in recipients:
-            await self._dispatcher.send(recipient, [notice])
-
-    async def seeker_wrote(self, case_id: int, text: str) -> None:
-        """Pass a seeker's message to their volunteer, or to the coordinators until assigned.
-
-        A seeker answering a message from their support person counts as reached (rule 4,
-        for those who chose the chat), so the case is then in contact.
-        """
-        now = self._clock.now()
-        async with self._units.begin() as unit:
-            case = await unit.cases.by_id(case_id)
-            if case is None:
-                return
-            conversation = await unit.cases.messages(case.id)
-            answered = any(not from_seeker for _, from_seeker, _ in conversation)
-            if answered and await unit.cases.mark_in_contact(case.id):
-                await unit.cases.record_event(case.id, None, "seeker_answered", "", now)
-            volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
-            telegram_id = await unit.staff.telegram_id(volunteer.id) if volunteer else None
-            if volunteer is not None and volunteer.active and telegram_id is not None:
-                recipients = [self._staff_recipient(volunteer, telegram_id)]
-            else:
-                recipients = await self._coordinators(unit, case.org_id)
-        message = Reply(
-            S_("Message from the seeker in {reference}:"),
-            params={"reference": case.reference},
-            lines=(Line("{body}", {"body": text}),),
-            choices=(Choice(f"reply:{case.reference}", S_("Answer")),),
-            step=views.STAFF_STEP,
-        )
-        for recipient in recipients:
-            await self._dispatcher.send(recipient, [message])
-        log.info("case.relayed_to_staff case=%s", case.reference)
-
-    # -- helpers ----------------------------------------------------------------------
-
-    @property
-    def _zone(self) -> ZoneInfo:
-        return ZoneInfo(self._partnership.timezone)
-
-    def _due(self, case: CaseRecord) -> FollowUp:
-        return follow_up(case, self._partnership)
-
-    def _summary(self, case: CaseRecord, due: FollowUp) -> dict[str, Param]:
-        return views.summary_params(case, self._partnership, self._names, due)
-
-    @staticmethod
-    def _refusal(actor: Staff | None) -> Reply:
-        return views.REFUSED if actor else views.NOT_STAFF
-
-    @staticmethod
-    async def _permitted(
-        unit: Unit, actor: Staff | None, action: Action, reference: str
-    ) -> CaseRecord | None:
-        """Load the case only for someone allowed to act on it."""
-        if actor is None or not actor.active:
-            return None
-        case = await unit.cases.by_reference(reference)
-        return case if case is not None and allowed(actor, action, case) else None
-
-    @staticmethod
-    def _staff_recipient(staff: Staff, telegram_id: int) -> Recipient:
-        return Recipient(Channel.TELEGRAM, str(telegram_id), staff.locale)
-
-    async def _coordinators(self, unit: Unit, org_id: str) -> list[Recipient]:
-        recipients = []
-        for staff in await unit.staff.of_org(org_id):
-            if staff.active and staff.role is StaffRole.COORDINATOR:
-                telegram_id = await unit.staff.telegram_id(staff.id)
-                if telegram_id is not None:
-                    recipients.append(self._staff_recipient(staff, telegram_id))
-        return recipients
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,84 @@
+"""What every staff use case shares: the services it needs, access checks, recipients."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from bot.domain import staff_views as views
+from bot.domain.cases import (
+    CaseRecord,
+    Staff,
+    StaffRole,
+)
+from bot.domain.dialogue import Param, Reply
+from bot.domain.followup import FollowUp, follow_up
+from bot.domain.model import (
+    Channel,
+    Partnership,
+)
+from bot.domain.policy import Action, allowed
+from bot.ports import Clock, Dispatcher, Recipient, Unit, UnitsOfWork
+from bot.services.invite_codes import new_invite_code
+
+log = logging.getLogger(__name__)
+
+
+class StaffBase:
+    """Dependencies and helpers for the staff use cases (split by feature into mixins)."""
+
+    def __init__(
+        self,
+        units: UnitsOfWork,
+        clock: Clock,
+        partnership: Partnership,
+        dispatcher: Dispatcher,
+        language_names: Mapping[str, str],
+        invite_code: Callable[[], str] = new_invite_code,
+    ) -> None:
+        self._units = units
+        self._clock = clock
+        self._partnership = partnership
+        self._dispatcher = dispatcher
+        self._names = language_names
+        self._invite_code = invite_code
+
+    # -- helpers ----------------------------------------------------------------------
+
+    @property
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self._partnership.timezone)
+
+    def _due(self, case: CaseRecord) -> FollowUp:
+        return follow_up(case, self._partnership)
+
+    def _summary(self, case: CaseRecord, due: FollowUp) -> dict[str, Param]:
+        return views.summary_params(case, self._partnership, self._names, due)
+
+    @staticmethod
+    def _refusal(actor: Staff | None) -> Reply:
+        return views.REFUSED if actor else views.NOT_STAFF
+
+    @staticmethod
+    async def _permitted(
+        unit: Unit, actor: Staff | None, action: Action, reference: str
+    ) -> CaseRecord | None:
+        """Load the case only for someone allowed to act on it."""
+        if actor is None or not actor.active:
+            return None
+        case = await unit.cases.by_reference(reference)
+        return case if case is not None and allowed(actor, action, case) else None
+
+    @staticmethod
+    def _staff_recipient(staff: Staff, telegram_id: int) -> Recipient:
+        return Recipient(Channel.TELEGRAM, str(telegram_id), staff.locale)
+
+    async def _coordinators(self, unit: Unit, org_id: str) -> list[Recipient]:
+        recipients = []
+        for staff in await unit.staff.of_org(org_id):
+            if staff.active and staff.role is StaffRole.COORDINATOR:
+                telegram_id = await unit.staff.telegram_id(staff.id)
+                if telegram_id is not None:
+                    recipients.append(self._staff_recipient(staff, telegram_id))
+        return recipients

@@ -1,0 +1,130 @@
+"""The relay: what seekers and their support person write to each other through the bot."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain import staff_views as views
+from bot.domain.cases import (
+    Staff,
+)
+from bot.domain.dialogue import N_, S_, Choice, Line, Reply
+from bot.domain.policy import Action
+from bot.ports import Recipient
+from bot.services.staff_base import StaffBase
+
+log = logging.getLogger(__name__)
+
+
+class RelayMixin(StaffBase):
+    """Messages between a seeker and staff, and what staff are told by the intake."""
+
+    # -- the relay --------------------------------------------------------------------
+
+    async def start_reply(self, actor: Staff | None, reference: str) -> Reply:
+        """Make the staff member's next message go to the seeker of this case."""
+        async with self._units.begin() as unit:
+            case = await self._permitted(unit, actor, Action.RELAY, reference)
+            if case is None:
+                return self._refusal(actor)
+            if await unit.cases.seeker_of(case.id) is None:
+                return views.NO_CHAT
+            assert actor is not None  # noqa: S101 - _permitted refuses None
+            await unit.staff.set_replying_to(actor.id, case.id)
+        return Reply(
+            S_("Write your message for {reference}. It reaches the person without your name "
+               "or number. /cancel to stop."),
+            params={"reference": case.reference},
+        )  # fmt: skip
+
+    async def cancel_reply(self, actor: Staff | None) -> Reply:
+        """Stop sending the next message to a seeker."""
+        if actor is None:
+            return views.NOT_STAFF
+        async with self._units.begin() as unit:
+            await unit.staff.set_replying_to(actor.id, None)
+        return Reply(S_("Cancelled."))
+
+    async def staff_text(self, actor: Staff | None, text: str) -> Reply | None:
+        """Relay free text to the chosen seeker; None if no case was chosen."""
+        if actor is None:
+            return None
+        async with self._units.begin() as unit:
+            case_id = await unit.staff.replying_to(actor.id)
+            case = await unit.cases.by_id(case_id) if case_id is not None else None
+        if case is None:
+            return None
+        return await self.relay(actor, case.reference, text)
+
+    async def relay(self, actor: Staff | None, reference: str, text: str) -> Reply:
+        """Send a staff member's message to the seeker, on the seeker's own channel."""
+        now = self._clock.now()
+        async with self._units.begin() as unit:
+            case = await self._permitted(unit, actor, Action.RELAY, reference)
+            if case is None:
+                return self._refusal(actor)
+            seeker = await unit.cases.seeker_of(case.id)
+            if seeker is None:
+                return views.NO_CHAT
+            assert actor is not None  # noqa: S101 - _permitted refuses None
+            await unit.cases.add_message(
+                case.id, from_seeker=False, staff_id=actor.id, body=text, now=now
+            )
+            await unit.cases.record_event(case.id, actor.id, "message_to_seeker", "", now)
+            await unit.staff.set_replying_to(actor.id, None)
+            state = await unit.intake.load_conversation(seeker[2])
+        channel, address, _ = seeker
+        locale = state.locale if state and state.locale else case.locale
+        message = Reply(
+            N_("Message from your support person ({reference}):"),  # read by the seeker
+            params={"reference": case.reference},
+            lines=(Line("{body}", {"body": text}),),
+        )
+        await self._dispatcher.send(Recipient(channel, address, locale), [message])
+        log.info("case.relayed_to_seeker case=%s", case.reference)
+        return Reply(S_("Sent to the seeker of {reference}."), params={"reference": case.reference})
+
+    # -- told by the intake -----------------------------------------------------------
+
+    async def case_created(self, case_id: int) -> None:
+        """Tell the organisation's coordinators about a new case at once."""
+        async with self._units.begin() as unit:
+            case = await unit.cases.by_id(case_id)
+            if case is None:
+                return
+            recipients = await self._coordinators(unit, case.org_id)
+        notice = views.new_case_notice(self._summary(case, self._due(case)))
+        for recipient in recipients:
+            await self._dispatcher.send(recipient, [notice])
+
+    async def seeker_wrote(self, case_id: int, text: str) -> None:
+        """Pass a seeker's message to their volunteer, or to the coordinators until assigned.
+
+        A seeker answering a message from their support person counts as reached (rule 4,
+        for those who chose the chat), so the case is then in contact.
+        """
+        now = self._clock.now()
+        async with self._units.begin() as unit:
+            case = await unit.cases.by_id(case_id)
+            if case is None:
+                return
+            conversation = await unit.cases.messages(case.id)
+            answered = any(not from_seeker for _, from_seeker, _ in conversation)
+            if answered and await unit.cases.mark_in_contact(case.id):
+                await unit.cases.record_event(case.id, None, "seeker_answered", "", now)
+            volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
+            telegram_id = await unit.staff.telegram_id(volunteer.id) if volunteer else None
+            if volunteer is not None and volunteer.active and telegram_id is not None:
+                recipients = [self._staff_recipient(volunteer, telegram_id)]
+            else:
+                recipients = await self._coordinators(unit, case.org_id)
+        message = Reply(
+            S_("Message from the seeker in {reference}:"),
+            params={"reference": case.reference},
+            lines=(Line("{body}", {"body": text}),),
+            choices=(Choice(f"reply:{case.reference}", S_("Answer")),),
+            step=views.STAFF_STEP,
+        )
+        for recipient in recipients:
+            await self._dispatcher.send(recipient, [message])
+        log.info("case.relayed_to_staff case=%s", case.reference)
