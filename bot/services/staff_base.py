@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -21,8 +20,6 @@ from bot.domain.model import (
 from bot.domain.policy import Action, allowed
 from bot.ports import Clock, Dispatcher, Recipient, Unit, UnitsOfWork
 from bot.services.invite_codes import new_invite_code
-
-log = logging.getLogger(__name__)
 
 
 class StaffBase:
