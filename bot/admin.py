@@ -14,6 +14,7 @@ from bot.domain.routing import match_district
 from bot.domain.steps import normalise_phone
 from bot.ports import SystemClock
 from bot.services.intake import new_reference
+from bot.services.reports import ReportService, as_csv, as_json, as_markdown
 from bot.services.retention import RetentionService
 from bot.services.staff import ReferredCase, StaffService, register_case
 from bot.storage.crypto import Cipher
@@ -44,6 +45,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             changed = await units.rekey()
             print(f"{changed} values sealed under the current key")
             return 0
+        if args.command == "report":
+            return await _report(args, settings, units)
         if args.command == "purge":
             return await _purge(args, settings, units)
         if args.command == "backup":
@@ -151,6 +154,25 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         await jourbot.close()
+
+
+async def _report(args: argparse.Namespace, settings: Settings, units: Units) -> int:
+    if args.end < args.start:
+        return _fail("--to is before --from")
+    try:
+        report = await ReportService(units, settings.partnership).report(
+            args.org, args.start, args.end
+        )
+    except KeyError:
+        return _fail(f"no organisation {args.org!r}")
+    writer = {"md": as_markdown, "csv": as_csv, "json": as_json}[args.format]
+    text = writer(report)
+    if args.out is None:
+        print(text, end="")
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"report written to {args.out}")
+    return 0
 
 
 async def _purge(args: argparse.Namespace, settings: Settings, units: Units) -> int:

@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path", type=Path)
 
+    report = commands.add_parser("report", help="the follow-up figures for the city")
+    report.add_argument("--org", required=True)
+    report.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
+    report.add_argument("--to", dest="end", type=date.fromisoformat, required=True)
+    report.add_argument("--format", choices=["md", "csv", "json"], default="md")
+    report.add_argument("--out", type=Path, help="write here instead of to the terminal")
+
     remind = commands.add_parser("remind", help="run one reminder sweep as of a given time")
     remind.add_argument(
         "--at", type=_moment, required=True, help="ISO 8601, e.g. 2026-11-27T15:00+01:00"

@@ -24,6 +24,7 @@ from bot.domain.followup import Rule
 from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome, SupportNeed
 from bot.domain.routing import Route
 from bot.domain.sms import Segments
+from bot.domain.stats import CaseFacts
 
 
 class Clock(Protocol):
@@ -236,6 +237,14 @@ class InboxUnit(Protocol):
     async def handled(self, channel: Channel, provider_id: str) -> None: ...
 
 
+class StatsUnit(Protocol):
+    """Anonymous facts for the follow-up report, inside one transaction."""
+
+    async def cases(self, org_id: str, start: datetime, end: datetime) -> list[CaseFacts]: ...
+    async def outcomes(self, start: datetime, end: datetime) -> list[str]: ...
+    async def reminders(self, org_id: str, start: datetime, end: datetime) -> list[str]: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -255,6 +264,8 @@ class Unit(Protocol):
     def outbox(self) -> OutboxUnit: ...
     @property
     def inbox(self) -> InboxUnit: ...
+    @property
+    def stats(self) -> StatsUnit: ...
 
 
 class UnitsOfWork(Protocol):

@@ -17,6 +17,7 @@ from bot.storage.rekey import rekey
 from bot.storage.reminder_store import ReminderStore
 from bot.storage.retention_store import RetentionStore
 from bot.storage.staff_store import StaffStore
+from bot.storage.stats_store import StatsStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Unit:
     retention: RetentionStore
     outbox: OutboxStore
     inbox: InboxStore
+    stats: StatsStore
 
 
 class Units:
@@ -52,6 +54,7 @@ class Units:
                 RetentionStore(db),
                 OutboxStore(db, cipher),
                 InboxStore(db, cipher),
+                StatsStore(db),
             )
 
     async def rekey(self) -> int:

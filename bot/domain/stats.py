@@ -1,0 +1,123 @@
+"""The follow-up figures the city asks for, from case facts alone (rules 3, 4 and 10).
+
+First contact means the seeker was reached: a reached (or declined) attempt, or the seeker
+answering the support person in the chat. Small counts that could point to a person are
+suppressed ("<5") in anything meant to leave the organisation.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.domain.cases import Attempt, AttemptChannel
+from bot.domain.confirmation import first_contact_deadline
+from bot.domain.followup import ATTEMPTS_BEFORE_NOT_REACHED, REACHING, in_evening
+from bot.domain.model import Partnership
+
+SUPPRESS_BELOW = 5
+NOT_GIVEN = "not_given"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What statistics may know of a case: no names, numbers or text."""
+
+    received_at: datetime
+    source: str
+    channel: str
+    locale: str
+    status: str
+    gender: str | None = None
+    age_group: str | None = None
+    role: str | None = None
+    district_id: str | None = None
+    crime: str | None = None
+    needs: frozenset[str] = frozenset()
+    close_reason: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+    answered_at: datetime | None = None  # the seeker answered in the chat
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Counts and shares for one organisation and period."""
+
+    cases: int
+    by: dict[str, dict[str, int]]
+    first_contact_within_deadline: float | None  # share of cases; None without cases
+    median_hours_to_first_contact: float | None
+    not_reached: int
+    not_reached_with_three_incl_evening: float | None
+    attempts_per_case: float | None
+    outcomes: dict[str, int] = field(default_factory=dict)  # intakes without a case
+    reminders: dict[str, int] = field(default_factory=dict)
+
+
+def first_contact(case: CaseFacts) -> datetime | None:
+    """Return when the seeker was first reached, if they were."""
+    times = [a.at for a in case.attempts if a.outcome in REACHING]
+    if case.answered_at is not None:
+        times.append(case.answered_at)
+    return min(times, default=None)
+
+
+def figures(
+    cases: Sequence[CaseFacts],
+    partnership: Partnership,
+    outcomes: Iterable[str] = (),
+    reminders: Iterable[str] = (),
+) -> Figures:
+    """Aggregate the figures for a set of cases (already chosen by organisation and period)."""
+    by: dict[str, Counter[str]] = {
+        name: Counter()
+        for name in (
+            "gender", "age_group", "role", "district", "crime", "need", "language", "channel",
+            "source", "closure",
+        )
+    }  # fmt: skip
+    hours: list[float] = []
+    in_time = 0
+    not_reached = kept_rule_4 = attempts = 0
+    for case in cases:
+        for name, value in (
+            ("gender", case.gender), ("age_group", case.age_group), ("role", case.role),
+            ("district", case.district_id), ("crime", case.crime), ("language", case.locale),
+            ("channel", case.channel or NOT_GIVEN), ("source", case.source),
+        ):  # fmt: skip
+            by[name][value or NOT_GIVEN] += 1
+        by["need"].update(case.needs)
+        if case.status == "closed":
+            by["closure"][case.close_reason or NOT_GIVEN] += 1
+        attempts += len(case.attempts)
+        reached = first_contact(case)
+        if reached is not None:
+            hours.append((reached - case.received_at) / timedelta(hours=1))
+            if reached <= first_contact_deadline(partnership, case.received_at):
+                in_time += 1
+        elif case.close_reason == "not_reached":
+            not_reached += 1
+            failed_calls = [a for a in case.attempts if a.channel is AttemptChannel.PHONE]
+            evening = any(in_evening(a.at, partnership) for a in failed_calls)
+            if len(failed_calls) >= ATTEMPTS_BEFORE_NOT_REACHED and evening:
+                kept_rule_4 += 1
+    total = len(cases)
+    return Figures(
+        cases=total,
+        by={name: dict(sorted(counter.items())) for name, counter in by.items()},
+        first_contact_within_deadline=in_time / total if total else None,
+        median_hours_to_first_contact=statistics.median(hours) if hours else None,
+        not_reached=not_reached,
+        not_reached_with_three_incl_evening=kept_rule_4 / not_reached if not_reached else None,
+        attempts_per_case=attempts / total if total else None,
+        outcomes=dict(sorted(Counter(outcomes).items())),
+        reminders=dict(sorted(Counter(reminders).items())),
+    )
+
+
+def shown(count: int, threshold: int = SUPPRESS_BELOW) -> str:
+    """Write a count for outside eyes: below the threshold (but not 0) it is "<threshold"."""
+    return f"<{threshold}" if 0 < count < threshold else str(count)

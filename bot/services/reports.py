@@ -1,0 +1,131 @@
+"""The follow-up report: figures for an organisation and period, as Markdown, CSV or JSON.
+
+Everything written here may leave the organisation, so small counts are suppressed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.model import Partnership
+from bot.domain.stats import SUPPRESS_BELOW, Figures, figures, shown
+from bot.ports import UnitsOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    organisation: str
+    start: date
+    end: date  # inclusive
+    figures: Figures
+
+
+class ReportService:
+    def __init__(self, units: UnitsOfWork, partnership: Partnership) -> None:
+        self._units = units
+        self._partnership = partnership
+
+    async def report(self, org_id: str, start: date, end: date) -> Report:
+        """Work out the figures for cases received from *start* to *end* (Stockholm dates)."""
+        self._partnership.organisation(org_id)  # KeyError for an unknown organisation
+        zone = ZoneInfo(self._partnership.timezone)
+        begin = datetime.combine(start, time(0), zone).astimezone(UTC)
+        until = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
+        async with self._units.begin() as unit:
+            cases = await unit.stats.cases(org_id, begin, until)
+            outcomes = await unit.stats.outcomes(begin, until)
+            reminders = await unit.stats.reminders(org_id, begin, until)
+        return Report(org_id, start, end, figures(cases, self._partnership, outcomes, reminders))
+
+
+def _count(value: int, threshold: int) -> int | str:
+    text = shown(value, threshold)
+    return value if text == str(value) else text
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object]:
+    """The report with stable keys, small counts suppressed."""
+    f = report.figures
+    return {
+        "organisation": report.organisation,
+        "from": report.start.isoformat(),
+        "to": report.end.isoformat(),
+        "cases": _count(f.cases, threshold),
+        "first_contact_within_deadline": _share(f.first_contact_within_deadline),
+        "median_hours_to_first_contact": _share(f.median_hours_to_first_contact),
+        "not_reached": _count(f.not_reached, threshold),
+        "not_reached_with_three_incl_evening": _share(f.not_reached_with_three_incl_evening),
+        "attempts_per_case": _share(f.attempts_per_case),
+        "by": {
+            name: {key: _count(n, threshold) for key, n in counts.items()}
+            for name, counts in f.by.items()
+        },
+        "intakes_without_case": {k: _count(n, threshold) for k, n in f.outcomes.items()},
+        "reminders_sent": {k: _count(n, threshold) for k, n in f.reminders.items()},
+    }
+
+
+def as_json(report: Report, threshold: int = SUPPRESS_BELOW) -> str:
+    """The report as JSON."""
+    return json.dumps(as_dict(report, threshold), indent=2, ensure_ascii=False) + "\n"
+
+
+def _rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
+    data = as_dict(report, threshold)
+    rows = [
+        ("cases", "", str(data["cases"])),
+        ("first_contact_within_deadline", "", _percent(data["first_contact_within_deadline"])),
+        ("median_hours_to_first_contact", "", str(data["median_hours_to_first_contact"] or "-")),
+        ("not_reached", "", str(data["not_reached"])),
+        (
+            "not_reached_with_three_incl_evening",
+            "",
+            _percent(data["not_reached_with_three_incl_evening"]),
+        ),
+        ("attempts_per_case", "", str(data["attempts_per_case"] or "-")),
+    ]
+    for section in ("by", "intakes_without_case", "reminders_sent"):
+        groups = data[section]
+        assert isinstance(groups, dict)  # noqa: S101 - built just above
+        nested = groups if section == "by" else {section: groups}
+        for name, counts in nested.items():
+            rows += [(name, str(key), str(value)) for key, value in counts.items()]
+    return rows
+
+
+def _percent(value: object) -> str:
+    return f"{value * 100:.0f} %" if isinstance(value, float) else "-"
+
+
+def as_csv(report: Report, threshold: int = SUPPRESS_BELOW) -> str:
+    """The report as CSV: figure, group, value."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["figure", "group", "value"])
+    writer.writerows(_rows(report, threshold))
+    return out.getvalue()
+
+
+def as_markdown(report: Report, threshold: int = SUPPRESS_BELOW) -> str:
+    """The report as a Markdown table with the headline figures first."""
+    lines = [
+        f"# Follow-up report: {report.organisation}, {report.start} to {report.end}",
+        "",
+        f"Counts below {threshold} are shown as <{threshold}.",
+        "",
+        "| figure | group | value |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {figure} | {group} | {value} |" for figure, group, value in _rows(report, threshold)
+    ]
+    return "\n".join(lines) + "\n"

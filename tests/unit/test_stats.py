@@ -1,0 +1,89 @@
+"""The follow-up figures over a hand-made set of cases, checked by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
+from bot.domain.model import Partnership
+from bot.domain.stats import CaseFacts, figures, shown
+from bot.services.reports import Report, as_csv, as_dict, as_markdown
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=STOCKHOLM).astimezone(UTC)
+NO, YES = AttemptOutcome.NO_ANSWER, AttemptOutcome.REACHED
+
+
+def attempt(hours: float, outcome: AttemptOutcome, channel=AttemptChannel.PHONE) -> Attempt:  # type: ignore[no-untyped-def]
+    return Attempt(T0 + timedelta(hours=hours), channel, outcome)
+
+
+def case(**facts: object) -> CaseFacts:
+    base: dict[str, object] = {
+        "received_at": T0, "source": "bot", "channel": "telegram", "locale": "sv",
+        "status": "assigned",
+    }  # fmt: skip
+    base.update(facts)
+    return CaseFacts(**base)  # type: ignore[arg-type]
+
+
+CASES = [
+    # reached after 5 h: within three days
+    case(gender="woman", age_group="21_plus", role="victim", district_id="jarva", crime="threat",
+         needs=frozenset({"talk", "counsel"}), attempts=(attempt(5, YES),), status="in_contact"),
+    # reached after 80 h: too late
+    case(gender="woman", role="victim", district_id="bromma", locale="ar", channel="sms",
+         needs=frozenset({"talk"}), attempts=(attempt(30, NO), attempt(80, YES)),
+         status="closed", close_reason="supported"),
+    # not reached: three calls, one at 18:30 local (8.5 h after 10:00) -> rule 4 kept
+    case(gender="man", district_id="jarva", status="closed", close_reason="not_reached",
+         attempts=(attempt(2, NO), attempt(8.5, NO), attempt(24, AttemptOutcome.VOICEMAIL))),
+    # not reached: three daytime calls -> rule 4 not kept
+    case(gender="man", source="police", channel="", status="closed", close_reason="not_reached",
+         attempts=(attempt(2, NO), attempt(4, NO), attempt(26, NO))),
+    # reached by the seeker answering in the chat after 10 h
+    case(locale="en", answered_at=T0 + timedelta(hours=10)),
+]  # fmt: skip
+
+
+def test_figures_by_hand(partnership: Partnership) -> None:
+    """Every figure matches what a person counting on paper gets."""
+    f = figures(CASES, partnership, ["consent_refused", "referred_national", "consent_refused"],
+                ["deadline_near", "deadline_passed", "deadline_near"])  # fmt: skip
+    assert f.cases == 5
+    assert f.by["gender"] == {"man": 2, "not_given": 1, "woman": 2}
+    assert f.by["district"] == {"bromma": 1, "jarva": 2, "not_given": 2}
+    assert f.by["need"] == {"counsel": 1, "talk": 2}
+    assert f.by["language"] == {"ar": 1, "en": 1, "sv": 3}
+    assert f.by["channel"] == {"not_given": 1, "sms": 1, "telegram": 3}
+    assert f.by["source"] == {"bot": 4, "police": 1}
+    assert f.by["closure"] == {"not_reached": 2, "supported": 1}
+    assert f.first_contact_within_deadline == 2 / 5  # 5 h and 10 h; 80 h is late
+    assert f.median_hours_to_first_contact == 10.0  # of 5, 10, 80
+    assert (f.not_reached, f.not_reached_with_three_incl_evening) == (2, 0.5)
+    assert f.attempts_per_case == (1 + 2 + 3 + 3 + 0) / 5
+    assert f.outcomes == {"consent_refused": 2, "referred_national": 1}
+    assert f.reminders == {"deadline_near": 2, "deadline_passed": 1}
+
+
+def test_no_cases(partnership: Partnership) -> None:
+    """An empty period has no shares rather than a division by zero."""
+    f = figures([], partnership)
+    assert (f.cases, f.first_contact_within_deadline, f.median_hours_to_first_contact) == (
+        0,
+        None,
+        None,
+    )
+
+
+def test_small_counts_are_suppressed(partnership: Partnership) -> None:
+    """Counts from 1 to 4 leave the organisation as "<5"; 0 and 5 and more as they are."""
+    assert [shown(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
+    report = Report("vasterort", date(2026, 11, 1), date(2026, 11, 30), figures(CASES, partnership))
+    data = as_dict(report)
+    assert data["cases"] == 5
+    assert data["by"]["gender"] == {"man": "<5", "not_given": "<5", "woman": "<5"}  # type: ignore[index]
+    assert "| gender | woman | <5 |" in as_markdown(report)
+    assert "first_contact_within_deadline,,40 %" in as_csv(report)
+    assert as_dict(report, threshold=1)["by"]["gender"]["woman"] == 2  # type: ignore[index]
