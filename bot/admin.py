@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.domain.cases import CaseSource, StaffRole
 from bot.domain.model import AgeGroup, CallTime, ContactMethod, CrimeCategory, SupportNeed
 from bot.domain.routing import match_district
-from bot.domain.steps import normalise_phone
+from bot.domain.typed import normalise_phone
 from bot.ports import SystemClock
 from bot.services.intake import new_reference
 from bot.services.reports import ReportService, as_csv, as_json, as_markdown

@@ -15,7 +15,7 @@ from bot.channels.render import numbered, render
 from bot.domain.dialogue import N_, Command, CommandName, Inbound, Text
 from bot.domain.model import Channel
 from bot.domain.sms import fold_to_gsm
-from bot.domain.steps import words
+from bot.domain.typed import words
 from bot.i18n import CatalogError, Catalogs, Translator, locale_for_phone
 from bot.ports import Recipient
 from bot.services.delivery import DeliveryService

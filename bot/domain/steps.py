@@ -8,11 +8,8 @@ answers, an end, a redrawn selection, a chosen language, or a reason to ask agai
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-
-import phonenumbers
 
 from bot.domain import questions as q
 from bot.domain.conversation import Answers, IntakeContext, IntakeState
@@ -32,10 +29,10 @@ from bot.domain.model import (
 )
 from bot.domain.questions import Step
 from bot.domain.routing import OUTSIDE_STOCKHOLM, match_district
+from bot.domain.typed import CHOICE_DIGITS, normalise_phone, picked, words
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOTES_LIMIT = 2000
-_CHOICE_DIGITS = 3  # no question has a thousand choices; longer digit runs are not picks
 SHORT_LIMIT = 200
 
 
@@ -136,66 +133,9 @@ def _picked(
     state: IntakeState, ctx: IntakeContext, answer: Answer, reply: Reply | None = None
 ) -> str | None:
     """Return the value of the choice the seeker picked: a button, its number, or its words."""
-    reply = reply or question(state, ctx)
-    if isinstance(answer, Pick):
-        values = {c.value for c in reply.choices}
-        return answer.value if answer.value in values else None
-    typed = words(answer.text)
-    if typed.isdigit():  # any script's digits: "3", "٣", "۳"
-        if len(typed) > _CHOICE_DIGITS:
-            return None  # a phone number or nonsense, never a choice
-        number = int(typed)
-        return reply.choices[number - 1].value if 1 <= number <= len(reply.choices) else None
-    if not typed:
-        return None
-    exact, first_word = set(), set()
-    for choice in reply.choices:
-        shown = choice.label if choice.literal else ctx.label(state.locale, choice.label)
-        names = {words(shown), words(choice.label), words(choice.value)}
-        if typed in names:
-            exact.add(choice.value)
-        elif typed in {name.split(" ")[0] for name in names if name}:
-            first_word.add(choice.value)  # "yes" for "Yes, that is fine"
-    for found in (exact, first_word):
-        if len(found) == 1:
-            return found.pop()
-    return None
-
-
-# Arabic script is typed with or without vowel marks and with several spellings of alef,
-# ya and ta marbuta: fold them so "مساعده" matches "مساعدة".
-_ARABIC_FOLD = str.maketrans(
-    {
-        **dict.fromkeys(map(chr, [*range(0x064B, 0x0660), 0x0670, 0x0640]), None),
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        # Turkish: "İ" casefolds to "i" plus a combining dot, and phones type "ı" for "I".
-        "\u0307": None,
-        "ı": "i",
-    }
-)
-
-
-def words(text: str) -> str:
-    """Fold *text* for matching: case, width, punctuation and Latin accents aside.
-
-    "pomoc" matches "POMOĆ" and "hjalp" "HJÄLP" (phones without those keys), while marks
-    on other scripts stay with their letter (Thai vowels and tones are part of the word).
-    """
-    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_ARABIC_FOLD)
-    kept: list[str] = []
-    for char in decomposed:
-        if unicodedata.category(char)[0] == "M":
-            if kept and kept[-1].isascii() and kept[-1].isalpha():
-                continue  # an accent on a Latin letter
-            kept.append(char)
-        else:
-            kept.append(char if char.isalnum() else " ")
-    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
+    return picked(
+        reply or question(state, ctx), answer, lambda msgid: ctx.label(state.locale, msgid)
+    )
 
 
 def _single(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
@@ -254,7 +194,7 @@ def _multiple(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading
     reply = _multiple_question(state)
     options = [c.value for c in reply.choices[:-1]]
     numbers = words(answer.text).split() if isinstance(answer, Text) else []
-    if numbers and all(n.isdigit() and len(n) <= _CHOICE_DIGITS for n in numbers):
+    if numbers and all(n.isdigit() and len(n) <= CHOICE_DIGITS for n in numbers):
         # Several numbers at once, as on SMS: that is the whole selection.
         picked = [int(n) for n in numbers]
         if not all(1 <= n <= len(reply.choices) for n in picked):
@@ -325,17 +265,6 @@ def _phone(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
         return Answered(replace(a, phone=ctx.channel_phone))
     phone = normalise_phone(answer.text) if isinstance(answer, Text) else None
     return Invalid(q.RE_ASK_PHONE) if phone is None else Answered(replace(a, phone=phone))
-
-
-def normalise_phone(text: str, region: str = "SE") -> str | None:
-    """Return *text* as an E.164 number if it is a valid phone number, else None."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _email(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:

@@ -21,7 +21,7 @@ from bot.domain.model import (
     SupportNeed,
 )
 from bot.domain.questions import Step
-from bot.domain.steps import normalise_phone
+from bot.domain.typed import normalise_phone
 from tests.unit.intake_driver import Seeker
 
 

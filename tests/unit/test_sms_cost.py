@@ -121,6 +121,6 @@ class _Fake:
 )
 def test_keywords_match_as_people_type_them(typed: str, keyword: str) -> None:
     """Turkish dotted and dotless i, Thai marks and punctuation do not break a keyword."""
-    from bot.domain.steps import words
+    from bot.domain.typed import words
 
     assert words(typed) == words(keyword)

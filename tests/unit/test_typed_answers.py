@@ -8,7 +8,7 @@ from bot.domain.conversation import Language
 from bot.domain.dialogue import CommandName
 from bot.domain.model import Channel, Partnership, Role
 from bot.domain.questions import Step
-from bot.domain.steps import words
+from bot.domain.typed import words
 from tests.unit.intake_driver import Seeker
 
 SWEDISH = {
