@@ -53,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--org", required=True)
     report.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
     report.add_argument("--to", dest="end", type=date.fromisoformat, required=True)
-    report.add_argument("--format", choices=["md", "csv", "json"], default="md")
+    report.add_argument("--format", choices=["md", "csv", "json", "png", "pdf"], default="md")
+    report.add_argument(
+        "--lang", choices=["sv", "en"], default="sv", help="language of the charts and PDF"
+    )
     report.add_argument("--out", type=Path, help="write here instead of to the terminal")
 
     remind = commands.add_parser("remind", help="run one reminder sweep as of a given time")

@@ -11,7 +11,8 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Attempt, AttemptChannel
 from bot.domain.confirmation import first_contact_deadline
@@ -121,3 +122,30 @@ def figures(
 def shown(count: int, threshold: int = SUPPRESS_BELOW) -> str:
     """Write a count for outside eyes: below the threshold (but not 0) it is "<threshold"."""
     return f"<{threshold}" if 0 < count < threshold else str(count)
+
+
+def months(start: date, end: date) -> list[str]:
+    """Name every calendar month from *start* to *end* inclusive, as "YYYY-MM"."""
+    names = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        names.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return names
+
+
+def by_month(
+    cases: Sequence[CaseFacts], start: date, end: date, partnership: Partnership
+) -> dict[str, Figures]:
+    """Figures month by month, by the month a case was received in local (Stockholm) time.
+
+    Every month of the period is present, so a month without cases shows as none rather
+    than disappearing from a chart.
+    """
+    zone = ZoneInfo(partnership.timezone)
+    grouped: dict[str, list[CaseFacts]] = {name: [] for name in months(start, end)}
+    for case in cases:
+        name = case.received_at.astimezone(zone).strftime("%Y-%m")
+        if name in grouped:
+            grouped[name].append(case)
+    return {name: figures(month, partnership) for name, month in grouped.items()}

@@ -1,5 +1,7 @@
 """The follow-up report: figures for an organisation and period, as Markdown, CSV or JSON.
 
+Charts and the PDF are drawn in report_charts.py.
+
 Everything written here may leave the organisation, so small counts are suppressed.
 """
 
@@ -8,12 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import Partnership
-from bot.domain.stats import SUPPRESS_BELOW, Figures, figures, shown
+from bot.domain.stats import SUPPRESS_BELOW, Figures, by_month, figures, shown
 from bot.ports import UnitsOfWork
 
 
@@ -23,6 +25,7 @@ class Report:
     start: date
     end: date  # inclusive
     figures: Figures
+    monthly: dict[str, Figures] = field(default_factory=dict)  # "YYYY-MM" -> figures
 
 
 class ReportService:
@@ -40,7 +43,13 @@ class ReportService:
             cases = await unit.stats.cases(org_id, begin, until)
             outcomes = await unit.stats.outcomes(begin, until)
             reminders = await unit.stats.reminders(org_id, begin, until)
-        return Report(org_id, start, end, figures(cases, self._partnership, outcomes, reminders))
+        return Report(
+            org_id,
+            start,
+            end,
+            figures(cases, self._partnership, outcomes, reminders),
+            by_month(cases, start, end, self._partnership),
+        )
 
 
 def _count(value: int, threshold: int) -> int | str:
@@ -79,9 +88,10 @@ def as_json(report: Report, threshold: int = SUPPRESS_BELOW) -> str:
     return json.dumps(as_dict(report, threshold), indent=2, ensure_ascii=False) + "\n"
 
 
-def _rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
+def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
+    """The report as (figure, group, value) rows, headline figures first."""
     data = as_dict(report, threshold)
-    rows = [
+    table = [
         ("cases", "", str(data["cases"])),
         ("first_contact_within_deadline", "", _percent(data["first_contact_within_deadline"])),
         ("median_hours_to_first_contact", "", str(data["median_hours_to_first_contact"] or "-")),
@@ -98,8 +108,8 @@ def _rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
         assert isinstance(groups, dict)  # noqa: S101 - built just above
         nested = groups if section == "by" else {section: groups}
         for name, counts in nested.items():
-            rows += [(name, str(key), str(value)) for key, value in counts.items()]
-    return rows
+            table += [(name, str(key), str(value)) for key, value in counts.items()]
+    return table
 
 
 def _percent(value: object) -> str:
@@ -111,7 +121,7 @@ def as_csv(report: Report, threshold: int = SUPPRESS_BELOW) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["figure", "group", "value"])
-    writer.writerows(_rows(report, threshold))
+    writer.writerows(rows(report, threshold))
     return out.getvalue()
 
 
@@ -126,6 +136,6 @@ def as_markdown(report: Report, threshold: int = SUPPRESS_BELOW) -> str:
         "|---|---|---|",
     ]
     lines += [
-        f"| {figure} | {group} | {value} |" for figure, group, value in _rows(report, threshold)
+        f"| {figure} | {group} | {value} |" for figure, group, value in rows(report, threshold)
     ]
     return "\n".join(lines) + "\n"

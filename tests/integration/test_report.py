@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from PIL import Image
+
 from bot.storage.database import Database
 from tests.integration.test_admin_cli import jourbot
 
@@ -67,3 +69,28 @@ async def test_report_formats(tmp_path: Path) -> None:
     unknown = jourbot(db, "report", "--org", "nowhere", "--from", "2026-12-01", "--to",
                       "2026-12-31")  # fmt: skip
     assert unknown.returncode == 2
+
+
+async def test_report_png_and_pdf(tmp_path: Path) -> None:
+    """The charts are a real PNG image; the PDF has the table page and the charts page."""
+    db = tmp_path / "jourbot.db"
+    period = ("report", "--org", "vasterort", "--from", "2026-10-01", "--to", "2026-12-31")
+    await seed(db)
+    png = tmp_path / "r.png"
+    result = jourbot(db, *period, "--format", "png", "--out", str(png))
+    assert result.returncode == 0, result.stderr
+    with Image.open(png) as image:
+        assert image.format == "PNG"
+        assert image.width > 500 and image.height > 500
+    pdfs = {}
+    for lang in ("sv", "en"):
+        out = tmp_path / f"r.{lang}.pdf"
+        result = jourbot(db, *period, "--format", "pdf", "--lang", lang, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        pdfs[lang] = out.read_bytes()
+    for data in pdfs.values():
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+        assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 2
+    assert b"Follow-up report: vasterort" in pdfs["en"]
+    swedish_title = "\ufeffUppföljningsrapport: vasterort".encode("utf-16-be")  # PDF text
+    assert swedish_title in pdfs["sv"] and b"Follow-up report" not in pdfs["sv"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.model import Partnership
-from bot.domain.stats import CaseFacts, figures, shown
+from bot.domain.stats import CaseFacts, by_month, figures, months, shown
 from bot.services.reports import Report, as_csv, as_dict, as_markdown
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -87,3 +87,28 @@ def test_small_counts_are_suppressed(partnership: Partnership) -> None:
     assert "| gender | woman | <5 |" in as_markdown(report)
     assert "first_contact_within_deadline,,40 %" in as_csv(report)
     assert as_dict(report, threshold=1)["by"]["gender"]["woman"] == 2  # type: ignore[index]
+
+
+def test_months_cross_a_year() -> None:
+    assert months(date(2026, 11, 15), date(2027, 2, 1)) == ["2026-11", "2026-12", "2027-01",
+                                                            "2027-02"]  # fmt: skip
+    assert months(date(2026, 3, 1), date(2026, 3, 31)) == ["2026-03"]
+
+
+def test_by_month_uses_the_stockholm_month(partnership: Partnership) -> None:
+    """A case at 23:30 UTC on 31 October is a November case in Stockholm (00:30 CET)."""
+    late_october_utc = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
+    last_october = datetime(2026, 10, 31, 22, 59, tzinfo=UTC)  # 23:59 CET
+    december = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    cases = [case(received_at=late_october_utc), case(received_at=last_october),
+             case(received_at=december), *CASES]  # fmt: skip
+    monthly = by_month(cases, date(2026, 10, 1), date(2026, 12, 31), partnership)
+    assert list(monthly) == ["2026-10", "2026-11", "2026-12"]
+    assert [f.cases for f in monthly.values()] == [1, 1 + len(CASES), 1]
+    assert monthly["2026-11"].first_contact_within_deadline == 2 / 6
+
+
+def test_by_month_keeps_empty_months(partnership: Partnership) -> None:
+    monthly = by_month(CASES, date(2026, 9, 1), date(2026, 11, 30), partnership)
+    assert [f.cases for f in monthly.values()] == [0, 0, len(CASES)]
+    assert monthly["2026-09"].first_contact_within_deadline is None

@@ -1,0 +1,57 @@
+"""What the charts draw: small counts never to scale, groups named in the report language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.model import Partnership
+from bot.domain.stats import by_month, figures
+from bot.i18n import Catalogs
+from bot.services.report_charts import Labels, charts
+from bot.services.reports import Report
+from tests.unit.test_stats import CASES, case
+
+
+def report(partnership: Partnership) -> Report:
+    cases = [*CASES, *(case(gender="woman", district_id="jarva") for _ in range(6))]
+    start, end = date(2026, 10, 1), date(2026, 11, 30)
+    return Report("vasterort", start, end, figures(cases, partnership),
+                  by_month(cases, start, end, partnership))  # fmt: skip
+
+
+def bars(figure_axes: object) -> dict[str, tuple[float, str]]:
+    """Map each bar's label to its drawn length and the count written beside it."""
+    ax = figure_axes
+    names = [t.get_text() for t in ax.get_yticklabels()]  # type: ignore[attr-defined]
+    lengths = [p.get_width() for p in ax.patches]  # type: ignore[attr-defined]
+    written = [t.get_text() for t in ax.texts]  # type: ignore[attr-defined]
+    return dict(zip(names, zip(lengths, written, strict=True), strict=True))
+
+
+def test_small_counts_are_not_drawn_to_scale(partnership: Partnership, catalogs: Catalogs) -> None:
+    labels = Labels(catalogs.translator("sv"), partnership)
+    drawn = charts(report(partnership), labels)
+    by_gender = bars(drawn.axes[3])
+    assert by_gender["Kvinna"] == (8, "8")  # two in CASES and six more
+    assert by_gender["Man"] == (0, "<5")  # two men: no bar, only "<5"
+    assert by_gender["Ej angivet"] == (0, "<5")
+    by_district = bars(drawn.axes[2])
+    assert by_district["Järva (Rinkeby-Kista, Spånga-Tensta)"] == (8, "8")
+    assert by_district["Bromma"] == (0, "<5")
+    per_month = drawn.axes[0]
+    assert [t.get_text() for t in per_month.texts] == ["0", "11"]
+    assert [p.get_height() for p in per_month.patches] == [0, 11]
+
+
+def test_groups_are_named_in_the_report_language(
+    partnership: Partnership, catalogs: Catalogs
+) -> None:
+    swedish = Labels(catalogs.translator("sv"), partnership)
+    english = Labels(catalogs.translator("en"), partnership)
+    assert swedish.group("language", "ar") == "Arabiska"
+    assert english.group("language", "ar") == "Arabic"
+    assert english.group("gender", "woman") == "Woman"
+    assert swedish.figure("first_contact_within_deadline") == "Nådda inom tre dagar"
+    assert swedish.group("district", "unheard-of") == "unheard-of"
+    title = charts(report(partnership), english).get_suptitle()
+    assert title == "Follow-up report: vasterort, 2026-10-01 to 2026-11-30"
