@@ -77,9 +77,14 @@ class Labels:
         return key
 
 
+def _to_scale(counts: list[int], threshold: int) -> list[int]:
+    """What may be drawn to scale: a suppressed count is drawn as nothing."""
+    return [0 if 0 < n < threshold else n for n in counts]
+
+
 def _bars(ax: Axes, names: list[str], counts: list[int], threshold: int) -> None:
     """Draw counts as horizontal bars; a suppressed count gets no bar, only its "<5"."""
-    drawn = [0 if 0 < n < threshold else n for n in counts]
+    drawn = _to_scale(counts, threshold)
     positions = list(range(len(names)))
     ax.barh(positions, drawn, color="#3b6ea5")
     ax.set_yticks(positions, names)
@@ -93,7 +98,7 @@ def _bars(ax: Axes, names: list[str], counts: list[int], threshold: int) -> None
 def _per_month(ax: Axes, report: Report, labels: Labels, threshold: int) -> None:
     names = list(report.monthly)
     counts = [f.cases for f in report.monthly.values()]
-    drawn = [0 if 0 < n < threshold else n for n in counts]
+    drawn = _to_scale(counts, threshold)
     ax.bar(names, drawn, color="#3b6ea5")
     for x, n in enumerate(counts):
         ax.annotate(shown(n, threshold), (x, drawn[x]), xytext=(0, 2),
