@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import warnings
+import os
 
 from telegram import Bot
 from telegram.error import (
@@ -14,7 +14,6 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.render import SLASH_COMMANDS, render
 from bot.channels.sms import body
@@ -27,6 +26,10 @@ from bot.services.delivery import DeliveryService
 from bot.services.intake import Answer
 
 log = logging.getLogger(__name__)
+
+# PTB 22 warns, even while building the exception, that RetryAfter.retry_after becomes a
+# timedelta in its next major version; opting in now silences that, and send() reads both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 class TelegramSender:
@@ -55,10 +58,7 @@ class TelegramSender:
                     pass  # too old to edit, or unchanged: send it as a new message instead
             message = await self._bot.send_message(int(address), rendered.text, reply_markup=markup)
         except RetryAfter as error:
-            with warnings.catch_warnings():
-                # PTB 22 warns that retry_after will become a timedelta; either is read here.
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                retry = error.retry_after
+            retry = error.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
             raise SendError("telegram_rate_limited", retry_after=float(seconds)) from error
         except Forbidden as error:
