@@ -33,8 +33,10 @@ from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
 from bot.services.outbox import Outbox, Pacer
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
+from bot.services.staff_stats import StaffStats
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.units import Units
@@ -128,6 +130,9 @@ async def build(
             catalogs,
             staff=staff,
             dispatcher=dispatcher,
+            stats=StaffStats(
+                ReportService(units, settings.partnership), catalogs, settings.partnership, clock
+            ),
             api_url=settings.telegram.api_url,
             polling=not settings.telegram.webhook,
             request=telegram_request,

@@ -43,6 +43,9 @@ class OfflineBotAPI(BaseRequest):
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            files = request_data.multipart_data or {}
+            params["files"] = {name: part[1] for name, part in files.items()}
         if endpoint != "getUpdates":
             self.calls.append((endpoint, params))
         result = await self._result(endpoint, params)
@@ -53,7 +56,7 @@ class OfflineBotAPI(BaseRequest):
     async def _result(self, endpoint: str, params: dict[str, Any]) -> Any:
         if endpoint == "getMe":
             return BOT_USER
-        if endpoint in ("sendMessage", "editMessageText"):
+        if endpoint in ("sendMessage", "editMessageText", "sendPhoto"):
             chat_id = int(params["chat_id"]) if "chat_id" in params else 1
             return {
                 "message_id": int(params.get("message_id", next(self._message_ids))),
@@ -76,6 +79,14 @@ class OfflineBotAPI(BaseRequest):
             for endpoint, params in self.calls
             if endpoint in ("sendMessage", "editMessageText")
             and int(params.get("chat_id", 0)) == chat_id
+        ]
+
+    def photos(self, chat_id: int) -> list[dict[str, Any]]:
+        """Return the pictures sent to *chat_id*: their parameters, files under "files"."""
+        return [
+            params
+            for endpoint, params in self.calls
+            if endpoint == "sendPhoto" and int(params.get("chat_id", 0)) == chat_id
         ]
 
     def buttons(self, chat_id: int) -> list[tuple[str, str]]:

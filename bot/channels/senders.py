@@ -56,7 +56,15 @@ class TelegramSender:
                     return str(edit_of)
                 except BadRequest:
                     pass  # too old to edit, or unchanged: send it as a new message instead
-            message = await self._bot.send_message(int(address), rendered.text, reply_markup=markup)
+            if replies[0].image is not None:
+                # A caption holds 1024 characters; the figures sent with a chart are short.
+                message = await self._bot.send_photo(
+                    int(address), replies[0].image, caption=rendered.text[:1024]
+                )
+            else:
+                message = await self._bot.send_message(
+                    int(address), rendered.text, reply_markup=markup
+                )
         except RetryAfter as error:
             retry = error.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()

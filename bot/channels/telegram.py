@@ -30,6 +30,7 @@ from bot.i18n import Catalogs
 from bot.ports import Dispatcher, Recipient
 from bot.services.intake import Answer, Hints, IntakeService
 from bot.services.staff import StaffService
+from bot.services.staff_stats import StaffStats
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def build_application(
     *,
     staff: StaffService | None = None,
     dispatcher: Dispatcher | None = None,
+    stats: StaffStats | None = None,
     api_url: str | None = None,
     polling: bool = True,
     request: BaseRequest | None = None,
@@ -85,7 +87,7 @@ def build_application(
     application = builder.build()
     staff_adapter = None
     if staff is not None and dispatcher is not None:
-        staff_adapter = TelegramStaffAdapter(staff, catalogs, dispatcher)
+        staff_adapter = TelegramStaffAdapter(staff, catalogs, dispatcher, stats)
     adapter = TelegramAdapter(service, catalogs, staff, staff_adapter)
     private = filters.ChatType.PRIVATE
     commands = [name.value for name in CommandName]

@@ -20,11 +20,13 @@ from bot.domain.staff_views import NOT_STAFF, REFUSED, STAFF_STEP
 from bot.i18n import Catalogs
 from bot.ports import Dispatcher, Recipient
 from bot.services.staff import StaffService
+from bot.services.staff_stats import StaffStats
 
 log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = (
-    "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite"
+    "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
+    "stats",
 )  # fmt: skip
 
 STAFF_HELP = Reply(
@@ -39,14 +41,22 @@ STAFF_HELP = Reply(
         "Coordinators also:\n"
         "/cases: unassigned, overdue and open cases\n"
         "/assign REF: give a case to a volunteer\n"
-        "/invite volunteer or /invite coordinator: make an invite code"
+        "/invite volunteer or /invite coordinator: make an invite code\n"
+        "/stats: figures and charts for this month, last month and this year"
     )
 )
 
 
 class TelegramStaffAdapter:
-    def __init__(self, staff: StaffService, catalogs: Catalogs, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        staff: StaffService,
+        catalogs: Catalogs,
+        dispatcher: Dispatcher,
+        stats: StaffStats | None = None,
+    ) -> None:
         self._staff = staff
+        self._stats = stats
         self._catalogs = catalogs
         self._dispatcher = dispatcher
 
@@ -98,6 +108,8 @@ class TelegramStaffAdapter:
             return [await self._staff.my_cases(actor)]
         if name == "cancel":
             return [await self._staff.cancel_reply(actor)]
+        if name == "stats" and self._stats is not None:
+            return [await self._stats.stats(actor)]
         if name == "invite":
             role = StaffRole.COORDINATOR if ref == "COORDINATOR" else StaffRole.VOLUNTEER
             return [await self._staff.invite(actor, role)]

@@ -76,6 +76,8 @@ class Reply:
     # A multiple-choice question re-sent after a toggle: channels that can edit the
     # message the button was on do so instead of sending a new one.
     replaces_previous: bool = False
+    # A PNG picture sent with the text as its caption, where the channel can show one.
+    image: bytes | None = None
 
 
 class CommandName(StrEnum):

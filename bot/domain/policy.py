@@ -21,9 +21,10 @@ class Action(StrEnum):
     MY_CASES = "mine"
     ORG_CASES = "cases"
     INVITE = "invite"
+    STATS = "stats"
 
 
-_ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE})
+_ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS})
 _COORDINATOR_ONLY = frozenset({Action.ASSIGN, *_ORGANISATION_WIDE})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, time
 from typing import Any
@@ -55,6 +56,7 @@ def encode_reply(reply: Reply) -> str:
             "step": reply.step,
             "multiple": reply.multiple,
             "replaces": reply.replaces_previous,
+            "image": None if reply.image is None else base64.b64encode(reply.image).decode(),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -76,4 +78,5 @@ def decode_reply(text: str) -> Reply:
         step=data["step"],
         multiple=data["multiple"],
         replaces_previous=data["replaces"],
+        image=None if data.get("image") is None else base64.b64decode(data["image"]),
     )

@@ -18,7 +18,9 @@ from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.domain.staff_views import NOT_STAFF, REFUSED
 from bot.services.intake import new_reference
+from bot.services.reports import ReportService
 from bot.services.staff import ReferredCase, register_case
+from bot.services.staff_stats import StaffStats
 from bot.storage.units import Units
 from tests.conftest import FakeClock
 
@@ -46,6 +48,7 @@ CALLS = [
     ("command", "cases", ANY_COORDINATOR),
     ("command", "mycases", ANY_STAFF),
     ("command", "invite volunteer", ANY_COORDINATOR),
+    ("command", "stats", ANY_COORDINATOR),
     ("button", "open:{ref}", OWN),
     ("button", "assign:{ref}", COORDINATOR),
     ("button", "to:{ref}:{vol}", COORDINATOR),
@@ -141,9 +144,13 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
         record = await unit.cases.by_reference(reference)
         assert record is not None
         await unit.cases.assign(record.id, volunteer.id)
+    partnership = settings.partnership
+    reports = ReportService(jourbot.units, partnership)
+    stats = StaffStats(reports, jourbot.catalogs, partnership, clock)
     try:
         yield World(
-            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs, NoDispatch()), actors,
+            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs, NoDispatch(), stats),
+            actors,
             reference,
             volunteer.id,
         )  # fmt: skip

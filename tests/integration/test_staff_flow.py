@@ -297,3 +297,24 @@ async def test_staff_side_logs_no_personal_data(
     for secret in (SEEKER_PHONE, "Hemligt", "hemlighet", "Ring efter", str(COORDINATOR),
                    str(VOLUNTEER), "Seeker"):  # fmt: skip
         assert secret not in logged
+
+
+async def test_coordinator_stats_come_as_a_chart_with_the_key_figures(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """/stats answers a coordinator with a PNG and this month's, last month's and the year's
+    figures in the caption; a volunteer gets the usual refusal."""
+    coordinator, volunteer = Person(COORDINATOR, "sv"), Person(VOLUNTEER, "en")
+    async with running(settings, clock) as w:
+        await join_staff(w, coordinator, volunteer)
+        await w.telegram(coordinator.message("/stats"))
+        (photo,) = w.api.photos(COORDINATOR)
+        caption = str(photo["caption"])
+        assert caption.startswith("Siffror för vasterort")
+        for period in ("Denna månad", "Förra månaden", "I år"):
+            assert f"{period}: 0 ärenden" in caption
+        (image,) = photo["files"].values()
+        assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 10_000
+        await w.telegram(volunteer.message("/stats"))
+        assert w.last(VOLUNTEER) == "Not found, or not yours to see."
+        assert w.api.photos(VOLUNTEER) == []

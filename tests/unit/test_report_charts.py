@@ -1,4 +1,5 @@
-"""What the charts draw: small counts never to scale, groups named in the report language."""
+"""What the charts draw (small counts never to scale, groups named in the report language),
+and the periods and picture of a coordinator's /stats."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from datetime import date
 
 from matplotlib.patches import Rectangle
 
+from bot.domain.dialogue import Reply
 from bot.domain.model import Partnership
 from bot.domain.stats import by_month, figures
 from bot.i18n import Catalogs
 from bot.services.report_charts import Labels, charts
 from bot.services.reports import Report
+from bot.services.staff_stats import LAST_MONTH, THIS_MONTH, THIS_YEAR, periods
+from bot.storage.reply_codec import decode_reply, encode_reply
 from tests.unit.test_stats import CASES, case
 
 
@@ -57,3 +61,18 @@ def test_groups_are_named_in_the_report_language(
     assert swedish.group("district", "unheard-of") == "unheard-of"
     title = charts(report(partnership), english).get_suptitle()
     assert title == "Follow-up report: vasterort, 2026-10-01 to 2026-11-30"
+
+
+def test_stats_periods_across_the_new_year() -> None:
+    assert periods(date(2027, 1, 15)) == [
+        (THIS_MONTH, date(2027, 1, 1), date(2027, 1, 15)),
+        (LAST_MONTH, date(2026, 12, 1), date(2026, 12, 31)),
+        (THIS_YEAR, date(2027, 1, 1), date(2027, 1, 15)),
+    ]
+    assert periods(date(2028, 3, 1))[1] == (LAST_MONTH, date(2028, 2, 1), date(2028, 2, 29))
+
+
+def test_a_picture_survives_the_outbox_codec() -> None:
+    reply = Reply("Figures", image=b"\x89PNG\r\n\x1a\n\x00\xff")
+    assert decode_reply(encode_reply(reply)).image == reply.image
+    assert decode_reply(encode_reply(Reply("text"))).image is None

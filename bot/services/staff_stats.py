@@ -1,0 +1,94 @@
+"""A coordinator's /stats: this month, last month and this year, with the year's charts.
+
+The figures are the follow-up report's, with small counts suppressed as there, since a
+picture in a chat is easily forwarded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.cases import Staff
+from bot.domain.dialogue import S_, Line, Reply, Translatable
+from bot.domain.model import Partnership
+from bot.domain.policy import Action, allowed
+from bot.domain.staff_views import NOT_STAFF, REFUSED
+from bot.domain.stats import Figures, shown
+from bot.i18n import Catalogs
+from bot.ports import Clock
+from bot.services.reports import Report, ReportService
+
+THIS_MONTH, LAST_MONTH, THIS_YEAR = S_("This month"), S_("Last month"), S_("This year")
+PERIOD_LINE = S_(
+    "{period}: {cases} cases, {reached} reached within three days, "
+    "median {hours} h to first contact"
+)
+
+
+def periods(today: date) -> list[tuple[str, date, date]]:
+    """This month and this year up to *today*, and the whole of last month."""
+    month_start = today.replace(day=1)
+    last_end = month_start - timedelta(days=1)
+    return [
+        (THIS_MONTH, month_start, today),
+        (LAST_MONTH, last_end.replace(day=1), last_end),
+        (THIS_YEAR, today.replace(month=1, day=1), today),
+    ]
+
+
+def _line(period: str, figures: Figures) -> Line:
+    reached = figures.first_contact_within_deadline
+    hours = figures.median_hours_to_first_contact
+    return Line(
+        PERIOD_LINE,
+        {
+            "period": Translatable((period,)),
+            "cases": shown(figures.cases),
+            "reached": "-" if reached is None else f"{reached * 100:.0f} %",
+            "hours": "-" if hours is None else f"{hours:.0f}",
+        },
+    )
+
+
+class StaffStats:
+    def __init__(
+        self,
+        reports: ReportService,
+        catalogs: Catalogs,
+        partnership: Partnership,
+        clock: Clock,
+    ) -> None:
+        self._reports = reports
+        self._catalogs = catalogs
+        self._partnership = partnership
+        self._clock = clock
+
+    async def stats(self, actor: Staff | None) -> Reply:
+        """Answer a coordinator with the key figures and this year's charts as one picture."""
+        if not allowed(actor, Action.STATS):
+            return REFUSED if actor else NOT_STAFF
+        assert actor is not None  # noqa: S101 - allowed() refuses None
+        today = self._clock.now().astimezone(ZoneInfo(self._partnership.timezone)).date()
+        lines = []
+        year: Report | None = None
+        for period, start, end in periods(today):
+            report = await self._reports.report(actor.org_id, start, end)
+            lines.append(_line(period, report.figures))
+            year = report
+        assert year is not None  # noqa: S101 - periods() always ends with the year
+        image = await asyncio.to_thread(self._draw, year, actor.locale)
+        return Reply(
+            S_("Figures for {organisation}:"),
+            {"organisation": actor.org_id},
+            lines=tuple(lines),
+            image=image,
+        )
+
+    def _draw(self, report: Report, locale: str) -> bytes:
+        # Imported here: Matplotlib takes a noticeable moment to load, and only charts need it.
+        from bot.services.report_charts import Labels, chart_png
+
+        labels = Labels(self._catalogs.translator(locale), self._partnership)
+        return chart_png(report, labels)
