@@ -55,9 +55,13 @@ class Labels:
     def __init__(self, translator: Translator, partnership: Partnership) -> None:
         self._t = translator
         self._districts = {d.id: d.name for d in partnership.districts}
+        self._organisations = {o.id: o.name for o in partnership.organisations}
 
     def text(self, msgid: str) -> str:
         return self._t.gettext(msgid)
+
+    def organisation(self, org_id: str) -> str:
+        return self._organisations.get(org_id, org_id)
 
     def figure(self, name: str) -> str:
         return self._t.gettext(FIGURES[name]) if name in FIGURES else name
@@ -139,7 +143,7 @@ def _distribution(ax: Axes, report: Report, labels: Labels, figure: str, title: 
 
 def _title(report: Report, labels: Labels) -> str:
     return labels.text(S_("Follow-up report: {organisation}, {start} to {end}")).format(
-        organisation=report.organisation, start=report.start, end=report.end
+        organisation=labels.organisation(report.organisation), start=report.start, end=report.end
     )
 
 

@@ -81,7 +81,7 @@ class StaffStats:
         image = await asyncio.to_thread(self._draw, year, actor.locale)
         return Reply(
             S_("Figures for {organisation}:"),
-            {"organisation": actor.org_id},
+            {"organisation": self._partnership.organisation(actor.org_id).name},
             lines=tuple(lines),
             image=image,
         )

@@ -71,6 +71,10 @@ async def test_report_formats(tmp_path: Path) -> None:
     assert unknown.returncode == 2
 
 
+def pdf_text(text: str) -> bytes:
+    return ("\ufeff" + text).encode("utf-16-be")
+
+
 async def test_report_png_and_pdf(tmp_path: Path) -> None:
     """The charts are a real PNG image; the PDF has the table page and the charts page."""
     db = tmp_path / "jourbot.db"
@@ -91,6 +95,7 @@ async def test_report_png_and_pdf(tmp_path: Path) -> None:
     for data in pdfs.values():
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
         assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 2
-    assert b"Follow-up report: vasterort" in pdfs["en"]
-    swedish_title = "\ufeffUppföljningsrapport: vasterort".encode("utf-16-be")  # PDF text
-    assert swedish_title in pdfs["sv"] and b"Follow-up report" not in pdfs["sv"]
+    # The title (with its "ä") is stored as UTF-16 text in the PDF's metadata.
+    assert pdf_text("Follow-up report: Brottsofferjouren Västerort") in pdfs["en"]
+    assert pdf_text("Uppföljningsrapport: Brottsofferjouren Västerort") in pdfs["sv"]
+    assert pdf_text("Follow-up report") not in pdfs["sv"]

@@ -310,7 +310,7 @@ async def test_coordinator_stats_come_as_a_chart_with_the_key_figures(
         await w.telegram(coordinator.message("/stats"))
         (photo,) = w.api.photos(COORDINATOR)
         caption = str(photo["caption"])
-        assert caption.startswith("Siffror för vasterort")
+        assert caption.startswith("Siffror för Brottsofferjouren Västerort")
         for period in ("Denna månad", "Förra månaden", "I år"):
             assert f"{period}: 0 ärenden" in caption
         (image,) = photo["files"].values()

@@ -60,7 +60,7 @@ def test_groups_are_named_in_the_report_language(
     assert swedish.figure("first_contact_within_deadline") == "Nådda inom tre dagar"
     assert swedish.group("district", "unheard-of") == "unheard-of"
     title = charts(report(partnership), english).get_suptitle()
-    assert title == "Follow-up report: vasterort, 2026-10-01 to 2026-11-30"
+    assert title == "Follow-up report: Brottsofferjouren Västerort, 2026-10-01 to 2026-11-30"
 
 
 def test_stats_periods_across_the_new_year() -> None:
