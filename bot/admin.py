@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import date
@@ -16,7 +15,7 @@ from bot.domain.typed import normalise_phone
 from bot.i18n import Catalogs, default_locales_dir
 from bot.ports import SystemClock
 from bot.services.intake import new_reference
-from bot.services.reports import Report, ReportService, as_csv, as_json, as_markdown
+from bot.services.reports import ReportService, as_csv, as_json, as_markdown, drawn
 from bot.services.retention import RetentionService
 from bot.services.staff import ReferredCase, StaffService, register_case
 from bot.storage.crypto import Cipher
@@ -168,7 +167,9 @@ async def _report(args: argparse.Namespace, settings: Settings, units: Units) ->
     except KeyError:
         return _fail(f"no organisation {args.org!r}")
     if args.format in ("png", "pdf"):
-        data = await asyncio.to_thread(_drawn, report, settings, args.format, args.lang)
+        catalogs = Catalogs(default_locales_dir(), settings.partnership.timezone)
+        translator = catalogs.translator(args.lang)
+        data = await drawn(report, translator, settings.partnership, args.format)
     else:
         writer = {"md": as_markdown, "csv": as_csv, "json": as_json}[args.format]
         data = writer(report).encode()
@@ -179,15 +180,6 @@ async def _report(args: argparse.Namespace, settings: Settings, units: Units) ->
         args.out.write_bytes(data)
         print(f"report written to {args.out}")
     return 0
-
-
-def _drawn(report: Report, settings: Settings, kind: str, lang: str) -> bytes:
-    # Imported here: Matplotlib takes a noticeable moment to load, and only charts need it.
-    from bot.services.report_charts import Labels, chart_png, report_pdf
-
-    catalogs = Catalogs(default_locales_dir(), settings.partnership.timezone)
-    labels = Labels(catalogs.translator(lang), settings.partnership)
-    return chart_png(report, labels) if kind == "png" else report_pdf(report, labels)
 
 
 async def _purge(args: argparse.Namespace, settings: Settings, units: Units) -> int:

@@ -82,6 +82,11 @@ NOT_STAFF = Reply(
 )
 
 
+def answer_label(value: str) -> str | None:
+    """Return the msgid of a seeker's answer (gender, age group, role, crime, need), if any."""
+    return _ANSWER_LABELS.get(value)
+
+
 def _labels(*values: object) -> Translatable:
     msgids = tuple(_ANSWER_LABELS[str(v)] for v in values if v is not None)
     return Translatable(msgids or (NOT_GIVEN,))

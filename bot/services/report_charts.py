@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from bot.domain import staff_views as views
 from bot.domain.dialogue import S_
 from bot.domain.model import Partnership
 from bot.domain.stats import NOT_GIVEN, SUPPRESS_BELOW, shown
@@ -26,7 +27,6 @@ from bot.services.reports import rows as table_rows
 A4_PORTRAIT = (8.27, 11.69)
 ROWS_PER_PAGE = 46
 
-GENDERS = {"woman": S_("Woman"), "man": S_("Man"), "other": S_("Other gender")}
 FIGURES = {
     "cases": S_("Cases received"),
     "first_contact_within_deadline": S_("Reached within three days"),
@@ -67,18 +67,24 @@ class Labels:
         return self._t.gettext(FIGURES[name]) if name in FIGURES else name
 
     def group(self, figure: str, key: str) -> str:
+        """Name one group of a figure: a district, a language, or an answer as staff see it."""
         if not key:
             return ""
-        if key == NOT_GIVEN:
-            return self._t.gettext(S_("Not given"))
-        if figure == "district":
+        if figure == "district" and key != NOT_GIVEN:
             return self._districts.get(key, key)
-        if figure == "language":
-            name = Locale.parse(key).get_display_name(self._t.locale) or key
-            return name[:1].upper() + name[1:]
-        if figure == "gender" and key in GENDERS:
-            return self._t.gettext(GENDERS[key])
-        return key
+        if figure == "language" and key != NOT_GIVEN:
+            return _capitalised(Locale.parse(key).get_display_name(self._t.locale) or key)
+        if key == NOT_GIVEN:
+            msgid: str | None = views.NOT_GIVEN
+        elif figure == "closure":
+            msgid = {str(k): v for k, v in views.CLOSE_REASON.items()}.get(key)
+        else:
+            msgid = views.answer_label(key)
+        return _capitalised(self._t.gettext(msgid)) if msgid else key
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _to_scale(counts: list[int], threshold: int) -> list[int]:

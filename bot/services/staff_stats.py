@@ -6,7 +6,6 @@ picture in a chat is easily forwarded.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from bot.domain.staff_views import NOT_STAFF, REFUSED
 from bot.domain.stats import Figures, shown
 from bot.i18n import Catalogs
 from bot.ports import Clock
-from bot.services.reports import Report, ReportService
+from bot.services.reports import ReportService, drawn
 
 THIS_MONTH, LAST_MONTH, THIS_YEAR = S_("This month"), S_("Last month"), S_("This year")
 PERIOD_LINE = S_(
@@ -71,24 +70,16 @@ class StaffStats:
             return REFUSED if actor else NOT_STAFF
         assert actor is not None  # noqa: S101 - allowed() refuses None
         today = self._clock.now().astimezone(ZoneInfo(self._partnership.timezone)).date()
-        lines = []
-        year: Report | None = None
-        for period, start, end in periods(today):
-            report = await self._reports.report(actor.org_id, start, end)
-            lines.append(_line(period, report.figures))
-            year = report
-        assert year is not None  # noqa: S101 - periods() always ends with the year
-        image = await asyncio.to_thread(self._draw, year, actor.locale)
+        reports = [
+            (period, await self._reports.report(actor.org_id, start, end))
+            for period, start, end in periods(today)
+        ]
+        this_year = reports[-1][1]
+        translator = self._catalogs.translator(actor.locale)
+        image = await drawn(this_year, translator, self._partnership)
         return Reply(
             S_("Figures for {organisation}:"),
             {"organisation": self._partnership.organisation(actor.org_id).name},
-            lines=tuple(lines),
+            lines=tuple(_line(period, report.figures) for period, report in reports),
             image=image,
         )
-
-    def _draw(self, report: Report, locale: str) -> bytes:
-        # Imported here: Matplotlib takes a noticeable moment to load, and only charts need it.
-        from bot.services.report_charts import Labels, chart_png
-
-        labels = Labels(self._catalogs.translator(locale), self._partnership)
-        return chart_png(report, labels)

@@ -57,6 +57,9 @@ def test_groups_are_named_in_the_report_language(
     assert swedish.group("language", "ar") == "Arabiska"
     assert english.group("language", "ar") == "Arabic"
     assert english.group("gender", "woman") == "Woman"
+    assert english.group("age_group", "21_plus") == "21 or older"  # as the seeker was asked
+    assert english.group("closure", "not_reached") == "Not reached"
+    assert english.group("crime", "not_given") == "Not given"
     assert swedish.figure("first_contact_within_deadline") == "Nådda inom tre dagar"
     assert swedish.group("district", "unheard-of") == "unheard-of"
     title = charts(report(partnership), english).get_suptitle()
