@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = (
     "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
-    "stats",
+    "stats", "transfer",
 )  # fmt: skip
 
 STAFF_HELP = Reply(
@@ -41,6 +41,7 @@ STAFF_HELP = Reply(
         "Coordinators also:\n"
         "/cases: unassigned, overdue and open cases\n"
         "/assign REF: give a case to a volunteer\n"
+        "/transfer REF: move a case to another organisation of the partnership\n"
         "/invite volunteer or /invite coordinator: make an invite code\n"
         "/stats: figures and charts for this month, last month and this year"
     )
@@ -119,6 +120,8 @@ class TelegramStaffAdapter:
             return [await self._staff.open_case(actor, ref)]
         if name == "assign":
             return [await self._staff.assign_menu(actor, ref)]
+        if name == "transfer":
+            return [await self._staff.transfer(actor, ref)]
         if name == "close":
             return [await self._staff.close(actor, ref)]
         if name == "reply":
@@ -153,6 +156,8 @@ class TelegramStaffAdapter:
                 return [await self._staff.assign_menu(actor, ref)]
             if action == "to":
                 return [await self._staff.assign(actor, ref, int(parts[1]))]
+            if action == "move":
+                return [await self._staff.transfer(actor, ref, parts[1] if len(parts) > 1 else "")]
             if action == "reply":
                 return [await self._staff.start_reply(actor, ref)]
             if action == "close":

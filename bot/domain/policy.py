@@ -15,6 +15,7 @@ from bot.domain.cases import CaseRecord, CaseStatus, Staff, StaffRole
 class Action(StrEnum):
     VIEW = "view"
     ASSIGN = "assign"
+    TRANSFER = "transfer"
     LOG_ATTEMPT = "attempt"
     RELAY = "relay"
     CLOSE = "close"
@@ -25,7 +26,7 @@ class Action(StrEnum):
 
 
 _ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS})
-_COORDINATOR_ONLY = frozenset({Action.ASSIGN, *_ORGANISATION_WIDE})
+_COORDINATOR_ONLY = frozenset({Action.ASSIGN, Action.TRANSFER, *_ORGANISATION_WIDE})
 
 
 def allowed(actor: Staff | None, action: Action, case: CaseRecord | None = None) -> bool:

@@ -92,7 +92,7 @@ def _labels(*values: object) -> Translatable:
     return Translatable(msgids or (NOT_GIVEN,))
 
 
-def _button(label: str, *parts: object, literal: bool = False, **params: Param) -> Choice:
+def button(label: str, *parts: object, literal: bool = False, **params: Param) -> Choice:
     value = ":".join(str(p) for p in parts)
     return Choice(value, label, literal=literal, params=dict(params))
 
@@ -135,8 +135,8 @@ def new_case_notice(params: dict[str, Param]) -> Reply:
         params=params,
         lines=(Line(_SUMMARY, params),),
         choices=(
-            _button(S_("Open"), "open", reference),
-            _button(S_("Assign"), "assign", reference),
+            button(S_("Open"), "open", reference),
+            button(S_("Assign"), "assign", reference),
         ),
         step=STAFF_STEP,
     )
@@ -148,7 +148,7 @@ def assigned_notice(params: dict[str, Param]) -> Reply:
         S_("You have a new case: {reference}"),
         params=params,
         lines=(Line(_SUMMARY, params),),
-        choices=(_button(S_("Open"), "open", params["reference"]),),
+        choices=(button(S_("Open"), "open", params["reference"]),),
         step=STAFF_STEP,
     )
 
@@ -215,10 +215,14 @@ def case_actions(case: CaseRecord) -> tuple[Choice, ...]:
     if not case.status.open:
         return ()
     ref = case.reference
-    actions = [_button(S_("Log attempt"), "att", ref)]
+    actions = [button(S_("Log attempt"), "att", ref)]
     if case.channel is not None:
-        actions.append(_button(S_("Write to the seeker"), "reply", ref))
-    actions += [_button(S_("Assign"), "assign", ref), _button(S_("Close"), "close", ref)]
+        actions.append(button(S_("Write to the seeker"), "reply", ref))
+    actions += [
+        button(S_("Assign"), "assign", ref),
+        button(S_("Move"), "move", ref),
+        button(S_("Close"), "close", ref),
+    ]
     return tuple(actions)
 
 
@@ -256,7 +260,7 @@ def suggestions(
             params={"reference": case.reference},
         )
     choices = tuple(
-        _button(
+        button(
             S_("{name} · {languages} · {load} open"),
             "to",
             case.reference,
@@ -277,7 +281,7 @@ def suggestions(
 
 def attempt_channels(reference: str) -> Reply:
     """Ask how the attempt was made."""
-    choices = tuple(_button(label, "att", reference, ch) for ch, label in ATTEMPT_CHANNEL.items())
+    choices = tuple(button(label, "att", reference, ch) for ch, label in ATTEMPT_CHANNEL.items())
     return Reply(
         S_("Attempt to reach {reference}: how?"),
         params={"reference": reference},
@@ -289,7 +293,7 @@ def attempt_channels(reference: str) -> Reply:
 def attempt_outcomes(reference: str, channel: AttemptChannel) -> Reply:
     """Ask how the attempt went."""
     choices = tuple(
-        _button(label, "att", reference, channel, outcome) for outcome, label in OUTCOME.items()
+        button(label, "att", reference, channel, outcome) for outcome, label in OUTCOME.items()
     )
     return Reply(
         S_("How did it go?"), params={"reference": reference}, choices=choices, step=STAFF_STEP
@@ -303,7 +307,7 @@ def attempt_times(
     choices = []
     for minutes in offsets:
         label = S_("Now") if minutes == 0 else S_("{minutes} min ago")
-        choices.append(_button(label, "att", reference, channel, outcome, minutes, minutes=minutes))
+        choices.append(button(label, "att", reference, channel, outcome, minutes, minutes=minutes))
     return Reply(
         S_("When? (Or write /attempt {reference} HH:MM for another time today.)"),
         params={"reference": reference},
@@ -322,7 +326,7 @@ def attempt_logged(reference: str, at: datetime, outcome: AttemptOutcome) -> Rep
 
 def close_reasons(reference: str) -> Reply:
     """Ask why the case is closed."""
-    choices = tuple(_button(label, "close", reference, r) for r, label in CLOSE_REASON.items())
+    choices = tuple(button(label, "close", reference, r) for r, label in CLOSE_REASON.items())
     return Reply(
         S_("Close {reference} because:"), params={"reference": reference}, choices=choices,
         step=STAFF_STEP,
@@ -358,11 +362,11 @@ def reminder(due: Due, partnership: Partnership) -> Reply:
     """Say what is due for a case and by when, with one tap to act on it."""
     ref = due.reference
     if due.rule is Rule.UNASSIGNED:
-        actions = (_button(S_("Assign"), "assign", ref), _button(S_("Open"), "open", ref))
+        actions = (button(S_("Assign"), "assign", ref), button(S_("Open"), "open", ref))
     elif due.rule is Rule.NOT_REACHED:
-        actions = (_button(S_("Close"), "close", ref), _button(S_("Log attempt"), "att", ref))
+        actions = (button(S_("Close"), "close", ref), button(S_("Log attempt"), "att", ref))
     else:
-        actions = (_button(S_("Log attempt"), "att", ref), _button(S_("Open"), "open", ref))
+        actions = (button(S_("Log attempt"), "att", ref), button(S_("Open"), "open", ref))
     return Reply(
         _REMINDER_TEXT[due.rule],
         params={

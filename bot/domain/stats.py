@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.cases import Attempt, AttemptChannel
 from bot.domain.confirmation import first_contact_deadline
 from bot.domain.followup import ATTEMPTS_BEFORE_NOT_REACHED, REACHING, in_evening
-from bot.domain.model import Partnership
+from bot.domain.model import IntakeOutcome, Partnership
 
 SUPPRESS_BELOW = 5
 NOT_GIVEN = "not_given"
+TRANSFERRED = "transferred"  # the case event of a case moved to another organisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class Figures:
     attempts_per_case: float | None
     outcomes: dict[str, int] = field(default_factory=dict)  # intakes without a case
     reminders: dict[str, int] = field(default_factory=dict)
+    referrals: dict[str, int] = field(default_factory=dict)
 
 
 def first_contact(case: CaseFacts) -> datetime | None:
@@ -71,6 +73,7 @@ def figures(
     partnership: Partnership,
     outcomes: Iterable[str] = (),
     reminders: Iterable[str] = (),
+    referrals: Iterable[str] = (),
 ) -> Figures:
     """Aggregate the figures for a set of cases (already chosen by organisation and period)."""
     by: dict[str, Counter[str]] = {
@@ -116,7 +119,42 @@ def figures(
         attempts_per_case=attempts / total if total else None,
         outcomes=dict(sorted(Counter(outcomes).items())),
         reminders=dict(sorted(Counter(reminders).items())),
+        referrals=dict(sorted(Counter(referrals).items())),
     )
+
+
+def transfer_detail(from_org: str, to_org: str) -> str:
+    """Write the organisations of a move for the case's event trail."""
+    return f"{from_org}>{to_org}"
+
+
+def parse_transfer(detail: str) -> tuple[str, str]:
+    """Read back (from, to) from a move's event detail."""
+    from_org, _, to_org = detail.partition(">")
+    return from_org, to_org
+
+
+def referrals(
+    org_id: str,
+    transfers: Iterable[tuple[str, str]],
+    outcomes: Iterable[str],
+    partnership: Partnership,
+) -> list[str]:
+    """Name each referral that concerns *org_id*: one entry per case referred or received.
+
+    Cases moved out go to Stödcentrum (the young victims' partner) or to another
+    association; cases moved in were received from another organisation. Intakes sent to
+    the national line had no organisation yet, so every organisation's report counts them.
+    """
+    kinds = []
+    for from_org, to_org in transfers:
+        if from_org == org_id:
+            young = to_org == partnership.young_org_id
+            kinds.append("to_stodcentrum" if young else "to_association")
+        elif to_org == org_id:
+            kinds.append("received")
+    kinds += ["national_line" for o in outcomes if o == IntakeOutcome.REFERRED_NATIONAL]
+    return kinds
 
 
 def shown(count: int, threshold: int = SUPPRESS_BELOW) -> str:

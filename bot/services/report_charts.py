@@ -46,6 +46,13 @@ FIGURES = {
     "closure": S_("Reason for closing"),
     "intakes_without_case": S_("Intakes without a case"),
     "reminders_sent": S_("Reminders and escalations sent"),
+    "referrals": S_("Referrals"),
+}
+REFERRAL = {
+    "to_stodcentrum": S_("moved to Stödcentrum"),
+    "to_association": S_("moved to another association"),
+    "received": S_("received from another organisation"),
+    "national_line": S_("referred to the national line"),
 }
 
 
@@ -76,6 +83,8 @@ class Labels:
             return _capitalised(Locale.parse(key).get_display_name(self._t.locale) or key)
         if key == NOT_GIVEN:
             msgid: str | None = views.NOT_GIVEN
+        elif figure == "referrals":
+            msgid = REFERRAL.get(key)
         elif figure == "closure":
             msgid = {str(k): v for k, v in views.CLOSE_REASON.items()}.get(key)
         else:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import Partnership
-from bot.domain.stats import SUPPRESS_BELOW, Figures, by_month, figures, shown
+from bot.domain.stats import SUPPRESS_BELOW, Figures, by_month, figures, referrals, shown
 from bot.i18n import Translator
 from bot.ports import UnitsOfWork
 
@@ -45,11 +45,13 @@ class ReportService:
             cases = await unit.stats.cases(org_id, begin, until)
             outcomes = await unit.stats.outcomes(begin, until)
             reminders = await unit.stats.reminders(org_id, begin, until)
+            transfers = await unit.stats.transfers(begin, until)
+        referred = referrals(org_id, transfers, outcomes, self._partnership)
         return Report(
             org_id,
             start,
             end,
-            figures(cases, self._partnership, outcomes, reminders),
+            figures(cases, self._partnership, outcomes, reminders, referred),
             by_month(cases, start, end, self._partnership),
         )
 
@@ -100,6 +102,7 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
         },
         "intakes_without_case": {k: _count(n, threshold) for k, n in f.outcomes.items()},
         "reminders_sent": {k: _count(n, threshold) for k, n in f.reminders.items()},
+        "referrals": {k: _count(n, threshold) for k, n in f.referrals.items()},
     }
 
 
@@ -123,7 +126,7 @@ def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
         ),
         ("attempts_per_case", "", str(data["attempts_per_case"] or "-")),
     ]
-    for section in ("by", "intakes_without_case", "reminders_sent"):
+    for section in ("by", "intakes_without_case", "reminders_sent", "referrals"):
         groups = data[section]
         assert isinstance(groups, dict)  # noqa: S101 - built just above
         nested = groups if section == "by" else {section: groups}

@@ -34,12 +34,13 @@ from bot.domain.routing import suggest_volunteers
 from bot.ports import Clock, UnitsOfWork
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
+from bot.services.staff_transfers import TransferMixin
 
 log = logging.getLogger(__name__)
 
 
-class StaffService(InviteMixin, RelayMixin):
-    """Staff use cases: join, see cases, assign, log attempts, close, talk to seekers."""
+class StaffService(InviteMixin, RelayMixin, TransferMixin):
+    """Staff use cases: join, see cases, assign, move, log attempts, close, talk to seekers."""
 
     # -- seeing cases -----------------------------------------------------------------
 

@@ -170,6 +170,13 @@ class CaseStore:
             (volunteer_id, case_id),
         )
 
+    async def transfer(self, case_id: int, org_id: str) -> None:
+        """Move the case to another organisation, unassigned, for its coordinators to assign."""
+        await self._db.execute(
+            "UPDATE cases SET org_id = ?, volunteer_id = NULL, status = 'new' WHERE id = ?",
+            (org_id, case_id),
+        )
+
     async def add_attempt(
         self,
         case_id: int,

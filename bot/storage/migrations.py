@@ -211,4 +211,8 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (channel, provider_id)
     )
     """,
+    # 8: events found by kind and time, for the report (cases moved between organisations).
+    """
+    CREATE INDEX case_events_event ON case_events(event, at)
+    """,
 )

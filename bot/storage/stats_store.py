@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
-from bot.domain.stats import CaseFacts
+from bot.domain.stats import TRANSFERRED, CaseFacts, parse_transfer
 
 _CASES = (
     "SELECT id, received_at, source, channel, locale, status, gender, age_group, role, "
@@ -98,3 +98,11 @@ class StatsStore:
             (org_id, _utc(start), _utc(end)),
         ) as cursor:
             return [str(r[0]) for r in await cursor.fetchall()]
+
+    async def transfers(self, start: datetime, end: datetime) -> list[tuple[str, str]]:
+        """Return (from, to) organisation ids of every case moved in [start, end)."""
+        async with self._db.execute(
+            "SELECT detail FROM case_events WHERE event = ? AND at >= ? AND at < ?",
+            (TRANSFERRED, _utc(start), _utc(end)),
+        ) as cursor:
+            return [parse_transfer(str(r[0])) for r in await cursor.fetchall()]

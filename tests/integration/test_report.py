@@ -37,6 +37,16 @@ async def seed(db: Path) -> None:
             "(?, '2026-11-01T09:00:00+00:00', 'phone', 'reached', '2026-11-01T09:00:00+00:00')",
             (case_id,),
         )
+        for at, detail in (
+            ("2026-11-15T10:00:00+00:00", "vasterort>stodcentrum"),
+            ("2026-11-16T10:00:00+00:00", "soderort>vasterort"),
+            ("2026-12-01T10:00:00+00:00", "vasterort>soderort"),  # December: not counted
+        ):
+            conn.execute(
+                "INSERT INTO case_events (case_id, at, event, detail) "
+                "VALUES (?, ?, 'transferred', ?)",
+                (case_id, at, detail),
+            )
 
 
 async def test_report_formats(tmp_path: Path) -> None:
@@ -50,8 +60,9 @@ async def test_report_formats(tmp_path: Path) -> None:
     assert list(data) == [
         "organisation", "from", "to", "cases", "first_contact_within_deadline",
         "median_hours_to_first_contact", "not_reached", "not_reached_with_three_incl_evening",
-        "attempts_per_case", "by", "intakes_without_case", "reminders_sent",
+        "attempts_per_case", "by", "intakes_without_case", "reminders_sent", "referrals",
     ]  # fmt: skip
+    assert data["referrals"] == {"received": "<5", "to_stodcentrum": "<5"}
     assert data["cases"] == "<5"  # two: AAA-111 and AAA-222, not October's or December's
     assert data["by"]["gender"] == {"man": "<5", "woman": "<5"}
     assert data["first_contact_within_deadline"] == 0.5

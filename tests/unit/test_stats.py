@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.model import Partnership
-from bot.domain.stats import CaseFacts, by_month, figures, months, shown
+from bot.domain.stats import (
+    CaseFacts,
+    by_month,
+    figures,
+    months,
+    parse_transfer,
+    referrals,
+    shown,
+    transfer_detail,
+)
 from bot.services.reports import Report, as_csv, as_dict, as_markdown
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -65,6 +74,26 @@ def test_figures_by_hand(partnership: Partnership) -> None:
     assert f.attempts_per_case == (1 + 2 + 3 + 3 + 0) / 5
     assert f.outcomes == {"consent_refused": 2, "referred_national": 1}
     assert f.reminders == {"deadline_near": 2, "deadline_passed": 1}
+
+
+def test_referrals_from_one_organisations_side(partnership: Partnership) -> None:
+    """Moves out split by destination, moves in counted once, other pairs ignored."""
+    moves = [
+        ("vasterort", "stodcentrum"),
+        ("vasterort", "soderort"),
+        ("vasterort", "stodcentrum"),
+        ("stodcentrum", "vasterort"),
+        ("soderort", "innerstaden"),  # neither side is Västerort
+    ]
+    outcomes = ["referred_national", "consent_refused", "referred_national"]
+    kinds = referrals("vasterort", moves, outcomes, partnership)
+    f = figures([], partnership, referrals=kinds)
+    assert f.referrals == {
+        "national_line": 2, "received": 1, "to_association": 1, "to_stodcentrum": 2,
+    }  # fmt: skip
+    young = referrals("stodcentrum", moves, [], partnership)
+    assert sorted(young) == ["received", "received", "to_association"]
+    assert parse_transfer(transfer_detail("a", "b")) == ("a", "b")
 
 
 def test_no_cases(partnership: Partnership) -> None:

@@ -1,0 +1,57 @@
+"""Moving a case to another organisation of the partnership (a referral between them).
+
+The agreement links the partners: an association passes a seeker under 21 to Stödcentrum,
+Stödcentrum passes one over 21 to the association of their district, and a case routed to
+the wrong district moves to the right one. The case keeps its reference and its deadline:
+the seeker was promised a first contact within three days of their intake, not of the move.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain import transfer_views as views
+from bot.domain.cases import Staff
+from bot.domain.dialogue import Reply
+from bot.domain.policy import Action
+from bot.domain.stats import TRANSFERRED, transfer_detail
+from bot.ports import Recipient
+from bot.services.staff_base import StaffBase
+
+log = logging.getLogger(__name__)
+
+
+class TransferMixin(StaffBase):
+    async def transfer(self, actor: Staff | None, reference: str, org_id: str = "") -> Reply:
+        """Offer the other organisations, then move the case to the one chosen."""
+        now = self._clock.now()
+        async with self._units.begin() as unit:
+            case = await self._permitted(unit, actor, Action.TRANSFER, reference)
+            if case is None:
+                return self._refusal(actor)
+            others = [o for o in self._partnership.organisations if o.id != case.org_id]
+            target = next((o for o in others if o.id == org_id), None)
+            if target is None:
+                return views.destinations(case.reference, others)
+            assert actor is not None  # noqa: S101 - _permitted refuses None
+            await unit.cases.transfer(case.id, target.id)
+            detail = transfer_detail(case.org_id, target.id)
+            await unit.cases.record_event(case.id, actor.id, TRANSFERRED, detail, now)
+            moved = await unit.cases.by_id(case.id)
+            coordinators = await self._coordinators(unit, target.id)
+            former: list[Recipient] = []
+            volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
+            if volunteer is not None and volunteer.id != actor.id:
+                telegram_id = await unit.staff.telegram_id(volunteer.id)
+                if telegram_id is not None:
+                    former.append(self._staff_recipient(volunteer, telegram_id))
+        assert moved is not None  # noqa: S101 - moved inside this transaction
+        log.info("case.transferred case=%s from=%s to=%s", case.reference, case.org_id, target.id)
+        source = self._partnership.organisation(case.org_id).name
+        notice = views.received_notice(self._summary(moved, self._due(moved)), source)
+        for recipient in coordinators:
+            await self._dispatcher.send(recipient, [notice])
+        confirmation = views.moved(case.reference, target.name)
+        for recipient in former:
+            await self._dispatcher.send(recipient, [confirmation])
+        return confirmation
