@@ -43,7 +43,5 @@ def configure_logging(level: int = logging.INFO, *, json_lines: bool = False) ->
     logging.getLogger("telegram").setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # aiosqlite logs every statement with its parameters (phone numbers, notes) at DEBUG.
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     # Tracebacks from libraries can quote a request; uvicorn's error log is kept to warnings.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)

@@ -126,11 +126,10 @@ class IntakeService:
             ):
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, [])
-            answer, told = await self._turn(unit, ctx, address, inbound, now)
+            answer, told, seeker_id = await self._turn(unit, ctx, address, inbound, now)
             outbox = self.outbox
             if outbox is not None and outbox.can_send(channel) and answer.replies:
                 edit = reply_to if answer.replies[0].replaces_previous else None
-                seeker_id = await unit.intake.find_seeker(channel, address)
                 to = Recipient(channel, address, answer.locale)
                 await queue(unit, to, answer.replies, now, seeker_id=seeker_id, edit_of=edit)
                 answer = replace(answer, queued=True)
@@ -149,10 +148,10 @@ class IntakeService:
 
     async def _turn(
         self, unit: Unit, ctx: IntakeContext, address: str, inbound: Inbound, now: datetime
-    ) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None]:
+    ) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None, int | None]:
+        """Run one turn; return the answer, what staff must hear of, and the seeker's id."""
         channel, intake = ctx.channel, unit.intake
-        seeker_id = await intake.find_seeker(channel, address)
-        state = None if seeker_id is None else await intake.load_conversation(seeker_id)
+        seeker_id, state = await intake.seeker_and_state(channel, address)
         turn = advance(state or IntakeState(), inbound, now, ctx)
         new_state, replies, event = turn.state, list(turn.replies), turn.event
 
@@ -162,7 +161,7 @@ class IntakeService:
                 await intake.forget_seeker(seeker_id)
             await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
             log.info("intake.erased")
-            return Answer(new_state.locale, replies), _Erased(sent)
+            return Answer(new_state.locale, replies), _Erased(sent), None
 
         if isinstance(event, IntakeEnded):
             await intake.record_outcome(event.outcome, channel, event.locale, now)
@@ -170,10 +169,11 @@ class IntakeService:
             if seeker_id is not None and not await intake.has_case(seeker_id):
                 # Nothing of an unfinished intake is kept, not even the address.
                 await intake.forget_seeker(seeker_id)
-            return Answer(new_state.locale, replies), None
+                seeker_id = None
+            return Answer(new_state.locale, replies), None, seeker_id
 
         if not new_state.started:
-            return Answer(new_state.locale or self._default_locale, replies), None
+            return Answer(new_state.locale or self._default_locale, replies), None, seeker_id
         if seeker_id is None:
             seeker_id = await intake.add_seeker(channel, address, now)
 
@@ -204,7 +204,7 @@ class IntakeService:
                 told = _NewMessage(case.id, event.text)
 
         await intake.save_conversation(seeker_id, new_state, now)
-        return Answer(new_state.locale, replies), told
+        return Answer(new_state.locale, replies), told, seeker_id
 
     async def keep_text(self, channel: Channel, message_id: str, sender: str, body: str) -> None:
         """Store an incoming text before its provider is told it arrived."""

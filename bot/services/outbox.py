@@ -206,14 +206,7 @@ async def queue(
     On Telegram each reply is its own message (buttons belong to one); by SMS a turn's
     replies go as one text, since every message costs.
     """
-    if to.channel is Channel.TELEGRAM:
-        for number, reply in enumerate(replies):
-            await unit.outbox.add(
-                channel=to.channel, address=to.address, locale=to.locale, replies=[reply],
-                now=now, seeker_id=seeker_id, edit_of=edit_of if number == 0 else None,
-            )  # fmt: skip
-    else:
-        await unit.outbox.add(
-            channel=to.channel, address=to.address, locale=to.locale, replies=list(replies),
-            now=now, seeker_id=seeker_id,
-        )  # fmt: skip
+    await unit.outbox.add(
+        channel=to.channel, address=to.address, locale=to.locale, replies=list(replies),
+        now=now, seeker_id=seeker_id, edit_of=edit_of, split=to.channel is Channel.TELEGRAM,
+    )  # fmt: skip

@@ -27,7 +27,8 @@ class InviteMixin(StaffBase):
 
     async def identify(self, telegram_id: int) -> Staff | None:
         """Return the staff member behind a Telegram user, or None for everyone else."""
-        async with self._units.begin() as unit:
+        # Asked for every Telegram update, so it reads in one statement, outside a transaction.
+        async with self._units.lookup() as unit:
             return await unit.staff.by_telegram(telegram_id)
 
     async def create_invite(

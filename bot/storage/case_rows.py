@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-import aiosqlite
-
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 
 # Column names come from our own code, never from input; they are checked against these.
@@ -33,7 +32,7 @@ def contact_column(name: str) -> str:
 
 
 async def insert_case(
-    db: aiosqlite.Connection,
+    db: Connection,
     cipher: Cipher,
     case: Mapping[str, object],
     contacts: Mapping[str, object],

@@ -6,8 +6,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -26,6 +24,7 @@ from bot.domain.model import (
     SupportNeed,
 )
 from bot.storage.case_rows import contact_column, insert_case
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import SEEKER_ADDRESS
 
@@ -55,7 +54,7 @@ _SELECT = (
 class CaseStore:
     """Cases as staff work them, inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(self, db: Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
 

@@ -1,4 +1,4 @@
-"""One aiosqlite connection with serialized transactions and migrations by user_version."""
+"""One SQLite connection with serialized transactions and migrations by user_version."""
 
 from __future__ import annotations
 
@@ -7,28 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aiosqlite
-
+from bot.storage.connection import Connection
 from bot.storage.migrations import MIGRATIONS
 
 
 class Database:
     """Own the connection; hand out one transaction at a time.
 
-    aiosqlite runs one connection on one thread, and a connection is one transaction: two
-    tasks sharing it would commit each other's half-done work. The lock makes every unit of
-    work (reads included, so they see committed state) run alone.
+    The connection runs on one thread, and a connection is one transaction: two tasks
+    sharing it would commit each other's half-done work. The lock makes every unit of work
+    (reads included, so they see committed state) run alone.
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
         """Open (creating if needed) the database at *path* and bring its schema up to date."""
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
+        connection = await Connection.open(path)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA busy_timeout=5000",
@@ -48,16 +46,22 @@ class Database:
             await self._connection.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """Run a unit of work in BEGIN IMMEDIATE; commit on success, roll back on error."""
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.begin_with_next("BEGIN IMMEDIATE")
             try:
                 yield self._connection
             except BaseException:
-                await self._connection.rollback()
+                await self._connection.finish(commit=False)
                 raise
-            await self._connection.commit()
+            await self._connection.finish(commit=True)
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[Connection]:
+        """Run one reading statement on its own, without a transaction around it."""
+        async with self._lock:
+            yield self._connection
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it (secure_delete zeroes freed pages)."""
@@ -66,8 +70,8 @@ class Database:
 
     async def backup(self, target: Path) -> None:
         """Write a consistent copy of the live database to *target* (SQLite's backup API)."""
-        async with self._lock, aiosqlite.connect(str(target)) as copy:
-            await self._connection.backup(copy)
+        async with self._lock:
+            await self._connection.backup(target)
 
     async def schema_version(self) -> int:
         """Return the schema version recorded in PRAGMA user_version."""

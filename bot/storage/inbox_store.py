@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.model import Channel
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 
 SENDER = "inbox.sender"
@@ -16,7 +15,7 @@ BODY = "inbox.body"
 class InboxStore:
     """The inbox inside one open transaction (sealed: it holds what people wrote)."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(self, db: Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.conversation import Answers, IntakeState
 from bot.domain.model import Channel, IntakeOutcome
 from bot.domain.routing import Route
 from bot.storage.case_rows import insert_case
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker
 from bot.storage.state_codec import decode, encode
@@ -23,7 +22,7 @@ def _utc(moment: datetime) -> str:
 class IntakeStore:
     """The intake's unit of work inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(self, db: Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
 
@@ -39,6 +38,24 @@ class IntakeStore:
     async def find_seeker(self, channel: Channel, address: str) -> int | None:
         """Return the seeker's id for this channel address, if we know it."""
         return await find_seeker(self._db, self._cipher, channel, address)
+
+    async def seeker_and_state(
+        self, channel: Channel, address: str
+    ) -> tuple[int | None, IntakeState | None]:
+        """Return the seeker's id and where their dialogue stands, in one statement."""
+        hashes = self._cipher.lookups(address, SEEKER_ADDRESS)
+        marks = ",".join("?" * len(hashes))  # one per key; only "?" goes into the SQL
+        sql = (
+            "SELECT s.id, c.state FROM seekers s LEFT JOIN conversations c ON c.seeker_id = s.id "
+            f"WHERE s.channel = ? AND s.address_hash IN ({marks})"  # noqa: S608
+        )
+        async with self._db.execute(sql, (channel, *hashes)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None, None
+        sealed = row[1]
+        state = decode(self._cipher.open(sealed, CONVERSATION_STATE) or "") if sealed else None
+        return int(row[0]), state
 
     async def add_seeker(self, channel: Channel, address: str, now: datetime) -> int:
         """Register a channel address and return its new seeker id."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.model import Channel, DeliveryStatus
 from bot.domain.sms import Segments
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import SEEKER_ADDRESS, find_seeker
 
@@ -19,7 +18,7 @@ def _utc(moment: datetime) -> str:
 class MessageStore:
     """Outbound messages and opt-outs inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(self, db: Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
 

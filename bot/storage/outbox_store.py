@@ -6,10 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.reply_codec import decode_reply, encode_reply
 
@@ -43,7 +42,7 @@ class Queued:
 class OutboxStore:
     """The outbox inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(self, db: Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
 
@@ -57,23 +56,34 @@ class OutboxStore:
         now: datetime,
         seeker_id: int | None = None,
         edit_of: int | None = None,
+        split: bool = False,
     ) -> None:
-        """Queue one message (sealed: it may hold anything a person wrote)."""
-        await self._db.execute(
+        """Queue *replies* as one message, or with *split* each as its own (in one statement).
+
+        Sealed: a message may hold anything a person wrote. Only the first message of a
+        split edits the message *edit_of*.
+        """
+        messages = [[r] for r in replies] if split else [replies]
+        address_sealed = self._cipher.seal(address, ADDRESS)
+        address_hash = self._cipher.lookup(f"{channel}:{address}", ADDRESS)
+        await self._db.executemany(
             "INSERT INTO outbox (channel, address, address_hash, seeker_id, locale, message, "
             "edit_of, state, next_attempt_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (
-                channel,
-                self._cipher.seal(address, ADDRESS),
-                self._cipher.lookup(f"{channel}:{address}", ADDRESS),
-                seeker_id,
-                locale,
-                self._cipher.seal(json.dumps([encode_reply(r) for r in replies]), MESSAGE),
-                edit_of,
-                _utc(now),
-                _utc(now),
-            ),
+            [
+                (
+                    channel,
+                    address_sealed,
+                    address_hash,
+                    seeker_id,
+                    locale,
+                    self._cipher.seal(json.dumps([encode_reply(r) for r in message]), MESSAGE),
+                    edit_of if number == 0 else None,
+                    _utc(now),
+                    _utc(now),
+                )
+                for number, message in enumerate(messages)
+            ],
         )
 
     async def due(self, now: datetime, limit: int) -> list[Queued]:

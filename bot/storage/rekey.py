@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.storage.case_rows import SEALED_CONTACTS, contact_column
 from bot.storage.case_store import MESSAGE
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS
 from bot.storage.staff_store import TELEGRAM_CHAT
 
 
-async def rekey(db: aiosqlite.Connection, cipher: Cipher) -> int:
+async def rekey(db: Connection, cipher: Cipher) -> int:
     """Re-seal values not under the current key and refresh lookup hashes; count rows."""
     changed = 0
     async with db.execute("SELECT id, address FROM seekers") as cursor:
@@ -47,7 +46,7 @@ async def rekey(db: aiosqlite.Connection, cipher: Cipher) -> int:
 
 
 async def _reseal(
-    db: aiosqlite.Connection, cipher: Cipher, table: str, key: str, column: str, purpose: str
+    db: Connection, cipher: Cipher, table: str, key: str, column: str, purpose: str
 ) -> int:
     # Table and column names are our own constants, never input.
     async with db.execute(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -16,6 +14,7 @@ from bot.domain.cases import (
 )
 from bot.domain.followup import Rule
 from bot.domain.model import Channel
+from bot.storage.connection import Connection
 
 # The partial index cases_awaiting_contact holds exactly the cases that still wait for first
 # contact, so a sweep reads those and never the closed history, however long it grows.
@@ -47,7 +46,7 @@ def _utc(moment: datetime) -> str:
 class ReminderStore:
     """Reminders inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def awaiting_contact(self) -> list[CaseRecord]:

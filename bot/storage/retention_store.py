@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
+from bot.storage.connection import Connection
 
 
 def _utc(moment: datetime) -> str:
@@ -14,7 +14,7 @@ def _utc(moment: datetime) -> str:
 class RetentionStore:
     """Personal data past its time, inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def closed_before(self, moment: datetime) -> list[int]:

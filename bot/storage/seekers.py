@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.domain.model import Channel
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 
 SEEKER_ADDRESS = "seekers.address"
 CONVERSATION_STATE = "conversations.state"
 
 
-async def find_seeker(
-    db: aiosqlite.Connection, cipher: Cipher, channel: Channel, address: str
-) -> int | None:
+async def find_seeker(db: Connection, cipher: Cipher, channel: Channel, address: str) -> int | None:
     """Return the seeker id for *address*, under the current key or an older one."""
     hashes = cipher.lookups(address, SEEKER_ADDRESS)
     marks = ",".join("?" * len(hashes))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.cases import Staff, StaffRole
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 
 
@@ -49,7 +48,7 @@ def _staff(row: Any) -> Staff:
 class StaffStore:
     """Staff records, invites and sessions inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
+    def __init__(self, db: Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
 

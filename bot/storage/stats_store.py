@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.stats import TRANSFERRED, CaseFacts, parse_transfer
+from bot.storage.connection import Connection
 
 _CASES = (
     "SELECT id, received_at, source, channel, locale, status, gender, age_group, role, "
@@ -38,7 +37,7 @@ def _utc(moment: datetime) -> str:
 class StatsStore:
     """Read-only statistics queries inside one open transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def cases(self, org_id: str, start: datetime, end: datetime) -> list[CaseFacts]:

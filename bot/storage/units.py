@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.storage.case_store import CaseStore
+from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.inbox_store import InboxStore
@@ -44,18 +45,27 @@ class Units:
     async def begin(self) -> AsyncIterator[Unit]:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
-            cipher = self._cipher
-            yield Unit(
-                IntakeStore(db, cipher),
-                MessageStore(db, cipher),
-                StaffStore(db, cipher),
-                CaseStore(db, cipher),
-                ReminderStore(db),
-                RetentionStore(db),
-                OutboxStore(db, cipher),
-                InboxStore(db, cipher),
-                StatsStore(db),
-            )
+            yield self._unit(db)
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[Unit]:
+        """Run one reading statement alone: a single statement needs no transaction."""
+        async with self._database.lookup() as db:
+            yield self._unit(db)
+
+    def _unit(self, db: Connection) -> Unit:
+        cipher = self._cipher
+        return Unit(
+            IntakeStore(db, cipher),
+            MessageStore(db, cipher),
+            StaffStore(db, cipher),
+            CaseStore(db, cipher),
+            ReminderStore(db),
+            RetentionStore(db),
+            OutboxStore(db, cipher),
+            InboxStore(db, cipher),
+            StatsStore(db),
+        )
 
     async def rekey(self) -> int:
         """Seal every personal value under the current key; then scrub the old copies."""
