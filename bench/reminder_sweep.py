@@ -51,13 +51,15 @@ def seed(path: Path, stored: int, open_cases: int = OPEN) -> None:
     rng = random.Random(stored)
     with sqlite3.connect(path) as db:
         db.execute(
-            "INSERT INTO staff (id, org_id, role, name, telegram_id, locale, trained_on, "
-            "created_at) VALUES (1, 'vasterort', 'coordinator', 'C', 1, 'sv', NULL, '2026')"
+            "INSERT INTO staff (id, org_id, role, name, telegram_id, telegram_chat, locale, "
+            "trained_on, created_at) VALUES (1, 'vasterort', 'coordinator', 'C', 1, '1', 'sv', "
+            "NULL, '2026')"
         )
         db.executemany(
-            "INSERT INTO staff (id, org_id, role, name, telegram_id, locale, trained_on, "
-            "created_at) VALUES (?, 'vasterort', 'volunteer', 'V', ?, 'sv', '2026-01-01', '2026')",
-            [(i, i) for i in range(2, 52)],
+            "INSERT INTO staff (id, org_id, role, name, telegram_id, telegram_chat, locale, "
+            "trained_on, created_at) "
+            "VALUES (?, 'vasterort', 'volunteer', 'V', ?, ?, 'sv', '2026-01-01', '2026')",
+            [(i, i, str(i)) for i in range(2, 52)],
         )
         open_ids = set(rng.sample(range(1, stored + 1), open_cases))
         rows = []

@@ -2,10 +2,13 @@
 
 sqlite3 blocks, so it runs on a dedicated thread and the event loop only waits. The hop to
 that thread and back costs far more than a small statement itself (about 100 µs against 5 µs
-on a small virtual machine), and every unit of work holds the database while it hops. So a
-statement comes back with all its rows, its rowid and its row count in one hop, and a
-transaction's BEGIN travels with its first statement. (aiosqlite spent three hops on a
-SELECT: execute, fetch and close.)
+on a small virtual machine), and every unit of work holds the database while it hops. So:
+
+- a statement comes back with all its rows, its rowid and its row count in one hop (aiosqlite
+  spent three on a SELECT: execute, fetch and close);
+- a transaction's BEGIN travels with its first statement;
+- a write whose result nobody needs is only sent (`submit`): the thread runs it in order while
+  the unit of work goes on, and the commit waits for it and fails if it failed.
 """
 
 from __future__ import annotations
@@ -48,18 +51,18 @@ class Rows:
 
 
 class Statement:
-    """A statement to run: await it, or use it as `async with ... as rows`."""
+    """A statement already sent to the database thread: await it, or `async with` it."""
 
-    __slots__ = ("_connection", "_params", "_sql")
+    __slots__ = ("_future",)
 
-    def __init__(self, connection: Connection, sql: str, params: Params) -> None:
-        self._connection, self._sql, self._params = connection, sql, params
+    def __init__(self, future: asyncio.Future[Rows]) -> None:
+        self._future = future
 
     def __await__(self) -> Generator[Any, None, Rows]:
-        return self._connection.fetch(self._sql, self._params).__await__()
+        return self._future.__await__()
 
     async def __aenter__(self) -> Rows:
-        return await self._connection.fetch(self._sql, self._params)
+        return await self._future
 
     async def __aexit__(self, *exc: object) -> None:
         return None
@@ -72,6 +75,7 @@ class Connection:
         self._raw = raw
         self._thread = thread
         self._pending_begin: str | None = None
+        self._unread: list[asyncio.Future[Any]] = []
 
     @classmethod
     async def open(cls, path: Path | str) -> Connection:
@@ -87,28 +91,40 @@ class Connection:
         return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
 
     def execute(self, sql: str, params: Params = ()) -> Statement:
-        """Run one statement; await it or `async with` it for its rows."""
-        return Statement(self, sql, params)
+        """Send one statement now; await it (or `async with` it) for its rows."""
+        return Statement(self._send(self._fetch, sql, params))
 
     async def fetch(self, sql: str, params: Params = ()) -> Rows:
-        """Run one statement (after a pending BEGIN) and return its rows, in one hop."""
-        begin, self._pending_begin = self._pending_begin, None
-        return await self.run(self._fetch, begin, sql, params)
+        """Run one statement and return its rows."""
+        return await self.execute(sql, params)
 
-    def _fetch(self, begin: str | None, sql: str, params: Params) -> Rows:
-        if begin is not None:
-            self._raw.execute(begin)
-        cursor = self._raw.execute(sql, params)
-        return Rows(cursor.fetchall(), cursor.lastrowid, cursor.rowcount)
+    def submit(self, sql: str, params: Params = ()) -> None:
+        """Send a write whose result is not needed; the commit waits for it."""
+        self._unread.append(self._send(self._fetch, sql, params))
+
+    def submit_many(self, sql: str, rows: Iterable[Params]) -> None:
+        """Send one statement for each of *rows*; the commit waits for them."""
+        self._unread.append(self._send(self._executemany, sql, list(rows)))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for each of *rows*, in one hop."""
-        begin, self._pending_begin = self._pending_begin, None
-        await self.run(self._executemany, begin, sql, list(rows))
+        await self._send(self._executemany, sql, list(rows))
 
-    def _executemany(self, begin: str | None, sql: str, rows: list[Params]) -> None:
+    def _send(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        begin, self._pending_begin = self._pending_begin, None
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._thread, self._after_begin, begin, work, *args)
+
+    def _after_begin(self, begin: str | None, work: Callable[..., T], *args: Any) -> T:
         if begin is not None:
             self._raw.execute(begin)
+        return work(*args)
+
+    def _fetch(self, sql: str, params: Params) -> Rows:
+        cursor = self._raw.execute(sql, params)
+        return Rows(cursor.fetchall(), cursor.lastrowid, cursor.rowcount)
+
+    def _executemany(self, sql: str, rows: list[Params]) -> None:
         self._raw.executemany(sql, rows)
 
     def begin_with_next(self, statement: str) -> None:
@@ -116,12 +132,20 @@ class Connection:
         self._pending_begin = statement
 
     async def finish(self, commit: bool) -> None:
-        """Commit (or roll back) the open transaction; drop a BEGIN that never ran."""
+        """Commit (or roll back) the open transaction once every submitted write is done.
+
+        A submitted write that failed turns the commit into a rollback and is raised here.
+        """
+        unread, self._unread = self._unread, []
+        outcomes = await asyncio.gather(*unread, return_exceptions=True)
+        failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
         if self._pending_begin is not None:
             self._pending_begin = None  # nothing ran, so there is nothing to end
-            return
-        if self._raw.in_transaction:
-            await self.run(self._raw.execute, "COMMIT" if commit else "ROLLBACK")
+        elif self._raw.in_transaction:
+            ending = "COMMIT" if commit and failure is None else "ROLLBACK"
+            await self.run(self._raw.execute, ending)
+        if failure is not None and commit:
+            raise failure
 
     async def backup(self, target: Path) -> None:
         """Copy the database to *target* with SQLite's online backup."""

@@ -81,8 +81,8 @@ class IntakeStore:
         return decode(self._cipher.open(row[0], CONVERSATION_STATE) or "") if row else None
 
     async def save_conversation(self, seeker_id: int, state: IntakeState, now: datetime) -> None:
-        """Store where the seeker's dialogue stands."""
-        await self._db.execute(
+        """Store where the seeker's dialogue stands (sent on; the commit waits for it)."""
+        self._db.submit(
             "INSERT INTO conversations (seeker_id, state, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (seeker_id) DO UPDATE SET state = excluded.state, "
             "updated_at = excluded.updated_at",

@@ -66,7 +66,7 @@ class OutboxStore:
         messages = [[r] for r in replies] if split else [replies]
         address_sealed = self._cipher.seal(address, ADDRESS)
         address_hash = self._cipher.lookup(f"{channel}:{address}", ADDRESS)
-        await self._db.executemany(
+        self._db.submit_many(  # sent on; the commit waits for it
             "INSERT INTO outbox (channel, address, address_hash, seeker_id, locale, message, "
             "edit_of, state, next_attempt_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
