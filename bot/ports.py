@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from bot.domain.cases import (
     AttemptChannel,
@@ -25,6 +25,8 @@ from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome, SupportNeed
 from bot.domain.routing import Route
 from bot.domain.sms import Segments
 from bot.domain.stats import CaseFacts
+
+T = TypeVar("T")
 
 
 class Clock(Protocol):
@@ -277,6 +279,10 @@ class Unit(Protocol):
 class UnitsOfWork(Protocol):
     def begin(self) -> AbstractAsyncContextManager[Unit]:
         """Open one transaction; commit when the block ends, roll back on error."""
+        ...
+
+    async def run(self, work: Callable[[Unit], Coroutine[Any, Any, T]]) -> T:
+        """Run a unit of work whole as one transaction; *work* awaits only its queries."""
         ...
 
     def lookup(self) -> AbstractAsyncContextManager[Unit]:

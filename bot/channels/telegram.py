@@ -71,7 +71,9 @@ def build_application(
     api_url: str | None = None,
     polling: bool = True,
     request: BaseRequest | None = None,
-    max_concurrent_updates: int = 256,
+    # Handlers wait for the database, not the network (replies go through the outbox), so
+    # more concurrent updates would only queue longer for it: 8 keeps each one quick.
+    max_concurrent_updates: int = 8,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the python-telegram-bot application around the intake service."""
     # Reminders run on our own scheduler from stored facts, so PTB's job queue stays off.
@@ -102,6 +104,14 @@ def build_application(
     )
     application.add_error_handler(adapter.on_error)
     return application
+
+
+async def _stop_spinner(query: CallbackQuery) -> None:
+    try:
+        await query.answer()
+    except TelegramError as error:
+        # Swallowed on purpose: a spinner left turning must not undo a committed turn.
+        log.info("telegram.callback_answer_failed error=%s", type(error).__name__)
 
 
 class TelegramAdapter:
@@ -140,11 +150,9 @@ class TelegramAdapter:
             return
         step, _, value = (query.data or "").partition(":")
         await self._handle(update, Pick(step, value), query)
-        try:
-            await query.answer()  # stops the button's spinner; the answer itself is queued
-        except TelegramError as error:
-            # Swallowed on purpose: a spinner left turning must not undo a committed turn.
-            log.info("telegram.callback_answer_failed error=%s", type(error).__name__)
+        # The answer itself is queued; this only stops the button's spinner. It goes on in
+        # the background so a slow Bot API never holds up the next update.
+        context.application.create_task(_stop_spinner(query), update=update)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what failed, without anything the person wrote or who they are; apologise."""

@@ -120,19 +120,25 @@ class IntakeService:
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
-        async with self._units.begin() as unit:
+        outbox = self.outbox
+        queues = outbox is not None and outbox.can_send(channel)
+
+        # The whole turn is one unit of work on the database thread: it runs on every message.
+        async def turn(unit: Unit) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None]:
             if message_id is not None and not await unit.intake.claim_inbound(
                 channel, message_id, now
             ):
                 log.info("intake.duplicate_ignored")
-                return Answer(self._default_locale, [])
+                return Answer(self._default_locale, []), None
             answer, told, seeker_id = await self._turn(unit, ctx, address, inbound, now)
-            outbox = self.outbox
-            if outbox is not None and outbox.can_send(channel) and answer.replies:
+            if queues and answer.replies:
                 edit = reply_to if answer.replies[0].replaces_previous else None
                 to = Recipient(channel, address, answer.locale)
                 await queue(unit, to, answer.replies, now, seeker_id=seeker_id, edit_of=edit)
                 answer = replace(answer, queued=True)
+            return answer, told
+
+        answer, told = await self._units.run(turn)
         if answer.queued and self.outbox is not None:
             self.outbox.wake()
         if isinstance(told, _Erased):
@@ -208,8 +214,8 @@ class IntakeService:
 
     async def keep_text(self, channel: Channel, message_id: str, sender: str, body: str) -> None:
         """Store an incoming text before its provider is told it arrived."""
-        async with self._units.begin() as unit:
-            await unit.inbox.add(channel, message_id, sender, body, self._clock.now())
+        now = self._clock.now()
+        await self._units.run(lambda unit: unit.inbox.add(channel, message_id, sender, body, now))
 
     async def waiting_texts(self) -> list[tuple[str, str, str]]:
         """Return texts kept but not handled (after a crash): (message id, sender, body)."""
@@ -218,8 +224,7 @@ class IntakeService:
 
     async def text_handled(self, channel: Channel, message_id: str) -> None:
         """Forget a kept text once its turn is committed."""
-        async with self._units.begin() as unit:
-            await unit.inbox.handled(channel, message_id)
+        await self._units.run(lambda unit: unit.inbox.handled(channel, message_id))
 
     async def opt_out(self, channel: Channel, address: str, message_id: str | None = None) -> None:
         """Never send to *address* again (SMS STOP); an intake in progress ends, unkept."""
@@ -250,6 +255,5 @@ class IntakeService:
 
     async def opted_out(self, channel: Channel, address: str) -> bool:
         """Tell whether *address* asked us never to send again."""
-        async with self._units.begin() as unit:
-            _, opted_out = await unit.messages.recipient(channel, address)
+        _, opted_out = await self._units.run(lambda unit: unit.messages.recipient(channel, address))
         return opted_out

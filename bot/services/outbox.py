@@ -132,9 +132,8 @@ class Outbox:
             return len(due)
 
     async def _deliver(self, item: Any) -> None:
-        async with self._units.begin() as unit:
-            if not await unit.outbox.sending(item.id):
-                return
+        if not await self._units.run(lambda unit: unit.outbox.sending(item.id)):
+            return
         sender = self._senders.get(item.channel)
         try:
             if sender is None:
@@ -148,8 +147,8 @@ class Outbox:
         except SendError as error:
             await self._failed(item, error)
             return
-        async with self._units.begin() as unit:
-            await unit.outbox.sent(item.id, provider_id, self._clock.now())
+        now = self._clock.now()
+        await self._units.run(lambda unit: unit.outbox.sent(item.id, provider_id, now))
         self.delivered += 1
 
     async def _failed(self, item: Any, error: SendError) -> None:

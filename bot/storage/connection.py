@@ -8,14 +8,18 @@ on a small virtual machine), and every unit of work holds the database while it 
   spent three on a SELECT: execute, fetch and close);
 - a transaction's BEGIN travels with its first statement;
 - a write whose result nobody needs is only sent (`submit`): the thread runs it in order while
-  the unit of work goes on, and the commit waits for it and fails if it failed.
+  the unit of work goes on, and the commit waits for it and fails if it failed;
+- a hot unit of work runs whole on the database thread (`transact`): one hop for all of it.
+  There every statement runs at once, so the unit's coroutine never suspends; one that waits
+  for anything else is refused, since the event loop is not there to wake it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Generator, Iterable, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -51,21 +55,34 @@ class Rows:
 
 
 class Statement:
-    """A statement already sent to the database thread: await it, or `async with` it."""
+    """A statement sent to the database thread (or already run there): await it for its rows."""
 
-    __slots__ = ("_future",)
+    __slots__ = ("_future", "_rows")
 
-    def __init__(self, future: asyncio.Future[Rows]) -> None:
-        self._future = future
+    def __init__(self, future: asyncio.Future[Rows] | None, rows: Rows | None = None) -> None:
+        self._future, self._rows = future, rows
 
     def __await__(self) -> Generator[Any, None, Rows]:
+        if self._future is None:
+            return _ready(self._rows)
         return self._future.__await__()
 
     async def __aenter__(self) -> Rows:
-        return await self._future
+        return await self
 
     async def __aexit__(self, *exc: object) -> None:
         return None
+
+
+def _ready(rows: Rows | None) -> Generator[Any, None, Rows]:
+    """Give an awaiter the rows at once, without suspending."""
+    assert rows is not None  # noqa: S101 - a Statement has a future or its rows
+    return rows
+    yield  # a generator that never suspends
+
+
+class UnitSuspended(RuntimeError):
+    """A unit of work on the database thread waited for something other than the database."""
 
 
 class Connection:
@@ -76,6 +93,7 @@ class Connection:
         self._thread = thread
         self._pending_begin: str | None = None
         self._unread: list[asyncio.Future[Any]] = []
+        self._thread_id = -1  # set once the thread has started
 
     @classmethod
     async def open(cls, path: Path | str) -> Connection:
@@ -84,7 +102,9 @@ class Connection:
         connect = partial(sqlite3.connect, str(path), isolation_level=None, check_same_thread=False)
         raw = await asyncio.get_running_loop().run_in_executor(thread, connect)
         raw.row_factory = sqlite3.Row
-        return cls(raw, thread)
+        connection = cls(raw, thread)
+        connection._thread_id = await connection.run(threading.get_ident)
+        return connection
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """Run *work* on the connection's thread."""
@@ -92,6 +112,8 @@ class Connection:
 
     def execute(self, sql: str, params: Params = ()) -> Statement:
         """Send one statement now; await it (or `async with` it) for its rows."""
+        if self._here():
+            return Statement(None, self._fetch(sql, params))
         return Statement(self._send(self._fetch, sql, params))
 
     async def fetch(self, sql: str, params: Params = ()) -> Rows:
@@ -100,15 +122,49 @@ class Connection:
 
     def submit(self, sql: str, params: Params = ()) -> None:
         """Send a write whose result is not needed; the commit waits for it."""
-        self._unread.append(self._send(self._fetch, sql, params))
+        if self._here():
+            self._fetch(sql, params)
+        else:
+            self._unread.append(self._send(self._fetch, sql, params))
 
     def submit_many(self, sql: str, rows: Iterable[Params]) -> None:
         """Send one statement for each of *rows*; the commit waits for them."""
-        self._unread.append(self._send(self._executemany, sql, list(rows)))
+        if self._here():
+            self._executemany(sql, list(rows))
+        else:
+            self._unread.append(self._send(self._executemany, sql, list(rows)))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for each of *rows*, in one hop."""
-        await self._send(self._executemany, sql, list(rows))
+        if self._here():
+            self._executemany(sql, list(rows))
+        else:
+            await self._send(self._executemany, sql, list(rows))
+
+    def _here(self) -> bool:
+        return threading.get_ident() == self._thread_id
+
+    async def transact(self, begin: str, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run *work* whole on the database thread, inside BEGIN ... COMMIT: one hop."""
+        return await self.run(self._transact, begin, work)
+
+    def _transact(self, begin: str, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        self._raw.execute(begin)
+        try:
+            coroutine = work(self)
+            try:
+                coroutine.send(None)
+            except StopIteration as done:
+                result: T = done.value
+            else:
+                coroutine.close()
+                raise UnitSuspended("a unit of work waited for something besides the database")
+        except BaseException:
+            if self._raw.in_transaction:
+                self._raw.execute("ROLLBACK")
+            raise
+        self._raw.execute("COMMIT")
+        return result
 
     def _send(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         begin, self._pending_begin = self._pending_begin, None

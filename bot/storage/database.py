@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.storage.connection import Connection
 from bot.storage.migrations import MIGRATIONS
+
+T = TypeVar("T")
 
 
 class Database:
@@ -56,6 +59,11 @@ class Database:
                 await self._connection.finish(commit=False)
                 raise
             await self._connection.finish(commit=True)
+
+    async def run(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run a unit of work whole on the database thread in BEGIN IMMEDIATE: one hop."""
+        async with self._lock:
+            return await self._connection.transact("BEGIN IMMEDIATE", work)
 
     @asynccontextmanager
     async def lookup(self) -> AsyncIterator[Connection]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.storage.case_store import CaseStore
 from bot.storage.connection import Connection
@@ -19,6 +20,8 @@ from bot.storage.reminder_store import ReminderStore
 from bot.storage.retention_store import RetentionStore
 from bot.storage.staff_store import StaffStore
 from bot.storage.stats_store import StatsStore
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,13 @@ class Units:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
             yield self._unit(db)
+
+    async def run(self, work: Callable[[Unit], Coroutine[Any, Any, T]]) -> T:
+        """Run a unit of work whole on the database thread: one hop for all its statements.
+
+        *work* may only await the unit's queries; anything else belongs before or after it.
+        """
+        return await self._database.run(lambda db: work(self._unit(db)))
 
     @asynccontextmanager
     async def lookup(self) -> AsyncIterator[Unit]:
