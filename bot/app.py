@@ -26,7 +26,7 @@ from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
 from bot.config import Settings, TelegramSettings, require_encryption
 from bot.domain.conversation import Language
 from bot.domain.model import Channel
-from bot.i18n import Catalogs, default_locales_dir
+from bot.i18n import Catalogs, default_locales_dir, load_information
 from bot.ports import Clock, Sender, SystemClock
 from bot.scheduler import build_scheduler
 from bot.services.delivery import DeliveryService
@@ -96,6 +96,7 @@ async def build(
         languages,
         settings.default_locale,
         label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
+        information=load_information(locales_dir or default_locales_dir(), catalogs.codes),
     )
     # Created here, inside the running loop, and closed with the application.
     http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0))

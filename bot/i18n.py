@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -16,6 +16,7 @@ from babel.languages import get_official_languages
 from babel.support import Translations
 
 from bot.domain.dialogue import Param, Translatable, Weekday
+from bot.domain.information import TOPICS, Library, Topic, parse_topic
 
 DOMAIN = "messages"
 STAFF_DOMAIN = "staff"
@@ -93,17 +94,22 @@ class Translator:
         params: dict[str, Param],
         extra: dict[str, str],
         plural: str | None = None,
+        *,
+        literal: bool = False,
     ) -> str:
         """Translate *msgid* and fill in its placeholders, each formatted for this locale.
 
         With *plural*, the form is chosen by this language's plural rules for the `count`
-        parameter. In right-to-left text every filled-in value is isolated (FSI ... PDI), so
-        a phone number, case reference or Latin name keeps its own direction and order.
+        parameter; a *literal* text is already translated and used as it is. In right-to-left
+        text every filled-in value is isolated (FSI ... PDI), so a phone number, case
+        reference or Latin name keeps its own direction and order.
         """
         values = _Missing({name: self._isolate(value) for name, value in extra.items()})
         values.update({name: self._isolate(self.param(value)) for name, value in params.items()})
         count = params.get("count")
-        if plural is not None and isinstance(count, int):
+        if literal:
+            template = msgid  # already in this language
+        elif plural is not None and isinstance(count, int):
             template = self.ngettext(msgid, plural, count)
         else:
             template = self.gettext(msgid)
@@ -196,3 +202,25 @@ def _compiled(po: Path, code: str) -> Translations:
         )
     with mo.open("rb") as f:
         return Translations(f, domain=po.stem)
+
+
+def load_information(locales_dir: Path, codes: Iterable[str], fallback: str = "en") -> Library:
+    """Read the information topics of every language; a topic not yet translated is English.
+
+    A topic missing in English too, or a file without its title line, stops start-up.
+    """
+
+    def read(code: str, key: str) -> Topic | None:
+        path = locales_dir / code / "info" / f"{key}.md"
+        return parse_topic(key, path.read_text(encoding="utf-8")) if path.exists() else None
+
+    english: dict[str, Topic] = {}
+    for key in TOPICS:
+        topic = read(fallback, key)
+        if topic is None:
+            raise CatalogError(f"{locales_dir}/{fallback}/info/{key}.md is missing")
+        english[key] = topic
+    return Library(
+        {code: tuple(read(code, key) or english[key] for key in TOPICS) for code in codes},
+        fallback,
+    )

@@ -35,7 +35,7 @@ def render(reply: Reply, tr: Translator, commands: dict[str, str]) -> Rendered:
         for choice in reply.choices
     )
     text = "\n".join(
-        [tr.format(reply.text, reply.params, commands, reply.plural)]
+        [tr.format(reply.text, reply.params, commands, reply.plural, literal=reply.literal)]
         + [tr.format(line.text, line.params, commands) for line in reply.lines]
     )
     if tr.right_to_left:

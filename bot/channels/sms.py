@@ -39,6 +39,8 @@ LOCAL_KEYWORDS = {
     CommandName.ERASE: N_("DELETE"),
     # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces.
     CommandName.LANGUAGE: N_("LANGUAGE"),
+    # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces.
+    CommandName.INFO: N_("INFO"),
 }
 
 
@@ -70,7 +72,7 @@ def keywords(catalogs: Catalogs) -> dict[str, CommandName]:
 
     Refuses at start-up a word that would mean two things, or that opts out or in.
     """
-    found = {"start": CommandName.START, "info": CommandName.HELP}
+    found = {"start": CommandName.START}
     for code in catalogs.codes:
         tr = catalogs.translator(code)
         for command, msgid in LOCAL_KEYWORDS.items():

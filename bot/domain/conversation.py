@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.information import Library
 from bot.domain.model import (
     AgeGroup,
     AreaKind,
@@ -58,6 +59,8 @@ class IntakeState:
     all_languages: bool = False  # the seeker asked for the full language list
     started_at: datetime | None = None
     reference: str | None = None
+    org_id: str | None = None  # the organisation that has the seeker's case
+    reading: str = ""  # what of the information the seeker last saw (a menu, a topic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class IntakeContext:
     channel_phone: str | None = None  # the sender's own number on SMS, in E.164
     # How a choice's label reads in a locale, so a typed word can pick it: (locale, msgid).
     label: Callable[[str, str], str] = field(default=lambda _locale, msgid: msgid)
+    information: Library = field(default_factory=Library)
 
     def shipped(self, code: str | None) -> str | None:
         """Return the shipped locale that best matches *code* ("en-GB" -> "en"), if any."""

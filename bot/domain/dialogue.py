@@ -78,6 +78,8 @@ class Reply:
     replaces_previous: bool = False
     # A PNG picture sent with the text as its caption, where the channel can show one.
     image: bytes | None = None
+    # The text is already in the reader's language (an information topic), not a message id.
+    literal: bool = False
 
 
 class CommandName(StrEnum):
@@ -86,6 +88,7 @@ class CommandName(StrEnum):
     LANGUAGE = "language"
     ERASE = "delete"
     STOP = "stop"
+    INFO = "info"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain import information as info
 from bot.domain import questions as q
 from bot.domain.conversation import Answers, IntakeContext, IntakeState
-from bot.domain.dialogue import N_, Command, CommandName, Inbound, Pick, Reply, Text
+from bot.domain.dialogue import N_, Command, CommandName, Inbound, Line, Pick, Reply, Text
 from bot.domain.model import ContactMethod, IntakeOutcome
 from bot.domain.questions import Step
 from bot.domain.routing import Route, route
@@ -21,6 +22,7 @@ from bot.domain.steps import (
     question,
     read,
 )
+from bot.domain.typed import picked
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,14 @@ def advance(state: IntakeState, inbound: Inbound, now: datetime, ctx: IntakeCont
     """Take one message from the seeker and return the new state, the replies and any event."""
     if isinstance(inbound, Command):
         return _command(state, inbound.name, now, ctx)
+    if isinstance(inbound, Pick) and inbound.step == info.INFO_STEP:
+        return _information(state, inbound.value, now, ctx)
+    if state.reading:
+        shown = _information_shown(state, ctx)
+        value = picked(shown, inbound, lambda msgid: ctx.label(state.locale, msgid))
+        if isinstance(inbound, Text) and value is not None:
+            return _information(state, value, now, ctx)
+        state = replace(state, reading="")  # anything else is read as it would have been
     if not state.started or state.step is Step.ENDED:
         return _begin(state, now, ctx)
     if state.step is Step.DONE:
@@ -109,7 +119,35 @@ def _language_picked(state: IntakeState, code: str, ctx: IntakeContext) -> Turn:
     return Turn(chosen, [*q.intro_replies(ctx.partnership, ctx.channel), question(chosen, ctx)])
 
 
+def _information(state: IntakeState, value: str, now: datetime, ctx: IntakeContext) -> Turn:
+    """Show the information menu or a topic, or go back to where the seeker was."""
+    if not state.started or state.step is Step.ENDED:
+        # Reading first is a beginning too: "Back" leads to the first question.
+        locale = state.locale or ctx.shipped(ctx.suggested_locale) or ctx.default_locale
+        state = IntakeState(step=Step.LANGUAGE, locale=locale, started=True, started_at=now)
+    if value == info.BACK:
+        back = replace(state, reading="")
+        return Turn(back, [_done_reply(back) if back.step is Step.DONE else question(back, ctx)])
+    topics = ctx.information.for_locale(state.locale)
+    topic = next((t for t in topics if t.key == value), None)
+    if topic is None:
+        return Turn(replace(state, reading=info.SHOWING_MENU), [info.menu(topics)])
+    params = info.values(ctx.partnership, state.org_id)
+    return Turn(replace(state, reading=info.SHOWING_TOPIC), [info.topic_reply(topic, params)])
+
+
+def _information_shown(state: IntakeState, ctx: IntakeContext) -> Reply:
+    """The information reply the seeker last saw, whose numbers a typed answer refers to."""
+    topics = ctx.information.for_locale(state.locale)
+    if state.reading == info.SHOWING_TOPIC and topics:
+        return info.topic_reply(topics[0], {})  # every topic offers the same two choices
+    return info.menu(topics)
+
+
 def _command(state: IntakeState, name: CommandName, now: datetime, ctx: IntakeContext) -> Turn:
+    if name is CommandName.INFO:
+        return _information(state, info.MENU, now, ctx)
+    state = replace(state, reading="")
     in_progress = state.started and state.step not in (Step.DONE, Step.ENDED)
     if name is CommandName.START:
         if state.step is Step.DONE:
@@ -198,7 +236,9 @@ def _end(state: IntakeState, outcome: IntakeOutcome, ctx: IntakeContext) -> Turn
 
 
 def _help_reply(ctx: IntakeContext) -> Reply:
-    return Reply(_HELP, params={"emergency": ctx.partnership.numbers.emergency})
+    return Reply(
+        _HELP, params={"emergency": ctx.partnership.numbers.emergency}, lines=(Line(info.HINT),)
+    )
 
 
 def _done_reply(state: IntakeState) -> Reply:

@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Command, CommandName, Inbound, Reply
+from bot.domain.information import Library, after_intake
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.domain.questions import failure_reply
@@ -72,8 +73,10 @@ class IntakeService:
         default_locale: str,
         reference_factory: Callable[[], str] = new_reference,
         label: Callable[[str, str], str] | None = None,
+        information: Library | None = None,
     ) -> None:
         self._units = units
+        self._information = information or Library()
         self._clock = clock
         self._partnership = partnership
         self._languages = languages
@@ -97,6 +100,7 @@ class IntakeService:
             channel=channel,
             default_locale=self._default_locale,
             suggested_locale=hints.locale,
+            information=self._information,
             channel_phone=hints.phone,
         )
         return ctx if self._label is None else replace(ctx, label=self._label)
@@ -195,10 +199,13 @@ class IntakeService:
                 new_reference=self._new_reference,
             )
             # The answers now live in the case; the conversation keeps no second copy.
-            new_state = replace(new_state, reference=reference, answers=Answers())
+            new_state = replace(
+                new_state, reference=reference, org_id=event.route.org_id, answers=Answers()
+            )
             replies += confirmation_replies(
                 self._partnership, reference, event.answers, event.route, now
             )
+            replies.append(after_intake(button=channel is Channel.TELEGRAM))
             log.info("intake.case_created case=%s org=%s", reference, event.route.org_id)
             told = _NewCase(case_id)
         elif isinstance(event, SeekerWrote):

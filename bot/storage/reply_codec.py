@@ -57,6 +57,7 @@ def encode_reply(reply: Reply) -> str:
             "multiple": reply.multiple,
             "replaces": reply.replaces_previous,
             "image": None if reply.image is None else base64.b64encode(reply.image).decode(),
+            "literal": reply.literal,
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -79,4 +80,5 @@ def decode_reply(text: str) -> Reply:
         multiple=data["multiple"],
         replaces_previous=data["replaces"],
         image=None if data.get("image") is None else base64.b64decode(data["image"]),
+        literal=bool(data.get("literal", False)),
     )

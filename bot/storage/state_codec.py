@@ -51,6 +51,8 @@ def encode(state: IntakeState) -> str:
             "all_languages": state.all_languages,
             "started_at": state.started_at.isoformat() if state.started_at else None,
             "reference": state.reference,
+            "org_id": state.org_id,
+            "reading": state.reading,
             "answers": answers,
         },
         separators=(",", ":"),
@@ -80,4 +82,6 @@ def decode(text: str) -> IntakeState:
         all_languages=bool(data.get("all_languages")),
         started_at=datetime.fromisoformat(started_at) if started_at else None,
         reference=data.get("reference"),
+        org_id=data.get("org_id"),
+        reading=str(data.get("reading") or ""),
     )

@@ -196,7 +196,7 @@ async def test_stop_from_an_unknown_number_is_remembered(
         assert len(await h.rows("SELECT opted_out_at FROM seekers")) == 1
 
 
-@pytest.mark.parametrize("word", ["HELP", "hjälp", "Hjälp!", "info"])
+@pytest.mark.parametrize("word", ["HELP", "hjälp", "Hjälp!"])
 async def test_help_in_swedish_and_english(settings: Settings, clock: FakeClock, word: str) -> None:
     """HELP works in the seeker's language and in English, any case or punctuation."""
     async with running(settings, clock) as h:
@@ -206,6 +206,23 @@ async def test_help_in_swedish_and_english(settings: Settings, clock: FakeClock,
         assert "RADERA" in reply
         assert "SPRÅK" in reply
         assert "Får vi spara det du berättar" in reply  # the question again
+
+
+@pytest.mark.parametrize("word", ["INFO", "info"])
+async def test_information_by_sms(settings: Settings, clock: FakeClock, word: str) -> None:
+    """INFO lists the topics by number; a number shows one, with the configured numbers;
+    its "2" goes back to the question the seeker was at."""
+    async with running(settings, clock) as h:
+        await h.text("Hej")
+        (consent,) = await h.text("1")
+        (menu,) = await h.text(word)
+        assert menu.startswith("Information medan du väntar. Välj ett ämne:\n1 Efter en polisanm")
+        assert menu.endswith("\n7 Tillbaka")
+        (topic,) = await h.text("5")
+        assert "020-50 50 50" in topic and "116 111" in topic and "{" not in topic
+        assert topic.endswith("\n1 Andra ämnen\n2 Tillbaka")
+        (back,) = await h.text("2")
+        assert back == consent.split("\n\n")[-1]  # the consent question, as it was asked
 
 
 @pytest.mark.parametrize("word", ["RADERA", "delete"])
@@ -304,14 +321,15 @@ async def test_sms_logs_carry_no_personal_data(
 
 
 # Upper bound on the SMS segments of one whole intake (INTAKE), per language. Stated in the
-# README; lower it when prompts get shorter, never raise it to make a test pass.
+# README; lower it when prompts get shorter, never raise it to make a test pass. (Raised once
+# by 1 or 2 on purpose: the closing now tells the seeker to write INFO to read while they wait.)
 SEGMENT_BUDGET = {
     # GSM-7 (160 characters a segment)
-    "sv": 22, "en": 22, "fi": 26, "so": 27,
+    "sv": 23, "en": 23, "fi": 26, "so": 28,
     # UCS-2 (70): scripts, or Latin letters GSM-7 lacks (á, ł, ş, ê, ...)
-    "fr": 35, "am": 39, "ti": 40, "syr": 42, "ar": 45, "th": 46, "ps": 47, "fa": 48,
-    "es": 49, "bs": 51, "fa_AF": 51, "pl": 51, "ru": 51, "tr": 51, "uk": 51, "ckb": 53,
-    "ku": 54,
+    "fr": 36, "am": 40, "ti": 42, "syr": 44, "ar": 47, "th": 48, "ps": 49, "fa": 50,
+    "es": 51, "bs": 52, "tr": 52, "fa_AF": 53, "pl": 53, "ru": 53, "uk": 53, "ckb": 55,
+    "ku": 56,
 }  # fmt: skip
 
 

@@ -134,12 +134,35 @@ async def test_start_to_stored_case(settings: Settings, clock: FakeClock) -> Non
 
         ((reference, org, locale, channel, contact),) = await case_rows(settings)
         assert (org, locale, channel, contact) == ("vasterort", "sv", "telegram", "call")
-        texts = h.last_texts(5)
+        texts = h.last_texts(6)
+        assert texts[5].startswith("Medan du väntar kan du läsa om rättsprocessen")
+        assert "/info" in texts[5]
+        assert h.api.buttons(CHAT) == [("Information", "info:menu")]
         assert texts[0] == f"Tack! Ditt ärendenummer är {reference}."
         assert texts[1].startswith("Brottsofferjouren Västerort ringer dig inom 3 dagar, senast")
         assert "fredag 27 november 2026 14:00" in texts[1]  # 72 h later, Stockholm time
         assert all("{" not in t for t in texts)
         assert any(endpoint == "answerCallbackQuery" for endpoint, _ in h.api.calls)
+
+
+async def test_information_menu_and_back(settings: Settings, clock: FakeClock) -> None:
+    """/info lists the topics as buttons; one opens with the configured numbers; Back asks the
+    question the seeker was at again, and the intake goes on from there."""
+    person = Person(CHAT, "sv")
+    async with running(webhook_settings(settings), clock) as h:
+        await h.write(person, "/start")
+        await h.press(person, "sv")
+        await h.write(person, "/info")
+        assert h.last_texts(1) == ["Information medan du väntar. Välj ett ämne:"]
+        labels = [label for label, _ in h.api.buttons(CHAT)]
+        assert labels[0] == "Efter en polisanmälan" and labels[-1] == "Tillbaka"
+        await h.press(person, "other_help")
+        (topic,) = h.last_texts(1)
+        assert "020-50 50 50" in topic and "116 111" in topic and "{" not in topic
+        await h.press(person, "back")
+        assert h.last_texts(1)[0].startswith("Får vi spara det du berättar")
+        await h.press(person, "yes")  # the consent question's own button still works
+        assert ("Det har hänt mig", "role:victim") in h.api.buttons(CHAT)  # the intake went on
 
 
 async def test_multiple_choice_edits_the_message_in_place(

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from bot.config import load_settings
 from bot.domain.conversation import IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
+from bot.domain.information import INFO_STEP
 from bot.domain.intake import CaseSubmitted, advance
 from bot.domain.model import Channel
 from bot.domain.questions import Step
+from bot.i18n import default_locales_dir, load_information
 from bot.services.intake import IntakeService
 from bot.storage.database import Database
 from bot.storage.state_codec import decode, encode
@@ -23,10 +25,12 @@ from bot.storage.units import Units
 PARTNERSHIP = load_settings({}).partnership
 NOW = datetime(2026, 11, 24, 13, tzinfo=UTC)
 LANGUAGES = (Language("sv", "Svenska"), Language("en", "English"), Language("ar", "العربية"))
-STEPS = [step.value for step in Step]
+STEPS = [step.value for step in Step] + [INFO_STEP]
+INFORMATION = load_information(default_locales_dir(), [lang.code for lang in LANGUAGES])
 VALUES = ["yes", "no", "skip", "done", "more", "other", "this", "chat", "outside", "bromma",
           "victim", "21_plus", "under_18", "call", "sms", "email", "meet", "talk", "sv", "ar",
-          "hate", "evening", "woman", "1", "", ":", "x" * 70]  # fmt: skip
+          "hate", "evening", "woman", "1", "", ":", "x" * 70, "back", "menu", "counsel",
+          "open_evening"]  # fmt: skip
 
 texts = st.one_of(
     st.text(max_size=50),
@@ -51,6 +55,7 @@ def context(channel: Channel) -> IntakeContext:
         channel=channel,
         suggested_locale="sv",
         channel_phone="+46701234567" if channel is Channel.SMS else None,
+        information=INFORMATION,
     )
 
 
@@ -105,7 +110,9 @@ def test_any_messages_through_the_service_and_sqlite(
 
     async def run() -> None:
         database = await Database.open(path)
-        service = IntakeService(Units(database), FixedClock(), PARTNERSHIP, LANGUAGES, "sv")
+        service = IntakeService(
+            Units(database), FixedClock(), PARTNERSHIP, LANGUAGES, "sv", information=INFORMATION
+        )
         try:
             for number, (channel, message) in enumerate(messages):
                 address = "+46701234567" if channel is Channel.SMS else "4242"
