@@ -3,7 +3,7 @@
 The sweep must cost what the open cases cost, not what the whole history costs: the
 candidate query reads a partial index of the cases still waiting for first contact.
 
-    .venv/bin/python bench/reminder_sweep.py [--runs 20] [--out bench/reminder_sweep.json]
+    .venv/bin/python bench/reminder_sweep.py [--runs 20] [--out PATH]
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ async def run(
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_suffix(".json"))
+    parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args(argv)
     result = {
         "benchmark": "reminder sweep",
@@ -157,7 +157,8 @@ async def main(argv: list[str] | None = None) -> None:
         f"{platform.python_version()}, {platform.system()}",
         **(await run(runs=args.runs)),
     }
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.out is not None:
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
 
 
