@@ -9,6 +9,7 @@ the seeker was promised a first contact within three days of their intake, not o
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.domain import transfer_views as views
 from bot.domain.cases import Staff
@@ -37,6 +38,12 @@ class TransferMixin(StaffBase):
             await unit.cases.transfer(case.id, target.id)
             detail = transfer_detail(case.org_id, target.id)
             await unit.cases.record_event(case.id, actor.id, TRANSFERRED, detail, now)
+            seeker = await unit.cases.seeker_of(case.id)
+            state = await unit.intake.load_conversation(seeker[2]) if seeker else None
+            if seeker is not None and state is not None:
+                # What the seeker reads now names the association that has their case.
+                moved_state = replace(state, org_id=target.id)
+                await unit.intake.save_conversation(seeker[2], moved_state, now)
             moved = await unit.cases.by_id(case.id)
             coordinators = await self._coordinators(unit, target.id)
             former: list[Recipient] = []

@@ -63,6 +63,9 @@ async def test_case_moves_to_stodcentrum_with_its_deadline(
         ]
         events = await w.rows("SELECT event, detail FROM case_events ORDER BY id")
         assert events[-1] == ("transferred", "vasterort>stodcentrum")
+        await w.telegram(seeker.message("/info"))
+        await w.telegram(seeker.press("info:company"))
+        assert w.last(SEEKER_CHAT).endswith("Stödcentrum på 08-508 00 508.")  # its new home
 
         today = clock.now().astimezone(ZoneInfo("Europe/Stockholm")).date()
         reports = ReportService(w.jourbot.units, settings.partnership)
