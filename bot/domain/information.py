@@ -27,6 +27,7 @@ SHOWING_MENU = "menu"
 SHOWING_TOPIC = "topic"
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,12 @@ def values(partnership: Partnership, org_id: str | None) -> dict[str, Param]:
             "open_phone": evening.phone,
         }
     return found
+
+
+def readable(topics: tuple[Topic, ...], params: Mapping[str, Param]) -> tuple[Topic, ...]:
+    """The topics whose every placeholder has a value: without an open evening configured,
+    the topic about it is left out rather than shown with a gap."""
+    return tuple(t for t in topics if set(_PLACEHOLDER.findall(t.body)) <= params.keys())
 
 
 def menu(topics: tuple[Topic, ...]) -> Reply:

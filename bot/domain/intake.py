@@ -8,7 +8,17 @@ from datetime import datetime
 from bot.domain import information as info
 from bot.domain import questions as q
 from bot.domain.conversation import Answers, IntakeContext, IntakeState
-from bot.domain.dialogue import N_, Command, CommandName, Inbound, Line, Pick, Reply, Text
+from bot.domain.dialogue import (
+    N_,
+    Command,
+    CommandName,
+    Inbound,
+    Line,
+    Param,
+    Pick,
+    Reply,
+    Text,
+)
 from bot.domain.model import ContactMethod, IntakeOutcome
 from bot.domain.questions import Step
 from bot.domain.routing import Route, route
@@ -128,20 +138,26 @@ def _information(state: IntakeState, value: str, now: datetime, ctx: IntakeConte
     if value == info.BACK:
         back = replace(state, reading="")
         return Turn(back, [_done_reply(back) if back.step is Step.DONE else question(back, ctx)])
-    topics = ctx.information.for_locale(state.locale)
+    topics, params = _topics(state, ctx)
     topic = next((t for t in topics if t.key == value), None)
     if topic is None:
         return Turn(replace(state, reading=info.SHOWING_MENU), [info.menu(topics)])
-    params = info.values(ctx.partnership, state.org_id)
     return Turn(replace(state, reading=info.SHOWING_TOPIC), [info.topic_reply(topic, params)])
 
 
 def _information_shown(state: IntakeState, ctx: IntakeContext) -> Reply:
     """The information reply the seeker last saw, whose numbers a typed answer refers to."""
-    topics = ctx.information.for_locale(state.locale)
+    topics, params = _topics(state, ctx)
     if state.reading == info.SHOWING_TOPIC and topics:
-        return info.topic_reply(topics[0], {})  # every topic offers the same two choices
+        return info.topic_reply(topics[0], params)  # every topic offers the same two choices
     return info.menu(topics)
+
+
+def _topics(
+    state: IntakeState, ctx: IntakeContext
+) -> tuple[tuple[info.Topic, ...], dict[str, Param]]:
+    params = info.values(ctx.partnership, state.org_id)
+    return info.readable(ctx.information.for_locale(state.locale), params), params
 
 
 def _command(state: IntakeState, name: CommandName, now: datetime, ctx: IntakeContext) -> Turn:

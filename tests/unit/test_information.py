@@ -178,6 +178,14 @@ def test_after_the_intake_a_number_still_reaches_the_support_person(
     assert wrote.event is not None and type(wrote.event).__name__ == "SeekerWrote"
 
 
+def test_without_an_open_evening_its_topic_is_left_out(partnership: Partnership) -> None:
+    """No configured open evening: the menu does not offer a topic it cannot fill in."""
+    ctx = context(replace(partnership, open_evening=None), Channel.SMS)
+    state = IntakeState(step=Step.ROLE, locale="sv", started=True, answers=Answers(consent=True))
+    (menu,) = advance(state, Command(CommandName.INFO), NOW, ctx).replies
+    assert [c.value for c in menu.choices] == [*info.TOPICS[:-1], info.BACK]
+
+
 def test_a_missing_english_topic_stops_start_up(tmp_path: Path) -> None:
     """English stands in for any untranslated topic, so it must be complete itself."""
     (tmp_path / "en" / "info").mkdir(parents=True)
