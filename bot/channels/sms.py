@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 WHATSAPP_PREFIX = "whatsapp:"
 BODY_LIMIT = 1600  # Twilio refuses longer bodies
+TURNS_AT_ONCE = 2
 
 # Twilio's standard opt-out and opt-in keywords; carriers act on them too.
 OPT_OUT_WORDS = frozenset(
@@ -119,6 +120,9 @@ class TextAdapter:
         self._catalogs = catalogs
         self._keywords = keywords(catalogs)
         self._senders = KeyedLocks()
+        # Few turns at once: each waits for the one database anyway, and a long queue of
+        # them there would hold up the webhook's own write, which Twilio is waiting for.
+        self._turns = asyncio.Semaphore(TURNS_AT_ONCE)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def receive(self, message: InboundText) -> None:
@@ -149,7 +153,7 @@ class TextAdapter:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _in_order(self, message: InboundText) -> None:
-        async with self._senders.hold(message.sender):
+        async with self._senders.hold(message.sender), self._turns:
             try:
                 await self.handle(message)
             # Swallowed on purpose: one failed message must not stop the sender's next ones.
