@@ -116,10 +116,6 @@ class Connection:
             return Statement(None, self._fetch(sql, params))
         return Statement(self._send(self._fetch, sql, params))
 
-    async def fetch(self, sql: str, params: Params = ()) -> Rows:
-        """Run one statement and return its rows."""
-        return await self.execute(sql, params)
-
     def submit(self, sql: str, params: Params = ()) -> None:
         """Send a write whose result is not needed; the commit waits for it."""
         if self._here():
