@@ -180,16 +180,17 @@ class TelegramAdapter:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or chat.type != chat.PRIVATE:
             return
-        if self._staff is not None and self._staff_adapter is not None and user is not None:
-            actor = await self._staff.identify(user.id)
-            if actor is not None:
-                pick = inbound if isinstance(inbound, Pick) else None
-                text = inbound.text if isinstance(inbound, Text) else None
-                await self._staff_adapter.on_staff_update(update, actor, pick, text)
-                return
-            if isinstance(inbound, Pick) and inbound.step == STAFF_STEP:
-                await self._staff_adapter.refuse_button(update, user.language_code)
-                return
+        staff, staff_adapter = self._staff, self._staff_adapter
+        if staff is None or staff_adapter is None or user is None:
+            staff = staff_adapter = None
+        elif isinstance(inbound, Pick) and inbound.step == STAFF_STEP:
+            # Only staff see these buttons; a forwarded one is refused, never a seeker's turn.
+            actor = await staff.identify(user.id)
+            if actor is None:
+                await staff_adapter.refuse_button(update, user.language_code)
+            else:
+                await staff_adapter.on_staff_update(update, actor, inbound, None)
+            return
         hints = Hints(locale=user.language_code if user else None)
         reply_to = query.message.message_id if query is not None and query.message else None
         answer = await self._service.handle(
@@ -199,7 +200,14 @@ class TelegramAdapter:
             hints,
             message_id=f"tg{update.update_id}",
             reply_to=reply_to,
+            # Staff are told apart from seekers in the turn's own unit of work: one trip.
+            telegram_user=user.id if staff_adapter is not None and user is not None else None,
         )
+        if answer.staff is not None and staff_adapter is not None:
+            pick = inbound if isinstance(inbound, Pick) else None
+            text = inbound.text if isinstance(inbound, Text) else None
+            await staff_adapter.on_staff_update(update, answer.staff, pick, text)
+            return
         if not answer.queued:
             await self._send(update, chat.id, answer, query)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain.cases import Staff
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Command, CommandName, Inbound, Reply
@@ -61,6 +62,7 @@ class Answer:
     locale: str
     replies: list[Reply]
     queued: bool = False  # already in the outbox: the channel must not send it again
+    staff: Staff | None = None  # the sender is staff: no turn ran, the staff side takes it
 
 
 class IntakeService:
@@ -113,6 +115,7 @@ class IntakeService:
         hints: Hints | None = None,
         message_id: str | None = None,
         reply_to: int | None = None,
+        telegram_user: int | None = None,
     ) -> Answer:
         """Take one inbound message from a seeker and return what to answer.
 
@@ -121,6 +124,8 @@ class IntakeService:
         queued in the outbox in the same transaction (unless the channel has no provider,
         like the console); *reply_to* is the message a pressed button was on, which a
         redrawn question replaces. Staff are told of a case or a message once committed.
+        A *telegram_user* who is staff is never taken for a seeker: the answer names them
+        and nothing else happens (checked in the same unit of work, as it is on every update).
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
@@ -129,6 +134,10 @@ class IntakeService:
 
         # The whole turn is one unit of work on the database thread: it runs on every message.
         async def turn(unit: Unit) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None]:
+            if telegram_user is not None:
+                staff = await unit.staff.by_telegram(telegram_user)
+                if staff is not None:
+                    return Answer(staff.locale, [], staff=staff), None
             if message_id is not None and not await unit.intake.claim_inbound(
                 channel, message_id, now
             ):
