@@ -11,7 +11,8 @@ on a small virtual machine), and every unit of work holds the database while it 
   the unit of work goes on, and the commit waits for it and fails if it failed;
 - a hot unit of work runs whole on the database thread (`transact`): one hop for all of it.
   There every statement runs at once, so the unit's coroutine never suspends; one that waits
-  for anything else is refused, since the event loop is not there to wake it.
+  for anything else is refused, since the event loop is not there to wake it. Units that
+  queue up go together, each in a savepoint, and share the hop and the commit.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]
+# A unit of work: a coroutine that only awaits statements on the connection it is given.
+Work = Callable[["Connection"], Coroutine[Any, Any, Any]]
 
 
 class Rows:
@@ -79,6 +82,15 @@ def _ready(rows: Rows | None) -> Generator[Any, None, Rows]:
     assert rows is not None  # noqa: S101 - a Statement has a future or its rows
     return rows
     yield  # a generator that never suspends
+
+
+class Outcome:
+    """What one unit of work of a batch came to: its result, or what it raised."""
+
+    __slots__ = ("failure", "result")
+
+    def __init__(self, result: Any = None, failure: Exception | None = None) -> None:
+        self.result, self.failure = result, failure
 
 
 class UnitSuspended(RuntimeError):
@@ -140,27 +152,49 @@ class Connection:
     def _here(self) -> bool:
         return threading.get_ident() == self._thread_id
 
-    async def transact(self, begin: str, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
-        """Run *work* whole on the database thread, inside BEGIN ... COMMIT: one hop."""
-        return await self.run(self._transact, begin, work)
+    async def transact(self, begin: str, works: Sequence[Work]) -> list[Outcome]:
+        """Run *works* whole on the database thread in one BEGIN ... COMMIT: one hop.
 
-    def _transact(self, begin: str, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
-        self._raw.execute(begin)
+        Each unit of work runs in a savepoint of its own, so one that fails leaves nothing
+        and the others still commit. Outcomes come back in order, once all is committed; if
+        the commit itself fails, it is raised and none of them happened.
+        """
+        return await self.run(self._transact, begin, works)
+
+    def _transact(self, begin: str, works: Sequence[Work]) -> list[Outcome]:
+        raw = self._raw
+        alone = len(works) == 1  # the common case needs no savepoint
+        outcomes: list[Outcome] = []
+        raw.execute(begin)
         try:
-            coroutine = work(self)
-            try:
-                coroutine.send(None)
-            except StopIteration as done:
-                result: T = done.value
-            else:
-                coroutine.close()
-                raise UnitSuspended("a unit of work waited for something besides the database")
+            for work in works:
+                if not alone:
+                    raw.execute("SAVEPOINT unit")
+                try:
+                    outcomes.append(Outcome(self._complete(work)))
+                except Exception as failure:
+                    if not raw.in_transaction:
+                        raise  # SQLite gave the whole transaction up: nothing of it holds
+                    if not alone:
+                        raw.execute("ROLLBACK TO unit")
+                    outcomes.append(Outcome(failure=failure))
+                if not alone:
+                    raw.execute("RELEASE unit")
+            raw.execute("ROLLBACK" if alone and outcomes[0].failure is not None else "COMMIT")
         except BaseException:
-            if self._raw.in_transaction:
-                self._raw.execute("ROLLBACK")
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
             raise
-        self._raw.execute("COMMIT")
-        return result
+        return outcomes
+
+    def _complete(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        coroutine = work(self)
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        coroutine.close()
+        raise UnitSuspended("a unit of work waited for something besides the database")
 
     def _send(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         begin, self._pending_begin = self._pending_begin, None

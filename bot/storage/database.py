@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.connection import Connection
+from bot.storage.connection import Connection, Outcome, Work
 from bot.storage.migrations import MIGRATIONS
 
 T = TypeVar("T")
@@ -25,6 +25,8 @@ class Database:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._runner: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -61,9 +63,45 @@ class Database:
             await self._connection.finish(commit=True)
 
     async def run(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
-        """Run a unit of work whole on the database thread in BEGIN IMMEDIATE: one hop."""
-        async with self._lock:
-            return await self._connection.transact("BEGIN IMMEDIATE", work)
+        """Run a unit of work whole on the database thread in BEGIN IMMEDIATE.
+
+        Units that arrive while others are on the thread wait and then go together, in one
+        hop and one commit (each in its own savepoint): under load the cost of the hop and
+        of the commit is shared, while a lone unit runs at once.
+        """
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.append((work, done))
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run_waiting())
+        return await done
+
+    async def _run_waiting(self) -> None:
+        batch: list[tuple[Work, asyncio.Future[Any]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    async with self._lock:
+                        outcomes = await self._connection.transact(
+                            "BEGIN IMMEDIATE", [work for work, _ in batch]
+                        )
+                except Exception as failure:  # the commit failed: none of the batch holds
+                    outcomes = [Outcome(failure=failure)] * len(batch)
+                for (_, done), outcome in zip(batch, outcomes, strict=True):
+                    if done.done():
+                        continue  # its caller gave up waiting; the work still happened
+                    if outcome.failure is None:
+                        done.set_result(outcome.result)
+                    else:
+                        done.set_exception(outcome.failure)
+                batch = []
+        except asyncio.CancelledError:
+            for _, done in batch + self._waiting:
+                done.cancel()
+            self._waiting = []
+            raise
+        finally:
+            self._runner = None
 
     @asynccontextmanager
     async def lookup(self) -> AsyncIterator[Connection]:

@@ -1,15 +1,16 @@
-"""The database connection: one hop per statement or per whole unit, and nothing half done."""
+"""The database connection: one hop per statement or per batch of units, nothing half done."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.storage.connection import Connection, UnitSuspended
+from bot.storage.connection import Connection, Outcome, UnitSuspended, Work
 from bot.storage.database import Database
 
 
@@ -77,3 +78,88 @@ async def test_a_submitted_write_that_fails_undoes_its_transaction(database: Dat
     async with database.transaction() as c:
         c.submit("INSERT INTO t VALUES (3, 'c')")
     assert await rows(database) == [(3, "c")]
+
+
+def insert(n: int, v: str) -> Callable[[Connection], Coroutine[Any, Any, int]]:
+    async def work(c: Connection) -> int:
+        await c.execute("INSERT INTO t VALUES (?, ?)", (n, v))
+        async with c.execute("SELECT COUNT(*) FROM t") as result:
+            row = await result.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    return work
+
+
+def count_trips(database: Database, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record how many units each trip to the database thread carried."""
+    connection = database._connection
+    sizes: list[int] = []
+    real = connection.transact
+
+    async def transact(begin: str, works: Sequence[Work]) -> list[Outcome]:
+        sizes.append(len(works))
+        return await real(begin, works)
+
+    monkeypatch.setattr(connection, "transact", transact)
+    return sizes
+
+
+async def test_units_that_queue_up_share_one_trip_and_each_gets_its_own_result(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the hop and the commit are shared; every caller still sees its own unit."""
+    trips = count_trips(database, monkeypatch)
+    results = await asyncio.gather(*(database.run(insert(n, f"v{n}")) for n in range(1, 6)))
+    assert results == [1, 2, 3, 4, 5]  # in order, each after the ones before it
+    assert trips == [5]
+    assert await rows(database) == [(n, f"v{n}") for n in range(1, 6)]
+    assert await database.run(insert(6, "alone")) == 6
+    assert trips == [5, 1]
+
+
+async def test_a_failing_unit_in_a_shared_trip_leaves_nothing_and_the_others_hold(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each unit of a shared commit runs in its own savepoint."""
+    trips = count_trips(database, monkeypatch)
+
+    async def twice(c: Connection) -> None:
+        await c.execute("INSERT INTO t VALUES (10, 'x')")
+        await c.execute("INSERT INTO t VALUES (10, 'again')")
+
+    async def suspends(c: Connection) -> None:
+        await c.execute("INSERT INTO t VALUES (20, 'y')")
+        await asyncio.sleep(0)
+
+    results = await asyncio.gather(
+        database.run(insert(1, "a")),
+        database.run(twice),
+        database.run(suspends),
+        database.run(insert(2, "b")),
+        return_exceptions=True,
+    )
+    assert trips == [4]
+    assert results[0] == 1
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert isinstance(results[2], UnitSuspended)
+    assert results[3] == 2
+    assert await rows(database) == [(1, "a"), (2, "b")]
+
+
+async def test_when_the_shared_commit_fails_every_unit_of_it_fails(database: Database) -> None:
+    """A constraint checked only at COMMIT undoes the whole trip, and says so to everyone."""
+    async with database.transaction() as c:
+        await c.execute(
+            "CREATE TABLE child (n INTEGER REFERENCES t(n) DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    async def orphan(c: Connection) -> None:
+        await c.execute("INSERT INTO child VALUES (99)")
+
+    results = await asyncio.gather(
+        database.run(insert(1, "a")), database.run(orphan), return_exceptions=True
+    )
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results)
+    assert await rows(database) == []
+    assert await database.run(insert(2, "b")) == 1  # the connection is usable again
