@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +9,7 @@ from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
-from bot.storage.reply_codec import decode_reply, encode_reply
+from bot.storage.reply_codec import decode_replies, encode_replies
 
 ADDRESS = "outbox.address"
 MESSAGE = "outbox.message"
@@ -77,7 +76,7 @@ class OutboxStore:
                     address_hash,
                     seeker_id,
                     locale,
-                    self._cipher.seal(json.dumps([encode_reply(r) for r in message]), MESSAGE),
+                    self._cipher.seal(encode_replies(message), MESSAGE),
                     edit_of if number == 0 else None,
                     _utc(now),
                     _utc(now),
@@ -96,9 +95,7 @@ class OutboxStore:
                 channel=Channel(r[1]),
                 address=str(self._cipher.open(r[2], ADDRESS)),
                 locale=str(r[3]),
-                replies=[
-                    decode_reply(item) for item in json.loads(str(self._cipher.open(r[4], MESSAGE)))
-                ],
+                replies=decode_replies(str(self._cipher.open(r[4], MESSAGE))),
                 edit_of=r[5],
                 attempts=int(r[6]),
             )

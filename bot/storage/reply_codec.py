@@ -42,31 +42,40 @@ def _unparams(data: dict[str, Any]) -> dict[str, Param]:
     return {name: _unparam(value) for name, value in data.items()}
 
 
-def encode_reply(reply: Reply) -> str:
-    """Write *reply* as JSON."""
-    return json.dumps(
-        {
-            "text": reply.text,
-            "params": _params(reply.params),
-            "lines": [[line.text, _params(line.params)] for line in reply.lines],
-            "plural": reply.plural,
-            "choices": [
-                [c.value, c.label, c.literal, c.selected, _params(c.params)] for c in reply.choices
-            ],
-            "step": reply.step,
-            "multiple": reply.multiple,
-            "replaces": reply.replaces_previous,
-            "image": None if reply.image is None else base64.b64encode(reply.image).decode(),
-            "literal": reply.literal,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+def encode_replies(replies: list[Reply]) -> str:
+    """Write *replies* as one JSON list."""
+    return json.dumps([_encode(r) for r in replies], ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_reply(text: str) -> Reply:
-    """Read a reply written by encode_reply()."""
-    data = json.loads(text)
+def decode_replies(text: str) -> list[Reply]:
+    """Read replies written by encode_replies().
+
+    Rows queued before that held each reply as a JSON string of its own inside the list;
+    they still read.
+    """
+    return [
+        _decode(json.loads(item) if isinstance(item, str) else item) for item in json.loads(text)
+    ]
+
+
+def _encode(reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "params": _params(reply.params),
+        "lines": [[line.text, _params(line.params)] for line in reply.lines],
+        "plural": reply.plural,
+        "choices": [
+            [c.value, c.label, c.literal, c.selected, _params(c.params)] for c in reply.choices
+        ],
+        "step": reply.step,
+        "multiple": reply.multiple,
+        "replaces": reply.replaces_previous,
+        "image": None if reply.image is None else base64.b64encode(reply.image).decode(),
+        "literal": reply.literal,
+    }
+
+
+def _decode(data: dict[str, Any]) -> Reply:
     return Reply(
         text=data["text"],
         params=_unparams(data["params"]),

@@ -31,17 +31,18 @@ _ENUMS: dict[str, Any] = {
     "gender": Gender,
 }
 _SETS: dict[str, Any] = {"circumstances": Circumstance, "needs": SupportNeed}
+_ANSWERS = tuple(f.name for f in fields(Answers))  # fields() is slow, and runs every turn
 
 
 def encode(state: IntakeState) -> str:
     """Write *state* as compact JSON."""
     answers: dict[str, Any] = {}
-    for f in fields(Answers):
-        value = getattr(state.answers, f.name)
-        if f.name in _SETS:
+    for name in _ANSWERS:
+        value = getattr(state.answers, name)
+        if name in _SETS:
             value = sorted(str(v) for v in value)
         if value not in (None, []):
-            answers[f.name] = value
+            answers[name] = value
     return json.dumps(
         {
             "step": state.step.value,

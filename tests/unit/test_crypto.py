@@ -75,6 +75,14 @@ def test_lookups_depend_on_the_key_and_the_purpose() -> None:
     assert cipher.lookup("4242", "a") != Cipher([key()]).lookup("4242", "a")
 
 
+def test_lookups_stay_the_same_across_versions() -> None:
+    """Stored rows are found by these hashes: the recipe must never change silently."""
+    secret = bytes(range(32))
+    assert Cipher([secret]).lookup("+46701234567", "seekers.address") == (
+        "0c0b991166684d320dd327220dcd2e7bc52d465d"
+    )
+
+
 def test_keys_from_the_environment() -> None:
     """JOURBOT_SECRET_KEY takes current,old keys; a bad one stops start-up."""
     a, b = new_key(), new_key()

@@ -14,7 +14,7 @@ from bot.i18n import Catalogs
 from bot.services.report_charts import Labels, charts
 from bot.services.reports import Report
 from bot.services.staff_stats import LAST_MONTH, THIS_MONTH, THIS_YEAR, periods
-from bot.storage.reply_codec import decode_reply, encode_reply
+from bot.storage.reply_codec import decode_replies, encode_replies
 from tests.unit.test_stats import CASES, case
 
 
@@ -77,5 +77,6 @@ def test_stats_periods_across_the_new_year() -> None:
 
 def test_a_picture_survives_the_outbox_codec() -> None:
     reply = Reply("Figures", image=b"\x89PNG\r\n\x1a\n\x00\xff")
-    assert decode_reply(encode_reply(reply)).image == reply.image
-    assert decode_reply(encode_reply(Reply("text"))).image is None
+    pictured, plain = decode_replies(encode_replies([reply, Reply("text")]))
+    assert pictured.image == reply.image
+    assert plain.image is None
