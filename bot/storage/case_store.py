@@ -27,12 +27,9 @@ from bot.storage.case_rows import contact_column, insert_case
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import SEEKER_ADDRESS
+from bot.storage.timestamps import utc_text
 
 MESSAGE = "case_messages.body"
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 def _enum(kind: Any, value: Any) -> Any:
@@ -189,7 +186,7 @@ class CaseStore:
         await self._db.execute(
             "INSERT INTO attempts (case_id, staff_id, at, channel, outcome, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (case_id, staff_id, _utc(at), channel, outcome, _utc(now)),
+            (case_id, staff_id, utc_text(at), channel, outcome, utc_text(now)),
         )
         if outcome is AttemptOutcome.REACHED:
             await self._db.execute(
@@ -210,7 +207,7 @@ class CaseStore:
         """Close the case with a reason."""
         await self._db.execute(
             "UPDATE cases SET status = 'closed', close_reason = ?, closed_at = ? WHERE id = ?",
-            (reason, _utc(now), case_id),
+            (reason, utc_text(now), case_id),
         )
 
     async def record_event(
@@ -219,7 +216,7 @@ class CaseStore:
         """Add to the audit trail: who did what to the case, and when."""
         await self._db.execute(
             "INSERT INTO case_events (case_id, at, staff_id, event, detail) VALUES (?, ?, ?, ?, ?)",
-            (case_id, _utc(now), staff_id, event, detail),
+            (case_id, utc_text(now), staff_id, event, detail),
         )
 
     async def events(self, case_id: int) -> list[tuple[datetime, int | None, str, str]]:
@@ -240,7 +237,7 @@ class CaseStore:
         await self._db.execute(
             "INSERT INTO case_messages (case_id, at, from_seeker, staff_id, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            (case_id, _utc(now), int(from_seeker), staff_id, self._cipher.seal(body, MESSAGE)),
+            (case_id, utc_text(now), int(from_seeker), staff_id, self._cipher.seal(body, MESSAGE)),
         )
 
     async def messages(self, case_id: int) -> list[tuple[datetime, bool, str]]:
@@ -289,6 +286,6 @@ class CaseStore:
         """Store a case that came another way (police referral, phone, walk-in)."""
         case = {
             "org_id": org_id, "source": source, "locale": locale,
-            "received_at": _utc(received_at), "status": "new", "channel": "", **fields,
+            "received_at": utc_text(received_at), "status": "new", "channel": "", **fields,
         }  # fmt: skip
         return await insert_case(self._db, self._cipher, case, contacts, needs, (), new_reference)

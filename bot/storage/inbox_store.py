@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain.model import Channel
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
+from bot.storage.timestamps import utc_text
 
 SENDER = "inbox.sender"
 BODY = "inbox.body"
@@ -31,7 +32,7 @@ class InboxStore:
                 provider_id,
                 self._cipher.seal(sender, SENDER),
                 self._cipher.seal(body, BODY),
-                now.isoformat(timespec="seconds"),
+                utc_text(now),
             ),
         )
 

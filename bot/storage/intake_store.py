@@ -13,14 +13,11 @@ from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker
 from bot.storage.state_codec import decode, encode
+from bot.storage.timestamps import utc_text
 
 _SEEKER_AND_STATE = (
     "SELECT s.id, c.state FROM seekers s LEFT JOIN conversations c ON c.seeker_id = s.id"
 )
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 class IntakeStore:
@@ -35,7 +32,7 @@ class IntakeStore:
         cursor = await self._db.execute(
             "INSERT INTO inbound_messages (channel, provider_id, received_at) VALUES (?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (channel, provider_id, _utc(now)),
+            (channel, provider_id, utc_text(now)),
         )
         return cursor.rowcount == 1
 
@@ -66,7 +63,7 @@ class IntakeStore:
                 channel,
                 self._cipher.seal(address, SEEKER_ADDRESS),
                 self._cipher.lookup(address, SEEKER_ADDRESS),
-                _utc(now),
+                utc_text(now),
             ),
         )
         assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
@@ -86,7 +83,7 @@ class IntakeStore:
             "INSERT INTO conversations (seeker_id, state, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (seeker_id) DO UPDATE SET state = excluded.state, "
             "updated_at = excluded.updated_at",
-            (seeker_id, self._cipher.seal(encode(state), CONVERSATION_STATE), _utc(now)),
+            (seeker_id, self._cipher.seal(encode(state), CONVERSATION_STATE), utc_text(now)),
         )
 
     async def has_case(self, seeker_id: int) -> bool:
@@ -133,7 +130,7 @@ class IntakeStore:
             self._cipher,
             {
                 "seeker_id": seeker_id, "source": "bot", "channel": channel,
-                "org_id": route.org_id, "locale": locale, "received_at": _utc(received_at),
+                "org_id": route.org_id, "locale": locale, "received_at": utc_text(received_at),
                 "status": "new", "role": a.role, "age_group": a.age_group,
                 "area_kind": a.area_kind, "district_id": a.district_id, "crime": a.crime,
                 "contact": a.contact, "talk_language": a.talk_language, "gender": a.gender,
@@ -155,5 +152,5 @@ class IntakeStore:
         """Count an intake that ended without a case; nothing about the person is kept."""
         await self._db.execute(
             "INSERT INTO intake_outcomes (outcome, channel, locale, at) VALUES (?, ?, ?, ?)",
-            (outcome, channel, locale, _utc(now)),
+            (outcome, channel, locale, utc_text(now)),
         )

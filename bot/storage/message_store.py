@@ -9,10 +9,7 @@ from bot.domain.sms import Segments
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import SEEKER_ADDRESS, find_seeker
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+from bot.storage.timestamps import utc_text
 
 
 class MessageStore:
@@ -44,15 +41,15 @@ class MessageStore:
                     channel,
                     self._cipher.seal(address, SEEKER_ADDRESS),
                     self._cipher.lookup(address, SEEKER_ADDRESS),
-                    _utc(now),
-                    _utc(now),
+                    utc_text(now),
+                    utc_text(now),
                 ),
             )
             seeker_id, _ = await self.recipient(channel, address)
         else:
             await self._db.execute(
                 "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
-                (_utc(now), seeker_id),
+                (utc_text(now), seeker_id),
             )
         assert seeker_id is not None  # noqa: S101 - the row was just written
         return seeker_id
@@ -80,7 +77,7 @@ class MessageStore:
             (
                 channel, seeker_id, provider_id, status, error_code,
                 segments.encoding if segments else None, segments.count if segments else None,
-                _utc(now), _utc(now),
+                utc_text(now), utc_text(now),
             ),
         )  # fmt: skip
 
@@ -99,7 +96,7 @@ class MessageStore:
         await self._db.execute(
             "UPDATE outbound_messages SET status = ?, error_code = COALESCE(?, error_code), "
             "updated_at = ? WHERE provider_id = ?",
-            (status, error_code, _utc(now), provider_id),
+            (status, error_code, utc_text(now), provider_id),
         )
 
     async def opt_out_recipient_of(self, provider_id: str, now: datetime) -> None:
@@ -107,5 +104,5 @@ class MessageStore:
         await self._db.execute(
             "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = "
             "(SELECT seeker_id FROM outbound_messages WHERE provider_id = ?)",
-            (_utc(now), provider_id),
+            (utc_text(now), provider_id),
         )

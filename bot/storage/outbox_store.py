@@ -10,6 +10,7 @@ from bot.domain.model import Channel
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.reply_codec import decode_replies, encode_replies
+from bot.storage.timestamps import utc_text
 
 ADDRESS = "outbox.address"
 MESSAGE = "outbox.message"
@@ -21,10 +22,6 @@ _DUE = (
     "WHERE p.address_hash = o.address_hash AND p.id < o.id AND p.state IN ('pending', 'sending')) "
     "ORDER BY o.id LIMIT ?"
 )
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +75,8 @@ class OutboxStore:
                     locale,
                     self._cipher.seal(encode_replies(message), MESSAGE),
                     edit_of if number == 0 else None,
-                    _utc(now),
-                    _utc(now),
+                    utc_text(now),
+                    utc_text(now),
                 )
                 for number, message in enumerate(messages)
             ],
@@ -87,7 +84,7 @@ class OutboxStore:
 
     async def due(self, now: datetime, limit: int) -> list[Queued]:
         """Return messages due now, each the oldest unsent one to its address."""
-        async with self._db.execute(_DUE, (_utc(now), limit)) as cursor:
+        async with self._db.execute(_DUE, (utc_text(now), limit)) as cursor:
             rows = await cursor.fetchall()
         return [
             Queued(
@@ -116,14 +113,14 @@ class OutboxStore:
         await self._db.execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, provider_id = ?, message = '', "
             "address = '' WHERE id = ?",
-            (_utc(now), provider_id, row_id),
+            (utc_text(now), provider_id, row_id),
         )
 
     async def retry(self, row_id: int, at: datetime, error: str) -> None:
         """Put a message back in the queue for *at*."""
         await self._db.execute(
             "UPDATE outbox SET state = 'pending', next_attempt_at = ?, error = ? WHERE id = ?",
-            (_utc(at), error, row_id),
+            (utc_text(at), error, row_id),
         )
 
     async def failed(self, row_id: int, error: str, now: datetime) -> None:
@@ -131,7 +128,7 @@ class OutboxStore:
         await self._db.execute(
             "UPDATE outbox SET state = 'failed', error = ?, sent_at = ?, message = '', "
             "address = '' WHERE id = ?",
-            (error, _utc(now), row_id),
+            (error, utc_text(now), row_id),
         )
 
     async def forget(self, channel: Channel, address: str) -> list[str]:

@@ -15,6 +15,7 @@ from bot.domain.cases import (
 from bot.domain.followup import Rule
 from bot.domain.model import Channel
 from bot.storage.connection import Connection
+from bot.storage.timestamps import utc_text
 
 # The partial index cases_awaiting_contact holds exactly the cases that still wait for first
 # contact, so a sweep reads those and never the closed history, however long it grows.
@@ -37,10 +38,6 @@ _SOURCE = {s.value: s for s in CaseSource}
 _CHANNEL = {c.value: c for c in AttemptChannel}
 _OUTCOME = {o.value: o for o in AttemptOutcome}
 _RULE = {r.value: r for r in Rule}
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 class ReminderStore:
@@ -89,7 +86,7 @@ class ReminderStore:
             "INSERT INTO reminders (case_id, rule, period, state, claimed_at) "
             "VALUES (?, ?, ?, 'sending', ?) ON CONFLICT (case_id, rule, period) "
             "DO UPDATE SET claimed_at = excluded.claimed_at WHERE reminders.state = 'sending'",
-            (case_id, rule, period, _utc(now)),
+            (case_id, rule, period, utc_text(now)),
         )
         return cursor.rowcount == 1
 
@@ -98,7 +95,7 @@ class ReminderStore:
         await self._db.execute(
             "UPDATE reminders SET state = 'sent', sent_at = ? "
             "WHERE case_id = ? AND rule = ? AND period = ?",
-            (_utc(now), case_id, rule, period),
+            (utc_text(now), case_id, rule, period),
         )
 
     async def release(self, case_id: int, rule: Rule, period: str) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.storage.connection import Connection
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+from bot.storage.timestamps import utc_text
 
 
 class RetentionStore:
@@ -23,7 +20,7 @@ class RetentionStore:
             "SELECT id FROM cases c WHERE status = 'closed' AND closed_at < ? AND ("
             "seeker_id IS NOT NULL OR EXISTS (SELECT 1 FROM case_contacts k WHERE k.case_id = c.id)"
             " OR EXISTS (SELECT 1 FROM case_messages m WHERE m.case_id = c.id))",
-            (_utc(moment),),
+            (utc_text(moment),),
         ) as cursor:
             return [int(row[0]) for row in await cursor.fetchall()]
 
@@ -55,7 +52,7 @@ class RetentionStore:
             "SELECT s.id FROM seekers s LEFT JOIN conversations v ON v.seeker_id = s.id "
             "WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.seeker_id = s.id) "
             "AND s.opted_out_at IS NULL AND COALESCE(v.updated_at, s.created_at) < ?",
-            (_utc(moment),),
+            (utc_text(moment),),
         ) as cursor:
             return [int(row[0]) for row in await cursor.fetchall()]
 
@@ -66,7 +63,7 @@ class RetentionStore:
     async def forget_inbound_before(self, moment: datetime) -> int:
         """Drop the message ids kept to spot provider retries, once no retry can come."""
         cursor = await self._db.execute(
-            "DELETE FROM inbound_messages WHERE received_at < ?", (_utc(moment),)
+            "DELETE FROM inbound_messages WHERE received_at < ?", (utc_text(moment),)
         )
         return cursor.rowcount
 

@@ -8,11 +8,7 @@ from typing import Any
 from bot.domain.cases import Staff, StaffRole
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
+from bot.storage.timestamps import utc_text
 
 _BY_TELEGRAM = (
     "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
@@ -111,7 +107,7 @@ class StaffStore:
                 self._cipher.seal(str(telegram_id), TELEGRAM_CHAT),
                 self._cipher.lookup(str(telegram_id), TELEGRAM_CHAT),
                 locale,
-                _utc(now),
+                utc_text(now),
             ),
         )
         assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
@@ -156,7 +152,7 @@ class StaffStore:
         await self._db.execute(
             "INSERT INTO invites (code_hash, org_id, role, created_by, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (code_hash, org_id, role, created_by, _utc(now), _utc(expires_at)),
+            (code_hash, org_id, role, created_by, utc_text(now), utc_text(expires_at)),
         )
 
     async def take_invite(self, code_hash: str, now: datetime) -> tuple[str, StaffRole] | None:
@@ -164,7 +160,7 @@ class StaffStore:
         async with self._db.execute(
             "UPDATE invites SET used_at = ? WHERE code_hash = ? AND used_at IS NULL "
             "AND expires_at > ? RETURNING org_id, role",
-            (_utc(now), code_hash, _utc(now)),
+            (utc_text(now), code_hash, utc_text(now)),
         ) as cursor:
             row = await cursor.fetchone()
         return (str(row[0]), StaffRole(row[1])) if row else None

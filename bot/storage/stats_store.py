@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.stats import TRANSFERRED, CaseFacts, parse_transfer
 from bot.storage.connection import Connection
+from bot.storage.timestamps import utc_text
 
 _CASES = (
     "SELECT id, received_at, source, channel, locale, status, gender, age_group, role, "
@@ -30,10 +31,6 @@ _ANSWERED = (
 )
 
 
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
 class StatsStore:
     """Read-only statistics queries inside one open transaction."""
 
@@ -42,11 +39,11 @@ class StatsStore:
 
     async def cases(self, org_id: str, start: datetime, end: datetime) -> list[CaseFacts]:
         """Return the facts of the cases *org_id* received in [start, end)."""
-        async with self._db.execute(_CASES, (org_id, _utc(start), _utc(end))) as cursor:
+        async with self._db.execute(_CASES, (org_id, utc_text(start), utc_text(end))) as cursor:
             rows = list(await cursor.fetchall())
         if not rows:
             return []
-        period = (org_id, _utc(start), _utc(end))
+        period = (org_id, utc_text(start), utc_text(end))
         needs: dict[int, set[str]] = {}
         attempts: dict[int, list[Attempt]] = {}
         answered: dict[int, datetime] = {}
@@ -85,7 +82,8 @@ class StatsStore:
     async def outcomes(self, start: datetime, end: datetime) -> list[str]:
         """Return the anonymous outcomes of intakes that made no case, in [start, end)."""
         async with self._db.execute(
-            "SELECT outcome FROM intake_outcomes WHERE at >= ? AND at < ?", (_utc(start), _utc(end))
+            "SELECT outcome FROM intake_outcomes WHERE at >= ? AND at < ?",
+            (utc_text(start), utc_text(end)),
         ) as cursor:
             return [str(r[0]) for r in await cursor.fetchall()]
 
@@ -94,7 +92,7 @@ class StatsStore:
         async with self._db.execute(
             "SELECT r.rule FROM reminders r JOIN cases c ON c.id = r.case_id "
             "WHERE c.org_id = ? AND r.state = 'sent' AND r.sent_at >= ? AND r.sent_at < ?",
-            (org_id, _utc(start), _utc(end)),
+            (org_id, utc_text(start), utc_text(end)),
         ) as cursor:
             return [str(r[0]) for r in await cursor.fetchall()]
 
@@ -102,6 +100,6 @@ class StatsStore:
         """Return (from, to) organisation ids of every case moved in [start, end)."""
         async with self._db.execute(
             "SELECT detail FROM case_events WHERE event = ? AND at >= ? AND at < ?",
-            (TRANSFERRED, _utc(start), _utc(end)),
+            (TRANSFERRED, utc_text(start), utc_text(end)),
         ) as cursor:
             return [parse_transfer(str(r[0])) for r in await cursor.fetchall()]
