@@ -6,11 +6,10 @@ sender's in the order they arrived.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
-from bot.channels.ordering import KeyedLocks
+from bot.channels.ordering import OrderedWork
 from bot.channels.render import numbered, render
 from bot.domain.dialogue import N_, Command, CommandName, Inbound, Text
 from bot.domain.model import Channel
@@ -119,11 +118,9 @@ class TextAdapter:
         self._delivery = delivery
         self._catalogs = catalogs
         self._keywords = keywords(catalogs)
-        self._senders = KeyedLocks()
         # Few turns at once: each waits for the one database anyway, and a long queue of
         # them there would hold up the webhook's own write, which Twilio is waiting for.
-        self._turns = asyncio.Semaphore(TURNS_AT_ONCE)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._kept: OrderedWork[str, InboundText] = OrderedWork(self._handle_kept, TURNS_AT_ONCE)
 
     async def receive(self, message: InboundText) -> None:
         """Keep *message* (committed before Twilio hears back), then handle it in the background."""
@@ -143,25 +140,21 @@ class TextAdapter:
 
     def accept(self, message: InboundText) -> None:
         """Handle *message* in the background, after the sender's earlier ones."""
-        task = asyncio.create_task(self._in_order(message))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._kept.put(message.sender, message)
 
     async def drain(self) -> None:
         """Wait until every accepted message is handled."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._kept.drain()
 
-    async def _in_order(self, message: InboundText) -> None:
-        async with self._senders.hold(message.sender), self._turns:
-            try:
-                await self.handle(message)
-            # Swallowed on purpose: one failed message must not stop the sender's next ones.
-            except Exception as error:
-                log.error("sms.handler_failed error=%s", type(error).__name__)
-                await self._apologise(message)
-            # Handled, or apologised for: a restart must not run it (or apologise) again.
-            await self._intake.text_handled(message.channel, message.message_id)
+    async def _handle_kept(self, message: InboundText) -> None:
+        try:
+            await self.handle(message)
+        # Swallowed on purpose: one failed message must not stop the sender's next ones.
+        except Exception as error:
+            log.error("sms.handler_failed error=%s", type(error).__name__)
+            await self._apologise(message)
+        # Handled, or apologised for: a restart must not run it (or apologise) again.
+        await self._intake.text_handled(message.channel, message.message_id)
 
     async def handle(self, message: InboundText) -> None:
         """Act on keywords, run the dialogue, and send the answer."""
