@@ -12,7 +12,7 @@ from bot.storage.timestamps import utc_text
 
 _BY_TELEGRAM = (
     "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
-    "WHERE telegram_hash = ? OR telegram_hash = ? OR telegram_hash = ?"
+    "WHERE telegram_hash IN "
 )
 TELEGRAM_CHAT = "staff.telegram_chat"
 _BY_ID = (
@@ -51,8 +51,8 @@ class StaffStore:
     async def by_telegram(self, telegram_id: int) -> Staff | None:
         """Return the staff member behind a Telegram user, if registered."""
         hashes = self._cipher.lookups(str(telegram_id), TELEGRAM_CHAT)
-        padded = (hashes + [hashes[0]] * 3)[:3]  # current key and up to two older ones
-        async with self._db.execute(_BY_TELEGRAM, padded) as cursor:
+        marks = ",".join("?" * len(hashes))  # one per configured key; only "?" goes in
+        async with self._db.execute(f"{_BY_TELEGRAM}({marks})", hashes) as cursor:
             row = await cursor.fetchone()
         return _staff(row) if row else None
 

@@ -43,6 +43,7 @@ class Units:
     def __init__(self, database: Database, cipher: Cipher | None = None) -> None:
         self._database = database
         self._cipher = cipher or Cipher(None)
+        self._bound: tuple[Connection, Unit] | None = None
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Unit]:
@@ -64,8 +65,12 @@ class Units:
             yield self._unit(db)
 
     def _unit(self, db: Connection) -> Unit:
+        # The stores keep nothing but the connection and the cipher, so one set serves
+        # every transaction on the same connection; this runs for every message.
+        if self._bound is not None and self._bound[0] is db:
+            return self._bound[1]
         cipher = self._cipher
-        return Unit(
+        unit = Unit(
             IntakeStore(db, cipher),
             MessageStore(db, cipher),
             StaffStore(db, cipher),
@@ -76,6 +81,8 @@ class Units:
             InboxStore(db, cipher),
             StatsStore(db),
         )
+        self._bound = (db, unit)
+        return unit
 
     async def rekey(self) -> int:
         """Seal every personal value under the current key; then scrub the old copies."""
