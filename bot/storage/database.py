@@ -79,7 +79,11 @@ class Database:
         batch: list[tuple[Work, asyncio.Future[Any]]] = []
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting, []
+                # A caller that gave up before its unit left (cancelled) has it dropped.
+                batch = [(work, done) for work, done in self._waiting if not done.done()]
+                self._waiting = []
+                if not batch:
+                    continue
                 try:
                     async with self._lock:
                         outcomes = await self._connection.transact(
@@ -89,7 +93,7 @@ class Database:
                     outcomes = [Outcome(failure=failure)] * len(batch)
                 for (_, done), outcome in zip(batch, outcomes, strict=True):
                     if done.done():
-                        continue  # its caller gave up waiting; the work still happened
+                        continue  # its caller gave up while it ran; the work still happened
                     if outcome.failure is None:
                         done.set_result(outcome.result)
                     else:

@@ -163,3 +163,12 @@ async def test_when_the_shared_commit_fails_every_unit_of_it_fails(database: Dat
     assert all(isinstance(r, sqlite3.IntegrityError) for r in results)
     assert await rows(database) == []
     assert await database.run(insert(2, "b")) == 1  # the connection is usable again
+
+
+async def test_a_unit_whose_caller_gave_up_before_it_left_never_runs(database: Database) -> None:
+    first = asyncio.ensure_future(database.run(insert(1, "a")))
+    cancelled = asyncio.ensure_future(database.run(insert(2, "b")))
+    await asyncio.sleep(0)  # both are waiting for their trip now
+    cancelled.cancel()
+    assert await first == 1
+    assert await rows(database) == [(1, "a")]
