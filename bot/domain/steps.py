@@ -78,17 +78,26 @@ Reading = Answered | Declined | Toggled | LanguagePicked | ShowAllLanguages | In
 Answer = Text | Pick
 
 
+def _single_choice_question(step: Step) -> Reply:
+    text, options, skippable = q.SINGLE_CHOICE[step]
+    choices = tuple(Choice(value, label) for value, label in options)
+    if skippable:
+        choices += (q.skip_choice(),)
+    return Reply(text, choices=choices, step=step)
+
+
+# They never change, and each turn asks for its question twice (to read the answer, then to
+# ask the next one): built once.
+_SINGLE_CHOICE_QUESTIONS = {step: _single_choice_question(step) for step in q.SINGLE_CHOICE}
+
+
 def question(state: IntakeState, ctx: IntakeContext) -> Reply:
     """Ask the question of the current step."""
     step = state.step
     if step is Step.LANGUAGE:
         return _language_question(state, ctx)
-    if step in q.SINGLE_CHOICE:
-        text, options, skippable = q.SINGLE_CHOICE[step]
-        choices = tuple(Choice(value, label) for value, label in options)
-        if skippable:
-            choices += (q.skip_choice(),)
-        return Reply(text, choices=choices, step=step)
+    if step in _SINGLE_CHOICE_QUESTIONS:
+        return _SINGLE_CHOICE_QUESTIONS[step]
     if step in q.MULTIPLE_CHOICE:
         return _multiple_question(state)
     if step is Step.TALK_LANGUAGE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 import phonenumbers
 
@@ -31,7 +32,7 @@ def picked(reply: Reply, answer: Text | Pick, label: Callable[[str], str]) -> st
     exact, first_word = set(), set()
     for choice in reply.choices:
         shown = choice.label if choice.literal else label(choice.label)
-        names = {words(shown), words(choice.label), words(choice.value)}
+        names = {_folded(shown), _folded(choice.label), _folded(choice.value)}
         if typed in names:
             exact.add(choice.value)
         elif typed in {name.split(" ")[0] for name in names if name}:
@@ -76,6 +77,15 @@ def words(text: str) -> str:
         else:
             kept.append(char if char.isalnum() else " ")
     return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
+
+
+@lru_cache(maxsize=4096)
+def _folded(label: str) -> str:
+    """words() of a choice's label or value: the same few hundred, folded on every answer.
+
+    Only our own labels are remembered, never what anyone typed.
+    """
+    return words(label)
 
 
 def normalise_phone(text: str, region: str = "SE") -> str | None:
