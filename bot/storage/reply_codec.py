@@ -59,35 +59,64 @@ def decode_replies(text: str) -> list[Reply]:
 
 
 def _encode(reply: Reply) -> dict[str, Any]:
-    return {
-        "text": reply.text,
-        "params": _params(reply.params),
-        "lines": [[line.text, _params(line.params)] for line in reply.lines],
-        "plural": reply.plural,
-        "choices": [
-            [c.value, c.label, c.literal, c.selected, _params(c.params)] for c in reply.choices
-        ],
-        "step": reply.step,
-        "multiple": reply.multiple,
-        "replaces": reply.replaces_previous,
-        "image": None if reply.image is None else base64.b64encode(reply.image).decode(),
-        "literal": reply.literal,
-    }
+    # Only what differs from a plain reply is written: the outbox holds every message sealed,
+    # and the bytes written are most of what a message costs to queue.
+    data: dict[str, Any] = {"text": reply.text}
+    if reply.params:
+        data["params"] = _params(reply.params)
+    if reply.lines:
+        data["lines"] = [_trimmed([line.text, _params(line.params)]) for line in reply.lines]
+    if reply.plural is not None:
+        data["plural"] = reply.plural
+    if reply.choices:
+        data["choices"] = [
+            _trimmed([c.value, c.label, c.literal, c.selected, _params(c.params)])
+            for c in reply.choices
+        ]
+    if reply.step:
+        data["step"] = reply.step
+    if reply.multiple:
+        data["multiple"] = True
+    if reply.replaces_previous:
+        data["replaces"] = True
+    if reply.image is not None:
+        data["image"] = base64.b64encode(reply.image).decode()
+    if reply.literal:
+        data["literal"] = True
+    return data
+
+
+def _trimmed(row: list[Any]) -> list[Any]:
+    """Leave off trailing fields that only hold their default (False, or no parameters)."""
+    while len(row) > 2 and not row[-1]:
+        row.pop()
+    return row
 
 
 def _decode(data: dict[str, Any]) -> Reply:
     return Reply(
         text=data["text"],
-        params=_unparams(data["params"]),
-        lines=tuple(Line(t, _unparams(p)) for t, p in data["lines"]),
-        plural=data["plural"],
-        choices=tuple(
-            Choice(value, label, literal, selected, _unparams(params))
-            for value, label, literal, selected, params in data["choices"]
-        ),
-        step=data["step"],
-        multiple=data["multiple"],
-        replaces_previous=data["replaces"],
+        params=_unparams(data.get("params", {})),
+        lines=tuple(_line(*row) for row in data.get("lines", ())),
+        plural=data.get("plural"),
+        choices=tuple(_choice(*row) for row in data.get("choices", ())),
+        step=data.get("step", ""),
+        multiple=bool(data.get("multiple")),
+        replaces_previous=bool(data.get("replaces")),
         image=None if data.get("image") is None else base64.b64decode(data["image"]),
-        literal=bool(data.get("literal", False)),
+        literal=bool(data.get("literal")),
     )
+
+
+def _line(text: str, params: dict[str, Any] | None = None) -> Line:
+    return Line(text, _unparams(params or {}))
+
+
+def _choice(
+    value: str,
+    label: str,
+    literal: bool = False,
+    selected: bool = False,
+    params: dict[str, Any] | None = None,
+) -> Choice:
+    return Choice(value, label, literal, selected, _unparams(params or {}))

@@ -29,8 +29,36 @@ def test_replies_come_back_equal() -> None:
     assert decode_replies(encode_replies(replies)) == replies
 
 
-def test_a_message_queued_by_an_earlier_version_still_reads() -> None:
-    """Rows written before held each reply as a JSON string inside the list."""
-    [item] = json.loads(encode_replies([QUESTION]))
-    older = json.dumps([json.dumps(item)])
-    assert decode_replies(older) == [QUESTION]
+def test_only_what_differs_from_a_plain_reply_is_written() -> None:
+    """Every queued message is sealed and stored: its size is most of what it costs."""
+    assert json.loads(encode_replies([Reply("Hello", choices=(Choice("a", "A"),))])) == [
+        {"text": "Hello", "choices": [["a", "A"]]}
+    ]
+
+
+def test_messages_queued_by_earlier_versions_still_read() -> None:
+    """Rows written before held every field, each reply as a JSON string inside the list."""
+    written_before = json.dumps(
+        [
+            json.dumps(
+                {
+                    "text": "Which of these fit? {when}",
+                    "params": {"when": {"dt": "2026-11-28T18:30:00+00:00"}, "count": 2},
+                    "lines": [["Open {day} at {at}", {"day": {"wd": 3}, "at": {"t": "18:00:00"}}]],
+                    "plural": "Which of these fit?",
+                    "choices": [
+                        ["a", "Alpha", False, True, {}],
+                        ["sv", "Svenska", True, False, {"role": {"tr": ["volunteer"]}}],
+                    ],
+                    "step": "needs",
+                    "multiple": True,
+                    "replaces": True,
+                    "image": None,
+                    "literal": False,
+                }
+            )
+        ]
+    )
+    assert decode_replies(written_before) == [QUESTION]
+    all_fields_as_one_list = json.dumps([json.loads(json.loads(written_before)[0])])
+    assert decode_replies(all_fields_as_one_list) == [QUESTION]
