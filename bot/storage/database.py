@@ -1,8 +1,14 @@
-"""One SQLite connection with serialized transactions and migrations by user_version."""
+"""One SQLite connection with serialized transactions and migrations by user_version.
+
+Checkpoints (copying the write-ahead log back into the database file) run on a second
+connection beside the first, not inside a commit: there they held up whichever unit of work
+happened to commit when the log grew past its limit, and all the units waiting behind it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +17,12 @@ from typing import Any, TypeVar
 from bot.storage.connection import Connection, Outcome, Work
 from bot.storage.migrations import MIGRATIONS
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+# About as much log between checkpoints as SQLite's own default of 1,000 pages, at the 20-30
+# pages a busy commit writes.
+CHECKPOINT_EVERY = 40  # commits
 
 
 class Database:
@@ -22,11 +33,15 @@ class Database:
     (reads included, so they see committed state) run alone.
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, path: Path | str) -> None:
         self._connection = connection
+        self._path = path
         self._lock = asyncio.Lock()
         self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
         self._runner: asyncio.Task[None] | None = None
+        self._commits = 0  # since the last checkpoint
+        self._checkpointer: Connection | None = None
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -39,16 +54,42 @@ class Database:
             "PRAGMA secure_delete=ON",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA cache_size=-32000",  # 32 MB: the hot pages of a large history stay cached
+            "PRAGMA wal_autocheckpoint=0",  # checkpoints run aside (see the module's docstring)
         ):
             await connection.execute(pragma)
-        database = cls(connection)
+        database = cls(connection, path)
         await database.migrate()
         return database
 
     async def close(self) -> None:
-        """Close the connection once the running unit of work is done."""
+        """Close the connections once the running unit of work and checkpoint are done."""
+        self._commits = -(2**62)  # no new checkpoint from here on
+        if self._checkpointing is not None:
+            await self._checkpointing
         async with self._lock:
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
             await self._connection.close()
+
+    def _committed(self) -> None:
+        """Count a commit; every so many, copy the log back into the database aside."""
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY and self._checkpointing is None:
+            self._commits = 0
+            self._checkpointing = asyncio.create_task(self._checkpoint_aside())
+
+    async def _checkpoint_aside(self) -> None:
+        try:
+            if self._checkpointer is None:
+                self._checkpointer = await Connection.open(self._path)
+                await self._checkpointer.execute("PRAGMA busy_timeout=5000")
+            # PASSIVE takes no lock that writers wait for: commits go on meanwhile.
+            await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        # Swallowed on purpose: the log only grows until the next one succeeds.
+        except Exception as error:
+            log.warning("database.checkpoint_failed error=%s", type(error).__name__)
+        finally:
+            self._checkpointing = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -61,6 +102,7 @@ class Database:
                 await self._connection.finish(commit=False)
                 raise
             await self._connection.finish(commit=True)
+        self._committed()
 
     async def run(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
         """Run a unit of work whole on the database thread in BEGIN IMMEDIATE.
@@ -91,6 +133,8 @@ class Database:
                         )
                 except Exception as failure:  # the commit failed: none of the batch holds
                     outcomes = [Outcome(failure=failure)] * len(batch)
+                else:
+                    self._committed()
                 for (_, done), outcome in zip(batch, outcomes, strict=True):
                     if done.done():
                         continue  # its caller gave up while it ran; the work still happened

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.storage import database as database_module
 from bot.storage.connection import Connection, Outcome, UnitSuspended, Work
 from bot.storage.database import Database
 
@@ -172,3 +175,37 @@ async def test_a_unit_whose_caller_gave_up_before_it_left_never_runs(database: D
     cancelled.cancel()
     assert await first == 1
     assert await rows(database) == [(1, "a")]
+
+
+def rows_in_the_database_file_alone(db_file: Path, copy: Path) -> list[tuple[int, str]]:
+    """What a reader would find in the main file if the write-ahead log were lost."""
+    shutil.copyfile(db_file, copy)
+    with closing(sqlite3.connect(copy)) as raw:
+        return [(int(n), str(v)) for n, v in raw.execute("SELECT n, v FROM t ORDER BY n")]
+
+
+async def test_checkpoints_run_aside_every_so_many_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits never copy the log back themselves; a second connection does, now and then."""
+    monkeypatch.setattr(database_module, "CHECKPOINT_EVERY", 4)
+    database = await Database.open(tmp_path / "j.db")  # the migration: commit 1
+    copy = tmp_path / "copy.db"
+
+    async def settled() -> list[tuple[int, str]]:
+        if database._checkpointing is not None:
+            await database._checkpointing
+        return rows_in_the_database_file_alone(tmp_path / "j.db", copy)
+
+    try:
+        async with database.transaction() as c:  # commit 2
+            await c.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        await database.run(insert(1, "a"))  # commit 3
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await settled()
+        await database.run(insert(2, "b"))  # commit 4: a checkpoint starts aside
+        assert await settled() == [(1, "a"), (2, "b")]
+        await database.run(insert(3, "c"))
+        assert await settled() == [(1, "a"), (2, "b")]  # until the next one
+    finally:
+        await database.close()
