@@ -84,7 +84,8 @@ class IntakeService:
         self._languages = languages
         self._default_locale = default_locale
         self._new_reference = reference_factory
-        self._label = label
+        # Given only when set, so the context's own default stands otherwise.
+        self._labels = {} if label is None else {"label": label}
         # Set by the composition root once the staff side and the outbox exist.
         self.listener: IntakeListener | None = None
         self.outbox: Outbox | None = None
@@ -96,7 +97,7 @@ class IntakeService:
         return Answer(locale or self._default_locale, [failure_reply(self._partnership.numbers)])
 
     def _context(self, channel: Channel, hints: Hints) -> IntakeContext:
-        ctx = IntakeContext(
+        return IntakeContext(
             partnership=self._partnership,
             languages=self._languages,
             channel=channel,
@@ -104,8 +105,8 @@ class IntakeService:
             suggested_locale=hints.locale,
             information=self._information,
             channel_phone=hints.phone,
+            **self._labels,
         )
-        return ctx if self._label is None else replace(ctx, label=self._label)
 
     async def handle(
         self,
