@@ -1,6 +1,6 @@
 """Run the benchmarks against the frameworks' own floor; write bench/results.json and RESULTS.md.
 
-.venv/bin/python -m bench            # the full run (several minutes)
+.venv/bin/python -m bench            # the full run (about a minute on 2 cores)
 .venv/bin/python -m bench --quick    # tiny sizes: checks that every benchmark still runs
 .venv/bin/python -m bench --only telegram,sms,sweep
 """
