@@ -42,6 +42,7 @@ class Database:
         self._commits = 0  # since the last checkpoint
         self._checkpointer: Connection | None = None
         self._checkpointing: asyncio.Task[None] | None = None
+        self._closing = False
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -63,7 +64,7 @@ class Database:
 
     async def close(self) -> None:
         """Close the connections once the running unit of work and checkpoint are done."""
-        self._commits = -(2**62)  # no new checkpoint from here on
+        self._closing = True
         if self._checkpointing is not None:
             await self._checkpointing
         async with self._lock:
@@ -74,7 +75,7 @@ class Database:
     def _committed(self) -> None:
         """Count a commit; every so many, copy the log back into the database aside."""
         self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY and self._checkpointing is None:
+        if self._commits >= CHECKPOINT_EVERY and self._checkpointing is None and not self._closing:
             self._commits = 0
             self._checkpointing = asyncio.create_task(self._checkpoint_aside())
 
