@@ -29,7 +29,9 @@ class KeyedLocks:
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
         """Hold the lock of *key* for the duration of the block."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.get(key)
+        if lock is None:  # not setdefault: that would make a lock on every call
+            lock = self._locks[key] = asyncio.Lock()
         self._users[key] += 1
         try:
             async with lock:
