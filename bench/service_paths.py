@@ -146,7 +146,7 @@ async def run(
                 bare.terminate()
                 bare.wait()
 
-            # Start-up on an empty database, then the service with *stored* cases.
+            # The schema first, then *stored* cases; start-up is timed with them in place.
             db = workdir / "jourbot.db"
             database = await Database.open(db)
             await database.close()
