@@ -70,6 +70,8 @@ async def _staff(args: argparse.Namespace, settings: Settings, units: Units) -> 
             invite = await service.create_invite(args.org, StaffRole(args.role), hours=args.hours)
         except KeyError:
             return _fail(f"no organisation {args.org!r}")
+        except ValueError as exc:
+            return _fail(f"--hours: {exc}")
         until = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"
         print(f"invite code {invite.code} for a {invite.role} of {invite.org_id}, valid until")
         print(f"{until}; it works once. In a private chat with the bot: /join {invite.code}")

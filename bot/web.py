@@ -8,8 +8,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -18,8 +20,9 @@ from telegram.ext import Application
 from twilio.request_validator import RequestValidator
 
 from bot.channels.ordering import KeyedLocks
-from bot.channels.sms import InboundText
+from bot.channels.sms import InboundText, is_text_address
 from bot.channels.twilio_api import OPTED_OUT
+from bot.web_limits import TELEGRAM_BODY_LIMIT, TWILIO_BODY_LIMIT, BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +46,12 @@ def telegram_webhook(
         if not hmac.compare_digest(given, expected):
             log.warning("telegram.webhook_rejected")
             return Response(status_code=403)
-        try:
-            data = json.loads(await request.body())
-            update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        update = _parse_update(await request.body(), application)
+        if update is None:
             log.warning("telegram.webhook_malformed")
             return Response(status_code=400)
+        if update.message is None and update.callback_query is None:
+            return Response(status_code=200)  # edits and other kinds: nothing to do, no retry
         chat = update.effective_chat
         async with chats.hold(chat.id if chat is not None else 0):
             await application.process_update(update)
@@ -57,8 +60,34 @@ def telegram_webhook(
     return receive
 
 
+def _parse_update(
+    body: bytes, application: Application[Any, Any, Any, Any, Any, Any]
+) -> Update | None:
+    """Return the update in *body*, or None if it is not one Telegram could have sent."""
+    try:
+        update = Update.de_json(json.loads(body), application.bot)
+    # Deliberately broad: whatever a malformed body makes the parser raise (a date of 1e20
+    # overflows, JSON nested thousands deep recurses) is the sender's error, answered 400.
+    except Exception:
+        return None
+    if not isinstance(update, Update) or not _is_id(update.update_id):
+        return None
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and not _is_id(chat.id):
+        return None
+    if user is not None and not _is_id(user.id):
+        return None
+    return update
+
+
+def _is_id(value: object) -> bool:
+    """Tell whether *value* is an integer id as Telegram sends them (never a bool or text)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+
+
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 TWILIO_SIGNATURE = "X-Twilio-Signature"
+FORM = "application/x-www-form-urlencoded"
 
 
 class TwilioWebhooks:
@@ -76,36 +105,59 @@ class TwilioWebhooks:
         self._on_message = on_message
         self._on_status = on_status
 
-    async def _signed_form(self, request: Request) -> dict[str, str] | None:
+    async def _signed_form(self, request: Request) -> dict[str, str] | Response:
+        """Return the form if Twilio signed it for our URL; else the response refusing it.
+
+        Twilio posts small url-encoded forms: anything else (multipart uploads above all) is
+        refused unread, and the body (already bounded in size) is parsed here, in memory.
+        """
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != FORM:
+            log.warning("twilio.webhook_refused_content_type path=%s", request.url.path)
+            return Response(status_code=415)
+        signature = request.headers.get(TWILIO_SIGNATURE, "")
+        if not signature:
+            log.warning("twilio.webhook_rejected path=%s", request.url.path)
+            return Response(status_code=403)
+        try:
+            fields = parse_qsl(
+                (await request.body()).decode(), keep_blank_values=True, max_num_fields=100
+            )
+        except (UnicodeDecodeError, ValueError):
+            log.warning("twilio.webhook_malformed path=%s", request.url.path)
+            return Response(status_code=400)
+        params = dict(fields)
         # Twilio signs the exact public URL it called, so check against PUBLIC_URL, not
         # whatever host a proxy passed on.
         url = self._public_url + request.url.path
         if request.url.query:
             url += "?" + request.url.query
-        signature = request.headers.get(TWILIO_SIGNATURE, "")
-        form = await request.form()
-        params = {key: str(value) for key, value in form.items()}
-        if not signature or not self._validator.validate(url, params, signature):
+        if not self._validator.validate(url, params, signature):
             log.warning("twilio.webhook_rejected path=%s", request.url.path)
-            return None
+            return Response(status_code=403)
         return params
 
     async def message(self, request: Request) -> Response:
         """Accept an SMS or WhatsApp message; answer with empty TwiML at once."""
         params = await self._signed_form(request)
-        if params is None:
-            return Response(status_code=403)
+        if isinstance(params, Response):
+            return params
         sender, sid = params.get("From", ""), params.get("MessageSid", "")
-        if not sender or not sid:
+        if not sid:
             return Response(status_code=400)
+        if not is_text_address(sender):
+            # Nobody could ever be answered there (a SIP client, a short code, garbage):
+            # Twilio hears "received", and nothing is stored.
+            log.warning("twilio.sender_not_a_number")
+            return Response(EMPTY_TWIML, media_type="text/xml")
         await self._on_message(InboundText(sender, params.get("Body", ""), sid))
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def status(self, request: Request) -> Response:
         """Store the delivery state Twilio reports for a message we sent."""
         params = await self._signed_form(request)
-        if params is None:
-            return Response(status_code=403)
+        if isinstance(params, Response):
+            return params
         code = params.get("ErrorCode", "")
         error_code = int(code) if code.isdigit() and len(code) < 10 else None
         sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
@@ -137,4 +189,11 @@ def build_web(
         routes.append(Route("/telegram", telegram, methods=["POST"]))
     if twilio is not None:
         routes += twilio.routes()
-    return Starlette(routes=routes, lifespan=lifespan)
+    limits = {
+        "/telegram": TELEGRAM_BODY_LIMIT,
+        "/twilio/sms": TWILIO_BODY_LIMIT,
+        "/twilio/status": TWILIO_BODY_LIMIT,
+    }
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit, limits=limits)]
+    )

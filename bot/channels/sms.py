@@ -7,7 +7,10 @@ sender's in the order they arrived.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+
+import phonenumbers
 
 from bot.channels.ordering import OrderedWork
 from bot.channels.render import numbered, render
@@ -61,6 +64,20 @@ class InboundText:
     def phone(self) -> str:
         """Return the sender's number in E.164, without the WhatsApp prefix."""
         return self.sender.removeprefix(WHATSAPP_PREFIX)
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def is_text_address(sender: str) -> bool:
+    """Tell whether *sender* is a phone number we could ever text back (E.164, or WhatsApp's)."""
+    number = sender.removeprefix(WHATSAPP_PREFIX)
+    if not _E164.fullmatch(number):
+        return False
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 class KeywordClash(CatalogError):

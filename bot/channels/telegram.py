@@ -21,6 +21,7 @@ from telegram.request import BaseRequest
 
 from bot.channels.ordering import KeyedLocks
 from bot.channels.render import SLASH_COMMANDS, render
+from bot.channels.telegram_chats import own_private_chat
 from bot.channels.telegram_keyboard import keyboard
 from bot.channels.telegram_staff import STAFF_COMMANDS, TelegramStaffAdapter
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
@@ -92,7 +93,8 @@ def build_application(
     if staff is not None and dispatcher is not None:
         staff_adapter = TelegramStaffAdapter(staff, catalogs, dispatcher, stats)
     adapter = TelegramAdapter(service, catalogs, staff, staff_adapter)
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edit of an earlier message is not a new turn.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     commands = [name.value for name in CommandName]
     application.add_handler(CommandHandler(commands, adapter.on_command, filters=private))
     if staff_adapter is not None:
@@ -103,6 +105,8 @@ def build_application(
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.on_text)
     )
+    # Any other command (/menu, /hjälp, a typo) gets the help, never silence.
+    application.add_handler(MessageHandler(private & filters.COMMAND, adapter.on_unknown_command))
     application.add_error_handler(adapter.on_error)
     return application
 
@@ -139,10 +143,19 @@ class TelegramAdapter:
         await self._handle(update, Command(CommandName(name)))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Handle free text."""
+        """Handle free text; a word after a slash is a command we do not know."""
         message = update.effective_message
-        if message is not None and message.text:
-            await self._handle(update, Text(message.text))
+        if message is None or not message.text:
+            return
+        if message.text.startswith("/"):
+            await self._handle(update, Command(CommandName.HELP))
+            return
+        await self._handle(update, Text(message.text))
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a command we do not have with the help (and the open question again)."""
+        log.info("telegram.unknown_command")
+        await self._handle(update, Command(CommandName.HELP))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a pressed inline button."""
@@ -178,11 +191,11 @@ class TelegramAdapter:
     async def _handle(
         self, update: Update, inbound: Inbound, query: CallbackQuery | None = None
     ) -> None:
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or chat.type != chat.PRIVATE:
+        chat, user = own_private_chat(update), update.effective_user
+        if chat is None or user is None:
             return
         staff, staff_adapter = self._staff, self._staff_adapter
-        if staff is None or staff_adapter is None or user is None:
+        if staff is None or staff_adapter is None:
             staff = staff_adapter = None
         elif isinstance(inbound, Pick) and inbound.step == STAFF_STEP:
             # Only staff see these buttons; a forwarded one is refused, never a seeker's turn.
@@ -202,7 +215,7 @@ class TelegramAdapter:
             message_id=f"tg{update.update_id}",
             reply_to=reply_to,
             # Staff are told apart from seekers in the turn's own unit of work: one trip.
-            telegram_user=user.id if staff_adapter is not None and user is not None else None,
+            telegram_user=user.id if staff_adapter is not None else None,
         )
         if answer.staff is not None and staff_adapter is not None:
             pick = inbound if isinstance(inbound, Pick) else None

@@ -13,6 +13,7 @@ from datetime import time
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
+from bot.channels.telegram_chats import own_private_chat
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, Staff, StaffRole
 from bot.domain.dialogue import S_, Pick, Reply
 from bot.domain.model import Channel
@@ -63,10 +64,9 @@ class TelegramStaffAdapter:
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a staff command (and /join from anyone)."""
-        message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        message, user = update.effective_message, update.effective_user
+        chat = own_private_chat(update)
         if message is None or not message.text or user is None or chat is None:
-            return
-        if chat.type != chat.PRIVATE:
             return
         words = message.text.split(maxsplit=2)
         name = words[0].lstrip("/").split("@")[0].lower()

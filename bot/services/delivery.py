@@ -74,8 +74,9 @@ class DeliveryService:
         if new is None:
             return
         async with self._units.begin() as unit:
-            if opted_out:
-                await unit.messages.opt_out_recipient_of(provider_id, self._clock.now())
+            if opted_out and await unit.messages.opt_out_recipient_of(
+                provider_id, self._clock.now()
+            ):
                 log.info("sms.opted_out_by_carrier")
             current = await unit.messages.delivery_status(provider_id)
             if current is None or new.rank < current.rank:

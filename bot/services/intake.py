@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # No 0/O or 1/I/L: a reference is read aloud on the phone and typed on a small screen.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_ERASE = Command(CommandName.ERASE)
 
 
 def new_reference() -> str:
@@ -135,16 +136,23 @@ class IntakeService:
 
         # The whole turn is one unit of work on the database thread: it runs on every message.
         async def turn(unit: Unit) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None]:
+            staff = None
             if telegram_user is not None:
                 staff = await unit.staff.by_telegram(telegram_user)
-                if staff is not None:
+                if staff is not None and not (
+                    inbound == _ERASE and await unit.intake.find_seeker(channel, address)
+                ):
                     return Answer(staff.locale, [], staff=staff), None
             if message_id is not None and not await unit.intake.claim_inbound(
                 channel, message_id, now
             ):
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, []), None
-            answer, told, seeker_id = await self._turn(unit, ctx, address, inbound, now)
+            # A seeker who became staff may still erase what they told us as a seeker; the
+            # staff messages in the same chat stay.
+            answer, told, seeker_id = await self._turn(
+                unit, ctx, address, inbound, now, staff_chat=staff is not None
+            )
             if queues and answer.replies:
                 edit = reply_to if answer.replies[0].replaces_previous else None
                 to = Recipient(channel, address, answer.locale)
@@ -167,7 +175,14 @@ class IntakeService:
         return answer
 
     async def _turn(
-        self, unit: Unit, ctx: IntakeContext, address: str, inbound: Inbound, now: datetime
+        self,
+        unit: Unit,
+        ctx: IntakeContext,
+        address: str,
+        inbound: Inbound,
+        now: datetime,
+        *,
+        staff_chat: bool = False,
     ) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None, int | None]:
         """Run one turn; return the answer, what staff must hear of, and the seeker's id."""
         channel, intake = ctx.channel, unit.intake
@@ -176,7 +191,9 @@ class IntakeService:
         new_state, replies, event = turn.state, list(turn.replies), turn.event
 
         if isinstance(event, DataErased):
-            sent = await unit.outbox.forget(channel, address)
+            # In a staff member's chat the messages to the seeker they were go with the
+            # seeker (by cascade); the staff messages in it are not theirs to take back.
+            sent = [] if staff_chat else await unit.outbox.forget(channel, address)
             if seeker_id is not None:
                 await intake.forget_seeker(seeker_id)
             await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)

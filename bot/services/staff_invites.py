@@ -18,6 +18,7 @@ from bot.services.staff_base import StaffBase
 log = logging.getLogger(__name__)
 
 INVITE_HOURS = 72  # how long an invite code works
+MAX_INVITE_HOURS = 24 * 30  # an unused code is a way in: it must not live for long
 
 
 class InviteMixin(StaffBase):
@@ -34,8 +35,10 @@ class InviteMixin(StaffBase):
     async def create_invite(
         self, org_id: str, role: StaffRole, created_by: int | None = None, hours: int = INVITE_HOURS
     ) -> Invite:
-        """Make a one-time, expiring invite code for *org_id*."""
+        """Make a one-time, expiring invite code for *org_id*; ValueError for bad *hours*."""
         self._partnership.organisation(org_id)  # KeyError for an unknown organisation
+        if not 0 < hours <= MAX_INVITE_HOURS:
+            raise ValueError(f"an invite is valid for 1 to {MAX_INVITE_HOURS} hours")
         now = self._clock.now()
         code, expires = self._invite_code(), now + timedelta(hours=hours)
         async with self._units.begin() as unit:

@@ -99,10 +99,14 @@ class MessageStore:
             (status, error_code, utc_text(now), provider_id),
         )
 
-    async def opt_out_recipient_of(self, provider_id: str, now: datetime) -> None:
-        """Mark the recipient of an outbound message as opted out (a late 21610)."""
-        await self._db.execute(
+    async def opt_out_recipient_of(self, provider_id: str, now: datetime) -> bool:
+        """Mark the recipient of an outbound message as opted out (a late 21610).
+
+        False if no seeker we know received a message with that id.
+        """
+        cursor = await self._db.execute(
             "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = "
             "(SELECT seeker_id FROM outbound_messages WHERE provider_id = ?)",
             (utc_text(now), provider_id),
         )
+        return cursor.rowcount > 0

@@ -49,6 +49,18 @@ def test_staff_commands(tmp_path: Path) -> None:
     assert unknown.returncode == 2
 
 
+def test_an_invite_cannot_be_made_already_expired(tmp_path: Path) -> None:
+    """`--hours -5` (or 0) is refused; no code is stored."""
+    db = tmp_path / "jourbot.db"
+    for hours in ("-5", "0"):
+        made = jourbot(db, "staff", "invite", "--org", "vasterort", "--role", "volunteer",
+                       "--hours", hours)  # fmt: skip
+        assert made.returncode == 2
+        assert made.stderr.startswith("jourbot: --hours:")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM invites").fetchone() == (0,)
+
+
 def test_case_add_registers_a_police_referral(tmp_path: Path) -> None:
     """A hand-registered case gets a reference and the same fields as a bot intake."""
     db = tmp_path / "jourbot.db"
