@@ -45,6 +45,9 @@ class NullDispatcher:
     ) -> bool:
         return True
 
+    def wake(self) -> None:
+        pass
+
 
 def seed(path: Path, stored: int, open_cases: int = OPEN) -> None:
     """Write *stored* cases, *open_cases* of them waiting for first contact, with attempts."""

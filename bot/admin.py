@@ -30,6 +30,9 @@ class _NoDispatch:
         """Send nothing."""
         return False
 
+    def wake(self) -> None:
+        """Wake nobody: the running service's worker finds what was queued."""
+
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one operator command against the database; return the exit status."""
@@ -41,7 +44,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             version = await database.schema_version()
             print(f"database {settings.db_path} at schema version {version}")
             return 0
-        units = Units(database, Cipher(list(settings.secret_keys)))
+        units = await Units.open(database, Cipher(list(settings.secret_keys)))
         if args.command == "rekey":
             changed = await units.rekey()
             print(f"{changed} values sealed under the current key")

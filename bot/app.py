@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +23,9 @@ from bot.channels.dispatch import OutboxDispatcher
 from bot.channels.senders import TelegramSender, TextSender
 from bot.channels.sms import TextAdapter
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.channels.telegram_start import TelegramStart
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
-from bot.config import Settings, TelegramSettings, require_encryption
+from bot.config import Settings, require_encryption
 from bot.domain.conversation import Language
 from bot.domain.model import Channel
 from bot.i18n import Catalogs, default_locales_dir, load_information
@@ -40,6 +41,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
+from bot.storage.keyring import KeyringError
 from bot.storage.units import Units
 from bot.web import TwilioWebhooks, build_web, telegram_webhook
 
@@ -88,7 +90,11 @@ async def build(
     clock = clock or SystemClock()
     catalogs = Catalogs(locales_dir or default_locales_dir(), settings.partnership.timezone)
     database = await Database.open(settings.db_path)
-    units = Units(database, Cipher(list(settings.secret_keys)))
+    try:
+        units = await Units.open(database, Cipher(list(settings.secret_keys)))
+    except KeyringError:
+        await database.close()
+        raise
     languages = tuple(Language(code, catalogs.native_name(code)) for code in catalogs.codes)
     intake = IntakeService(
         units,
@@ -124,6 +130,7 @@ async def build(
     retention = RetentionService(units, clock, settings.retention)
 
     telegram: TelegramApp | None = None
+    starter: TelegramStart | None = None
     webhook = None
     if settings.telegram is not None:
         telegram = build_application(
@@ -139,9 +146,11 @@ async def build(
             polling=not settings.telegram.webhook,
             request=telegram_request,
         )
-        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs)
+        starter = TelegramStart(telegram, settings.telegram, ALLOWED_UPDATES)
+        up = starter_is_up(starter)
+        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, up)
         if settings.telegram.webhook_secret is not None:
-            webhook = telegram_webhook(telegram, settings.telegram.webhook_secret)
+            webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, up)
 
     texts: TextAdapter | None = None
     twilio: TwilioWebhooks | None = None
@@ -172,20 +181,15 @@ async def build(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            await outbox.recover()
             worker = asyncio.create_task(outbox.run())
             stack.push_async_callback(_stop, worker, outbox)
             if texts is not None:
                 stack.push_async_callback(texts.drain)  # finish what was accepted
                 await texts.recover()
-            if telegram is not None and settings.telegram is not None:
-                await stack.enter_async_context(telegram)
-                await telegram.start()
-                stack.push_async_callback(telegram.stop)
-                await _start_receiving(telegram, settings.telegram)
-                if telegram.updater is not None and telegram.updater.running:
-                    stack.push_async_callback(telegram.updater.stop)
-                mode = "webhook" if webhook else "polling"
-                log.info("telegram.started mode=%s", mode)
+            if starter is not None:
+                stack.push_async_callback(starter.stop)
+                await starter.begin()
             if texts is not None:
                 log.info("sms.started")
             if run_scheduler:
@@ -200,7 +204,15 @@ async def build(
                 stack.callback(scheduler.shutdown, wait=False)
             yield
 
-    web = build_web(lifespan, telegram=webhook, twilio=twilio)
+    def health() -> dict[str, str]:
+        parts = {"outbox": "failing" if outbox.failing else "ok"}
+        if starter is not None:
+            parts["telegram"] = starter.state
+        if texts is not None:
+            parts["sms"] = "up"
+        return parts
+
+    web = build_web(lifespan, health, telegram=webhook, twilio=twilio)
     return Jourbot(
         settings,
         database,
@@ -227,16 +239,9 @@ async def _stop(worker: asyncio.Task[None], outbox: Outbox) -> None:
         await outbox.drain()
 
 
-async def _start_receiving(telegram: TelegramApp, settings: TelegramSettings) -> None:
-    if settings.public_url is not None:
-        await telegram.bot.set_webhook(
-            url=settings.public_url.rstrip("/") + "/telegram",
-            secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-    elif telegram.updater is not None:
-        await telegram.bot.delete_webhook()
-        await telegram.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+def starter_is_up(starter: TelegramStart) -> Callable[[], bool]:
+    """Tell, when asked, whether the bot is up."""
+    return lambda: starter.up
 
 
 def has_channel_credentials(settings: Settings) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
 from bot.logs import configure_logging
+from bot.storage.keyring import KeyringError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(os.environ)
         return asyncio.run(_dispatch(args, settings))
-    except (ConfigError, CatalogError) as exc:
+    except (ConfigError, CatalogError, KeyringError) as exc:
         print(f"jourbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -209,6 +209,28 @@ class RetentionUnit(Protocol):
     async def mark_erased(self, case_id: int) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message the outbox worker has claimed to send."""
+
+    id: int
+    channel: Channel
+    address: str
+    address_hash: str  # the address as the outbox orders and paces by, never the address
+    locale: str
+    replies: list[Reply]
+    edit_of: int | None
+    attempts: int  # this one included
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A message to queue once another is sent (or given up): "Sent", "Could not deliver"."""
+
+    to: Recipient
+    replies: tuple[Reply, ...]
+
+
 class OutboxUnit(Protocol):
     """The outbox, inside one transaction."""
 
@@ -223,12 +245,16 @@ class OutboxUnit(Protocol):
         seeker_id: int | None = None,
         edit_of: int | None = None,
         split: bool = False,
-    ) -> None: ...
-    async def due(self, now: datetime, limit: int) -> list[Any]: ...
-    async def sending(self, row_id: int) -> bool: ...
+        on_sent: FollowUp | None = None,
+        on_failed: FollowUp | None = None,
+    ) -> int: ...
+    async def claim_due(
+        self, now: datetime, limit: int, resting: Collection[str] = ()
+    ) -> list[Queued]: ...
     async def sent(self, row_id: int, provider_id: str | None, now: datetime) -> None: ...
     async def retry(self, row_id: int, at: datetime, error: str) -> None: ...
     async def failed(self, row_id: int, error: str, now: datetime) -> None: ...
+    async def recover(self) -> int: ...
     async def forget(self, channel: Channel, address: str) -> list[str]: ...
     async def pending(self) -> int: ...
     async def next_due(self) -> datetime | None: ...
@@ -339,6 +365,10 @@ class Dispatcher(Protocol):
         self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
     ) -> bool:
         """Queue *replies* for *to* (replacing message *edit_of*); False if undeliverable."""
+        ...
+
+    def wake(self) -> None:
+        """Tell the sender that messages were queued in a transaction of the caller's."""
         ...
 
 

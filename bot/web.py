@@ -30,7 +30,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 
 
 def telegram_webhook(
-    application: Application[Any, Any, Any, Any, Any, Any], secret: str
+    application: Application[Any, Any, Any, Any, Any, Any], secret: str, up: Callable[[], bool]
 ) -> Callable[[Request], Any]:
     """Accept an update from Telegram once its secret token matches, before parsing it.
 
@@ -46,6 +46,8 @@ def telegram_webhook(
         if not hmac.compare_digest(given, expected):
             log.warning("telegram.webhook_rejected")
             return Response(status_code=403)
+        if not up():
+            return Response(status_code=503)  # Telegram sends it again later
         update = _parse_update(await request.body(), application)
         if update is None:
             log.warning("telegram.webhook_malformed")
@@ -173,18 +175,29 @@ class TwilioWebhooks:
         ]
 
 
-async def healthz(request: Request) -> Response:
-    """Say that the service is up."""
-    return JSONResponse({"status": "ok"})
+HEALTHY = frozenset({"ok", "up"})
+
+
+def health_check(parts: Callable[[], dict[str, str]]) -> Callable[[Request], Awaitable[Response]]:
+    """Answer 200 when every part works, else 503; the body names each part's state."""
+
+    async def healthz(request: Request) -> Response:
+        states = parts()
+        healthy = all(state in HEALTHY for state in states.values())
+        body = {"status": "ok" if healthy else "degraded", **states}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    return healthz
 
 
 def build_web(
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
+    health: Callable[[], dict[str, str]],
     telegram: Callable[[Request], Any] | None = None,
     twilio: TwilioWebhooks | None = None,
 ) -> Starlette:
     """Build the ASGI app with the routes of the configured channels."""
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes = [Route("/healthz", health_check(health), methods=["GET"])]
     if telegram is not None:
         routes.append(Route("/telegram", telegram, methods=["POST"]))
     if twilio is not None:

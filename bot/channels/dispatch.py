@@ -26,3 +26,7 @@ class OutboxDispatcher:
         if not queued:
             log.warning("dispatch.undeliverable channel=%s", to.channel)
         return queued
+
+    def wake(self) -> None:
+        """Tell the outbox worker something was queued."""
+        self._outbox.wake()

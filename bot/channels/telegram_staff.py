@@ -91,7 +91,8 @@ class TelegramStaffAdapter:
             await self._send(update, actor.locale, replies, query)
             return
         relayed = await self._staff.staff_text(actor, text) if text else None
-        await self._send(update, actor.locale, [relayed or STAFF_HELP])
+        # Relayed: "Sent" follows once it is (nothing now); nothing to relay: the help.
+        await self._send(update, actor.locale, [STAFF_HELP] if relayed is None else relayed)
 
     async def refuse_button(self, update: Update, language_code: str | None) -> None:
         """Answer a staff button pressed by someone who is not staff."""
@@ -126,7 +127,7 @@ class TelegramStaffAdapter:
             return [await self._staff.close(actor, ref)]
         if name == "reply":
             if rest.strip():
-                return [await self._staff.relay(actor, ref, rest.strip())]
+                return await self._staff.relay(actor, ref, rest.strip())
             return [await self._staff.start_reply(actor, ref)]
         if name == "attempt":
             return [await self._attempt_command(actor, ref, rest.split())]
@@ -191,5 +192,7 @@ class TelegramStaffAdapter:
         edit_of = None
         if query is not None and query.message is not None and len(replies) == 1:
             edit_of = query.message.message_id
+        if not replies:
+            return
         to = Recipient(Channel.TELEGRAM, str(chat.id), locale)
         await self._dispatcher.send(to, replies, edit_of)

@@ -80,6 +80,39 @@ NO_CHAT = Reply(
 NOT_STAFF = Reply(
     S_("This command is for registered staff. Ask your coordinator for an invite code.")
 )
+# A case view must fit in one message: the newest messages first, each shortened.
+MESSAGE_PREVIEW = 600  # characters of one relayed message
+NOTES_PREVIEW = 800  # characters of the seeker's note
+CONVERSATION_BUDGET = 2000  # characters of relayed messages in all
+CONVERSATION_SHOWN = 5  # messages at most
+
+
+def opted_out(reference: str) -> Reply:
+    """Say that the seeker asked for no more messages on their channel (SMS STOP)."""
+    return Reply(
+        S_("The seeker of {reference} asked for no more messages (STOP): nothing can be sent "
+           "to them there until they write START. Call them if they gave a number for it."),
+        params={"reference": reference},
+    )  # fmt: skip
+
+
+def relay_sent(reference: str) -> Reply:
+    """Confirm that a message reached the seeker's provider."""
+    return Reply(S_("Sent to the seeker of {reference}."), params={"reference": reference})
+
+
+def relay_failed(reference: str) -> Reply:
+    """Say that a message to the seeker could not be delivered."""
+    return Reply(
+        S_("Your message to the seeker of {reference} could not be delivered: they may have "
+           "blocked the bot or stopped messages. It is kept with the case."),
+        params={"reference": reference},
+    )  # fmt: skip
+
+
+def shortened(text: str, limit: int) -> str:
+    """Cut *text* to *limit* characters, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def answer_label(value: str) -> str | None:
@@ -161,8 +194,13 @@ def case_view(
     show_phone: bool,
     volunteer: str | None,
     conversation: Sequence[tuple[datetime, bool, str]],
+    opted_out: bool = False,
 ) -> Reply:
-    """Show a case in full to someone allowed to see it, with what they can do next."""
+    """Show a case to someone allowed to see it, with what they can do next.
+
+    It fits in one message however long the conversation: the newest messages, shortened,
+    and how many earlier ones are not shown.
+    """
     head = dict(params, status=Translatable((STATUS[case.status],)))
     lines = [
         Line(_SUMMARY, params),
@@ -190,11 +228,12 @@ def case_view(
             {"attempts": due.attempts, "evening": _yes_no(due.evening_attempt)},
         )
     )
+    if opted_out:
+        lines.append(Line(S_("The seeker sent STOP: no messages can reach them by SMS.")))
     if case.notes:
-        lines.append(Line(S_("Note from the seeker: {notes}"), {"notes": case.notes}))
-    for at, from_seeker, body in conversation[-5:]:
-        who = Translatable((S_("Seeker") if from_seeker else S_("Support"),))
-        lines.append(Line("{at} {who}: {body}", {"at": at, "who": who, "body": body}))
+        notes = shortened(case.notes, NOTES_PREVIEW)
+        lines.append(Line(S_("Note from the seeker: {notes}"), {"notes": notes}))
+    lines += _conversation_lines(conversation)
     return Reply(
         S_("Case {reference} · {status}"),
         params=head,
@@ -202,6 +241,22 @@ def case_view(
         choices=case_actions(case),
         step=STAFF_STEP,
     )
+
+
+def _conversation_lines(conversation: Sequence[tuple[datetime, bool, str]]) -> list[Line]:
+    """The newest messages that fit the budget, oldest first, after a count of the rest."""
+    newest: list[Line] = []
+    budget = CONVERSATION_BUDGET
+    for at, from_seeker, body in reversed(conversation):
+        text = shortened(body, MESSAGE_PREVIEW)
+        if len(newest) == CONVERSATION_SHOWN or (newest and len(text) > budget):
+            break
+        budget -= len(text)
+        who = Translatable((S_("Seeker") if from_seeker else S_("Support"),))
+        newest.append(Line("{at} {who}: {body}", {"at": at, "who": who, "body": text}))
+    hidden = len(conversation) - len(newest)
+    earlier = [Line(S_("Earlier messages not shown: {count}"), {"count": hidden})] if hidden else []
+    return earlier + newest[::-1]
 
 
 def _yes_no(value: bool | None) -> Translatable:

@@ -1,14 +1,20 @@
 """The outbox worker: deliver every queued message, in order per person, within the limits.
 
 Messages are written to the outbox in the same transaction as the change that caused them,
-so a crash loses none. The worker marks a message 'sending', sends it, and marks it 'sent';
-a message found 'sending' after a crash is sent again. That is the one case of a duplicate:
-we choose it over a message lost on its way to a person waiting for help.
+so a crash loses none. The worker claims a message ('sending'), sends it, and marks it
+'sent'; a message a crash left 'sending' is put back at start-up and sent again. That is the
+one case of a duplicate: we choose it over a message lost on its way to a person waiting
+for help. A claimed message is never handed out a second time while the process runs.
+
+Sending is a pipeline of PARALLEL slots: a slow send, or one waiting for its chat's pace,
+holds one slot, and the others go on. The shortest queues go first (see the store), so one
+flooded chat never holds back someone else's first reply.
 
 Failures are retried with exponential backoff and jitter, or after the provider's own
 `retry_after`; a permanent failure (a blocked bot, an opted-out number) is recorded and not
-retried. Telegram allows about 30 messages a second in all and one a second per chat; SMS
-from one number about one a second: a pacer keeps to both.
+retried. An error nobody expected gets a few retries, then is recorded as permanent. Telegram
+allows about 30 messages a second in all and one a second per chat; SMS from one number about
+one a second: a pacer keeps to both.
 """
 
 from __future__ import annotations
@@ -20,19 +26,29 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
-from bot.ports import Clock, Recipient, Sender, SendError, UnitsOfWork, Unsender
+from bot.ports import (
+    Clock,
+    FollowUp,
+    Queued,
+    Recipient,
+    Sender,
+    SendError,
+    Unit,
+    UnitsOfWork,
+    Unsender,
+)
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+PARALLEL = 8  # messages on their way at once
 BASE_DELAY = 2.0  # seconds before the first retry
 MAX_DELAY = 600.0
-PARALLEL = 8
+UNEXPECTED_ATTEMPTS = 5  # tries before an error nobody expected counts as permanent
+IDLE_WAIT = 5.0  # seconds between looks at the table when nothing woke the worker
 
 
 class Pacer:
@@ -53,6 +69,17 @@ class Pacer:
         self._lock = asyncio.Lock()
         self._monotonic = monotonic
         self._sleep = sleep
+
+    def resting(self) -> dict[str, float]:
+        """Return the recipients that must not get a message yet, with seconds to wait."""
+        if self._per_recipient <= 0:
+            return {}
+        now = self._monotonic()
+        return {
+            key: last + self._per_recipient - now
+            for key, last in self._last.items()
+            if last + self._per_recipient > now
+        }
 
     async def wait(self, recipient: str) -> None:
         """Wait until a message to *recipient* may go."""
@@ -84,11 +111,13 @@ class Outbox:
         self._pacers = pacers
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self._wake = asyncio.Event()
-        # One delivery pass at a time: a row being sent must not be picked up twice.
-        self._pass = asyncio.Lock()
+        self._sending: set[asyncio.Task[None]] = set()
+        # One claim at a time, so a free slot is never filled twice.
+        self._claiming = asyncio.Lock()
         self.delivered = 0
         self.retried = 0
         self.failed = 0
+        self.failing = False  # the last look at the table failed: /healthz says so
 
     async def unsend(self, channel: Channel, address: str, provider_ids: list[str]) -> None:
         """Delete sent messages from a person's chat where the channel allows it."""
@@ -115,90 +144,133 @@ class Outbox:
         """Tell the worker something was queued."""
         self._wake.set()
 
+    async def recover(self) -> None:
+        """Put back in the queue what a crash left on its way (at start-up, before sending)."""
+        count = await self._units.run(lambda unit: unit.outbox.recover())
+        if count:
+            log.info("outbox.recovered count=%d", count)
+
     async def deliver_due(self) -> int:
-        """Send what is due now, at most one message per person at a time; count them."""
-        async with self._pass:
-            async with self._units.begin() as unit:
-                due = await unit.outbox.due(self._clock.now(), BATCH)
-            if not due:
-                return 0
-            gate = asyncio.Semaphore(PARALLEL)
+        """Send what is due now into the free slots and wait for those sends; count them."""
+        started = await self._start_due()
+        await asyncio.gather(*started)
+        return len(started)
 
-            async def one(item: Any) -> None:
-                async with gate:
-                    await self._deliver(item)
+    async def drain(self) -> None:
+        """Deliver everything due now, and wait for what is on its way (tests, shutdown)."""
+        while True:
+            started = await self._start_due()
+            if started or self._sending:
+                await asyncio.wait({*started, *self._sending}, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            rest = self._rest()
+            if rest is None:
+                return
+            await asyncio.sleep(rest)  # due messages to chats that must wait a moment
 
-            await asyncio.gather(*(one(item) for item in due))
-            return len(due)
+    async def run(self) -> None:
+        """Deliver forever: at once when woken or a slot frees, else when the next is due."""
+        while True:
+            self._wake.clear()
+            wait = IDLE_WAIT
+            try:
+                await self._start_due()
+                async with self._units.lookup() as unit:
+                    next_due = await unit.outbox.next_due()
+                self.failing = False
+                # Due already but not started means its slot or its chat's earlier message is
+                # still on the way: the end of that send wakes the worker.
+                until = (next_due - self._clock.now()).total_seconds() if next_due else wait
+                if until > 0:
+                    wait = min(wait, until)
+                rest = self._rest()
+                if rest is not None:
+                    wait = min(wait, rest)
+            # Swallowed on purpose: the worker must outlive one bad look at the table; it is
+            # logged by type and /healthz reports it until a look succeeds again.
+            except Exception as error:
+                log.error("outbox.worker_failed error=%s", type(error).__name__)
+                self.failing = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, wait))
 
-    async def _deliver(self, item: Any) -> None:
-        if not await self._units.run(lambda unit: unit.outbox.sending(item.id)):
-            return
+    def _rest(self) -> float | None:
+        """Seconds until a chat now resting may get its next message; None if none rests."""
+        waits = [w for pacer in self._pacers.values() for w in pacer.resting().values()]
+        return min(waits) if waits else None
+
+    async def _start_due(self) -> list[asyncio.Task[None]]:
+        async with self._claiming:
+            free = PARALLEL - len(self._sending)
+            if free <= 0:
+                return []
+            now = self._clock.now()
+            resting = {key for pacer in self._pacers.values() for key in pacer.resting()}
+            claimed = await self._units.run(lambda unit: unit.outbox.claim_due(now, free, resting))
+            started = []
+            for item in claimed:
+                task = asyncio.create_task(self._deliver(item))
+                self._sending.add(task)
+                task.add_done_callback(self._sent)
+                started.append(task)
+            return started
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._wake.set()  # a slot is free
+
+    async def _deliver(self, item: Queued) -> None:
         sender = self._senders.get(item.channel)
         try:
             if sender is None:
                 raise SendError("no sender for this channel", permanent=True)
             pacer = self._pacers.get(item.channel)
             if pacer is not None:
-                await pacer.wait(item.address)
+                await pacer.wait(item.address_hash)
             provider_id = await sender.send(
                 item.channel, item.address, item.locale, item.replies, item.edit_of
             )
         except SendError as error:
             await self._failed(item, error)
             return
+        except Exception as error:  # a sender's own bug, or a case nobody foresaw
+            log.error("outbox.unexpected_error error=%s", type(error).__name__)
+            permanent = item.attempts >= UNEXPECTED_ATTEMPTS
+            await self._failed(
+                item, SendError(f"error:{type(error).__name__}", permanent=permanent)
+            )
+            return
         now = self._clock.now()
         await self._units.run(lambda unit: unit.outbox.sent(item.id, provider_id, now))
         self.delivered += 1
 
-    async def _failed(self, item: Any, error: SendError) -> None:
+    async def _failed(self, item: Queued, error: SendError) -> None:
         now = self._clock.now()
-        async with self._units.begin() as unit:
-            if error.permanent:
-                await unit.outbox.failed(item.id, error.reason, now)
-                self.failed += 1
-                log.warning("outbox.failed channel=%s reason=%s", item.channel, error.reason)
-                return
-            delay = error.retry_after
-            if delay is None:
-                backoff = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, item.attempts))
-                delay = backoff * self._rng.uniform(0.5, 1.5)
-            await unit.outbox.retry(item.id, now + timedelta(seconds=delay), error.reason)
+        if error.permanent:
+            await self._units.run(lambda unit: unit.outbox.failed(item.id, error.reason, now))
+            self.failed += 1
+            log.warning("outbox.failed channel=%s reason=%s", item.channel, error.reason)
+            return
+        delay = error.retry_after
+        if delay is None:
+            backoff = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, item.attempts - 1))
+            delay = backoff * self._rng.uniform(0.5, 1.5)
+        at = now + timedelta(seconds=delay)
+        await self._units.run(lambda unit: unit.outbox.retry(item.id, at, error.reason))
         self.retried += 1
         log.info("outbox.retry channel=%s in_seconds=%.1f", item.channel, delay)
 
-    async def drain(self) -> None:
-        """Deliver everything due now (tests, and shutdown)."""
-        while await self.deliver_due():
-            pass
-
-    async def run(self) -> None:
-        """Deliver forever: at once when woken, else when the next message is due."""
-        while True:
-            try:
-                await self.drain()
-                async with self._units.begin() as unit:
-                    next_due = await unit.outbox.next_due()
-            # Swallowed on purpose: the worker must outlive one bad batch; logged by type.
-            except Exception as error:
-                log.error("outbox.worker_failed error=%s", type(error).__name__)
-                next_due = None
-            wait = 5.0
-            if next_due is not None:
-                wait = min(wait, max(0.05, (next_due - self._clock.now()).total_seconds()))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-
 
 async def queue(
-    unit: Any,
+    unit: Unit,
     to: Recipient,
     replies: Sequence[Reply],
-    now: Any,
+    now: datetime,
     *,
     seeker_id: int | None = None,
     edit_of: int | None = None,
+    on_sent: FollowUp | None = None,
+    on_failed: FollowUp | None = None,
 ) -> None:
     """Write *replies* for *to* into the outbox inside the caller's transaction.
 
@@ -208,4 +280,5 @@ async def queue(
     await unit.outbox.add(
         channel=to.channel, address=to.address, locale=to.locale, replies=list(replies),
         now=now, seeker_id=seeker_id, edit_of=edit_of, split=to.channel is Channel.TELEGRAM,
+        on_sent=on_sent, on_failed=on_failed,
     )  # fmt: skip

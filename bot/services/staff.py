@@ -83,6 +83,8 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
                 return self._refusal(actor)
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
             conversation = await unit.cases.messages(case.id)
+            seeker = await unit.cases.seeker_of(case.id)
+            opted_out = seeker is not None and (await unit.messages.recipient(*seeker[:2]))[1]
         due = self._due(case)
         return views.case_view(
             case,
@@ -91,6 +93,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             show_phone=may_see_phone(actor, case),
             volunteer=volunteer.name if volunteer else None,
             conversation=conversation,
+            opted_out=opted_out,
         )
 
     # -- assigning --------------------------------------------------------------------

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from bot.domain import staff_views as views
-from bot.domain.cases import (
-    Staff,
-)
+from bot.domain.cases import Staff
 from bot.domain.dialogue import N_, S_, Choice, Line, Reply
 from bot.domain.policy import Action
-from bot.ports import Recipient
+from bot.ports import FollowUp, Recipient
+from bot.services.outbox import queue
 from bot.services.staff_base import StaffBase
 
 log = logging.getLogger(__name__)
@@ -27,8 +26,11 @@ class RelayMixin(StaffBase):
             case = await self._permitted(unit, actor, Action.RELAY, reference)
             if case is None:
                 return self._refusal(actor)
-            if await unit.cases.seeker_of(case.id) is None:
+            seeker = await unit.cases.seeker_of(case.id)
+            if seeker is None:
                 return views.NO_CHAT
+            if (await unit.messages.recipient(seeker[0], seeker[1]))[1]:
+                return views.opted_out(case.reference)
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.staff.set_replying_to(actor.id, case.id)
         return Reply(
@@ -45,7 +47,7 @@ class RelayMixin(StaffBase):
             await unit.staff.set_replying_to(actor.id, None)
         return Reply(S_("Cancelled."))
 
-    async def staff_text(self, actor: Staff | None, text: str) -> Reply | None:
+    async def staff_text(self, actor: Staff | None, text: str) -> list[Reply] | None:
         """Relay free text to the chosen seeker; None if no case was chosen."""
         if actor is None:
             return None
@@ -56,33 +58,49 @@ class RelayMixin(StaffBase):
             return None
         return await self.relay(actor, case.reference, text)
 
-    async def relay(self, actor: Staff | None, reference: str, text: str) -> Reply:
-        """Send a staff member's message to the seeker, on the seeker's own channel."""
+    async def relay(self, actor: Staff | None, reference: str, text: str) -> list[Reply]:
+        """Send a staff member's message to the seeker, on the seeker's own channel.
+
+        The message is queued with the case's change, in one transaction: an erasure either
+        comes first (and there is no one to write to) or takes the queued message with it.
+        The sender hears "Sent" once the provider took it, or that it could not be
+        delivered, never before; without a chat to tell them in, they are told at once.
+        """
         now = self._clock.now()
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.RELAY, reference)
             if case is None:
-                return self._refusal(actor)
+                return [self._refusal(actor)]
             seeker = await unit.cases.seeker_of(case.id)
             if seeker is None:
-                return views.NO_CHAT
+                return [views.NO_CHAT]
+            channel, address, seeker_id = seeker
+            if (await unit.messages.recipient(channel, address))[1]:
+                return [views.opted_out(case.reference)]
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.cases.add_message(
                 case.id, from_seeker=False, staff_id=actor.id, body=text, now=now
             )
             await unit.cases.record_event(case.id, actor.id, "message_to_seeker", "", now)
             await unit.staff.set_replying_to(actor.id, None)
-            state = await unit.intake.load_conversation(seeker[2])
-        channel, address, _ = seeker
-        locale = state.locale if state and state.locale else case.locale
-        message = Reply(
-            N_("Message from your support person ({reference}):"),  # read by the seeker
-            params={"reference": case.reference},
-            lines=(Line("{body}", {"body": text}),),
-        )
-        await self._dispatcher.send(Recipient(channel, address, locale), [message])
+            state = await unit.intake.load_conversation(seeker_id)
+            locale = state.locale if state and state.locale else case.locale
+            message = Reply(
+                N_("Message from your support person ({reference}):"),  # read by the seeker
+                params={"reference": case.reference},
+                lines=(Line("{body}", {"body": text}),),
+            )
+            sent, undelivered = views.relay_sent(case.reference), views.relay_failed(case.reference)
+            staff_chat = await unit.staff.telegram_id(actor.id)
+            me = None if staff_chat is None else self._staff_recipient(actor, staff_chat)
+            await queue(
+                unit, Recipient(channel, address, locale), [message], now, seeker_id=seeker_id,
+                on_sent=FollowUp(me, (sent,)) if me else None,
+                on_failed=FollowUp(me, (undelivered,)) if me else None,
+            )  # fmt: skip
+        self._dispatcher.wake()
         log.info("case.relayed_to_seeker case=%s", case.reference)
-        return Reply(S_("Sent to the seeker of {reference}."), params={"reference": case.reference})
+        return [] if me else [sent]
 
     # -- told by the intake -----------------------------------------------------------
 

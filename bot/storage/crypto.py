@@ -52,14 +52,20 @@ class Cipher:
         """Tell whether values are encrypted."""
         return self._current is not None
 
-    def seal(self, value: str | None, column: str) -> str | None:
-        """Encrypt *value* for *column* under the current key."""
-        if value is None or self._current is None:
+    @property
+    def current_key_id(self) -> str | None:
+        """Return the id of the key new values are sealed under (None without a key)."""
+        return self._current
+
+    def seal(self, value: str | None, column: str, key_id: str | None = None) -> str | None:
+        """Encrypt *value* for *column* under the current key (or the configured *key_id*)."""
+        key_id = key_id or self._current
+        if value is None or key_id is None:
             return value
         nonce = os.urandom(12)
-        sealed = self._keys[self._current].encrypt(nonce, value.encode(), column.encode())
+        sealed = self._keys[key_id].encrypt(nonce, value.encode(), column.encode())
         token = base64.urlsafe_b64encode(nonce + sealed).decode()
-        return f"{PREFIX}{self._current}.{token}"
+        return f"{PREFIX}{key_id}.{token}"
 
     def open(self, value: str | None, column: str) -> str | None:
         """Decrypt a value sealed for *column*; a plain value (from before) passes through."""
@@ -69,13 +75,20 @@ class Cipher:
         aead = self._keys.get(key_id)
         if aead is None:
             raise SealError(f"no configured key opens values sealed with key {key_id}")
-        raw = base64.urlsafe_b64decode(token)
         try:
+            raw = base64.urlsafe_b64decode(token)
             return aead.decrypt(raw[:12], raw[12:], column.encode()).decode()
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:  # binascii.Error is a ValueError
             raise SealError(
                 f"a value in {column} was altered or sealed for another column"
             ) from exc
+
+    @staticmethod
+    def key_id_of(value: str) -> str | None:
+        """Return the id of the key *value* is sealed under; None for a plain value."""
+        if not value.startswith(PREFIX):
+            return None
+        return value[len(PREFIX) :].partition(".")[0]
 
     def is_current(self, value: str | None) -> bool:
         """Tell whether *value* is sealed under the current key (or needs no sealing)."""

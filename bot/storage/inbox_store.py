@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from bot.domain.model import Channel
 from bot.storage.connection import Connection
-from bot.storage.crypto import Cipher
+from bot.storage.crypto import Cipher, SealError
 from bot.storage.timestamps import utc_text
+
+log = logging.getLogger(__name__)
 
 SENDER = "inbox.sender"
 BODY = "inbox.body"
@@ -37,15 +40,27 @@ class InboxStore:
         )
 
     async def waiting(self) -> list[tuple[str, str, str]]:
-        """Return (provider id, sender, body) of every message not yet handled, oldest first."""
+        """Return (provider id, sender, body) of every message not yet handled, oldest first.
+
+        A message no configured key opens can never be handled: it is dropped, and counted
+        in the log, rather than stop the service from starting.
+        """
         async with self._db.execute(
-            "SELECT provider_id, sender, body FROM inbox ORDER BY id"
+            "SELECT id, provider_id, sender, body FROM inbox ORDER BY id"
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            (str(r[0]), str(self._cipher.open(r[1], SENDER)), str(self._cipher.open(r[2], BODY)))
-            for r in rows
-        ]
+        waiting, unreadable = [], []
+        for row_id, provider_id, sender, body in rows:
+            try:
+                opened = (self._cipher.open(sender, SENDER), self._cipher.open(body, BODY))
+            except SealError:
+                unreadable.append((row_id,))
+                continue
+            waiting.append((str(provider_id), str(opened[0]), str(opened[1])))
+        if unreadable:
+            await self._db.executemany("DELETE FROM inbox WHERE id = ?", unreadable)
+            log.error("inbox.unreadable_dropped count=%d", len(unreadable))
+        return waiting
 
     async def handled(self, channel: Channel, provider_id: str) -> None:
         """Forget a message once its turn is committed."""

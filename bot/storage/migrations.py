@@ -215,4 +215,25 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX case_events_event ON case_events(event, at)
     """,
+    # 9: which key the stored data is sealed under (a sealed check value), or "plain".
+    """
+    CREATE TABLE keyring (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        check_value TEXT NOT NULL
+    )
+    """,
+    # 10: the outbox serves the shortest queues first (seq), holds a repeated message once
+    # (digest), keeps an erased message's place while it is being sent ('erasing'), and
+    # carries what to queue once a message is sent or given up.
+    """
+    ALTER TABLE outbox ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN digest TEXT;
+    ALTER TABLE outbox ADD COLUMN on_sent TEXT;
+    ALTER TABLE outbox ADD COLUMN on_failed TEXT;
+    DROP INDEX outbox_due;
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';
+    DROP INDEX outbox_order;
+    CREATE INDEX outbox_order ON outbox(address_hash, id)
+        WHERE state IN ('pending', 'sending', 'erasing')
+    """,
 )

@@ -13,6 +13,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.inbox_store import InboxStore
 from bot.storage.intake_store import IntakeStore
+from bot.storage.keyring import prepare, write_check
 from bot.storage.message_store import MessageStore
 from bot.storage.outbox_store import OutboxStore
 from bot.storage.rekey import rekey
@@ -44,6 +45,19 @@ class Units:
         self._database = database
         self._cipher = cipher or Cipher(None)
         self._bound: tuple[Connection, Unit] | None = None
+
+    @classmethod
+    async def open(cls, database: Database, cipher: Cipher) -> Units:
+        """Check *cipher*'s keys against the stored data (KeyringError if none fits) first.
+
+        Plain data found with a key configured is sealed here, before anything is served.
+        """
+        async with database.transaction() as db:
+            sealed_now = await prepare(db, cipher)
+        units = cls(database, cipher)
+        if sealed_now:
+            await units.scrub()
+        return units
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Unit]:
@@ -88,6 +102,7 @@ class Units:
         """Seal every personal value under the current key; then scrub the old copies."""
         async with self._database.transaction() as db:
             changed = await rekey(db, self._cipher)
+            await write_check(db, self._cipher)
         await self.scrub()
         return changed
 

@@ -44,6 +44,9 @@ class RecordingDispatcher:
     catalogs: object = None
     clock: FakeClock | None = None
 
+    def wake(self) -> None:
+        pass
+
     async def send(
         self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
     ) -> bool:

@@ -233,10 +233,11 @@ async def test_malformed_update_is_rejected(settings: Settings, clock: FakeClock
 
 
 async def test_health(settings: Settings, clock: FakeClock) -> None:
-    """The health check answers."""
+    """The health check answers, with the state of each part."""
     async with running(webhook_settings(settings), clock) as h:
         response = await h.client.get("/healthz")
-        assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        expected = {"status": "ok", "outbox": "ok", "telegram": "up"}
+        assert (response.status_code, response.json()) == (200, expected)
 
 
 async def test_long_polling_without_public_url(settings: Settings, clock: FakeClock) -> None:
