@@ -20,6 +20,8 @@ class OfflineBotAPI(BaseRequest):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.pending: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1)
+        self.blocked: set[int] = set()  # chats whose person blocked the bot (403)
+        self.delay = 0.0  # seconds a send takes, as over a network
 
     @property
     def read_timeout(self) -> float | None:
@@ -46,12 +48,34 @@ class OfflineBotAPI(BaseRequest):
         if request_data is not None and request_data.contains_files:
             files = request_data.multipart_data or {}
             params["files"] = {name: part[1] for name, part in files.items()}
+        refusal = self._refusal(endpoint, params)
+        if refusal is not None:
+            return refusal
+        if self.delay and endpoint == "sendMessage":
+            await asyncio.sleep(self.delay)
         if endpoint != "getUpdates":
             self.calls.append((endpoint, params))
         result = await self._result(endpoint, params)
         if endpoint == "sendMessage":
             params["message_id"] = result["message_id"]  # so tests can press its buttons
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _refusal(self, endpoint: str, params: dict[str, Any]) -> tuple[int, bytes] | None:
+        """Refuse what Telegram refuses: too long a text, a chat that blocked the bot."""
+        if endpoint not in ("sendMessage", "editMessageText"):
+            return None
+        if int(params.get("chat_id", 0)) in self.blocked:
+            body = {"ok": False, "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user"}  # fmt: skip
+            return 403, json.dumps(body).encode()
+        if len(str(params.get("text", "")).encode("utf-16-le")) // 2 > 4096:
+            body = {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message is too long",
+            }
+            return 400, json.dumps(body).encode()
+        return None
 
     async def _result(self, endpoint: str, params: dict[str, Any]) -> Any:
         if endpoint == "getMe":

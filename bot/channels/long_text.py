@@ -25,7 +25,7 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> lis
             if at > cut // 2:  # a break in the second half: not a sliver of a part
                 cut = at + 1
                 break
-        parts.append(rest[:cut].rstrip())
+        parts.append(rest[:cut].rstrip(" \n"))
         rest = rest[cut:].lstrip("\n")
     parts.append(rest)
     return parts

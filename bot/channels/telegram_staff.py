@@ -75,7 +75,7 @@ class TelegramStaffAdapter:
             locale = self._catalogs.staff_locale(user.language_code)
             code = args[0] if args else ""
             reply = await self._staff.join(user.id, user.first_name or "-", locale, code)
-            await self._send(update, locale, [reply])
+            await self._send(update, locale, [reply] if reply is not None else [])
             return
         actor = await self._staff.identify(user.id)
         replies = await self.command(actor, name, args)

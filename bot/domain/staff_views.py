@@ -110,6 +110,16 @@ def relay_failed(reference: str) -> Reply:
     )  # fmt: skip
 
 
+def more_from_seeker(reference: str) -> Reply:
+    """Say that the seeker wrote more than is sent on one by one: read it in the case."""
+    return Reply(
+        S_("The seeker in {reference} has written more messages. Open the case to read them."),
+        params={"reference": reference},
+        choices=(button(S_("Open"), "open", reference),),
+        step=STAFF_STEP,
+    )
+
+
 def shortened(text: str, limit: int) -> str:
     """Cut *text* to *limit* characters, marking the cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -13,6 +13,7 @@ from bot.domain.cases import (
 )
 from bot.domain.dialogue import Param, Reply
 from bot.domain.followup import FollowUp, follow_up
+from bot.domain.lockout import Lockout
 from bot.domain.model import (
     Channel,
     Partnership,
@@ -40,6 +41,7 @@ class StaffBase:
         self._dispatcher = dispatcher
         self._names = language_names
         self._invite_code = invite_code
+        self._join_guesses = Lockout()  # per Telegram account, in memory only
 
     # -- helpers ----------------------------------------------------------------------
 

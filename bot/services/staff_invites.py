@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 INVITE_HOURS = 72  # how long an invite code works
 MAX_INVITE_HOURS = 24 * 30  # an unused code is a way in: it must not live for long
+TOO_MANY_GUESSES = Reply(
+    S_("Too many wrong codes. Wait an hour, then try again with a new code from your coordinator.")
+)
 
 
 class InviteMixin(StaffBase):
@@ -71,21 +74,31 @@ class InviteMixin(StaffBase):
             },
         )
 
-    async def join(self, telegram_id: int, name: str, locale: str, code: str) -> Reply:
-        """Register a Telegram user with a valid invite code."""
+    async def join(self, telegram_id: int, name: str, locale: str, code: str) -> Reply | None:
+        """Register a Telegram user with a valid invite code; lock out one who keeps guessing.
+
+        The lockout is said once, when it starts; until it ends, tries get no answer at all,
+        so a flood of guesses costs us no messages.
+        """
         now = self._clock.now()
+        if self._join_guesses.locked(telegram_id, now):
+            log.info("staff.join_locked_out")
+            return None
         async with self._units.begin() as unit:
             if await unit.staff.by_telegram(telegram_id) is not None:
                 return Reply(S_("You are already registered."))
             taken = await unit.staff.take_invite(hash_code(code), now)
             if taken is None:
                 log.info("staff.join_refused")
+                if self._join_guesses.failed(telegram_id, now):
+                    return TOO_MANY_GUESSES
                 return Reply(S_("That code is not valid, already used, or expired."))
             org_id, role = taken
             staff_id = await unit.staff.add(
                 org_id=org_id, role=role, name=name, telegram_id=telegram_id, locale=locale, now=now
             )
             await unit.staff.mark_invite_used_by(hash_code(code), staff_id)
+        self._join_guesses.succeeded(telegram_id)
         log.info("staff.joined staff=%s org=%s role=%s", staff_id, org_id, role)
         org = self._partnership.organisation(org_id)
         text = S_("Welcome. You are registered as {role} for {org}.")

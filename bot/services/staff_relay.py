@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.domain import staff_views as views
 from bot.domain.cases import Staff
@@ -13,6 +14,10 @@ from bot.services.outbox import queue
 from bot.services.staff_base import StaffBase
 
 log = logging.getLogger(__name__)
+
+# At most this many of a seeker's messages in RELAY_WINDOW are sent on to staff one by one.
+RELAYED_IN_WINDOW = 10
+RELAY_WINDOW = timedelta(minutes=10)
 
 
 class RelayMixin(StaffBase):
@@ -119,15 +124,16 @@ class RelayMixin(StaffBase):
         """Pass a seeker's message to their volunteer, or to the coordinators until assigned.
 
         A seeker answering a message from their support person counts as reached (rule 4,
-        for those who chose the chat), so the case is then in contact.
+        for those who chose the chat), so the case is then in contact. Past a few messages
+        in a short time each is kept with the case but no longer sent on one by one: staff
+        get one "more messages" notice instead, so a flood cannot bury their other notices.
         """
         now = self._clock.now()
         async with self._units.begin() as unit:
             case = await unit.cases.by_id(case_id)
             if case is None:
                 return
-            conversation = await unit.cases.messages(case.id)
-            answered = any(not from_seeker for _, from_seeker, _ in conversation)
+            answered, recent = await unit.cases.relay_counts(case.id, now - RELAY_WINDOW)
             if answered and await unit.cases.mark_in_contact(case.id):
                 await unit.cases.record_event(case.id, None, "seeker_answered", "", now)
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
@@ -136,13 +142,19 @@ class RelayMixin(StaffBase):
                 recipients = [self._staff_recipient(volunteer, telegram_id)]
             else:
                 recipients = await self._coordinators(unit, case.org_id)
-        message = Reply(
-            S_("Message from the seeker in {reference}:"),
-            params={"reference": case.reference},
-            lines=(Line("{body}", {"body": text}),),
-            choices=(Choice(f"reply:{case.reference}", S_("Answer")),),
-            step=views.STAFF_STEP,
-        )
+        if recent > RELAYED_IN_WINDOW + 1:
+            log.info("case.relay_held case=%s", case.reference)  # kept with the case, said once
+            return
+        if recent == RELAYED_IN_WINDOW + 1:
+            message = views.more_from_seeker(case.reference)
+        else:
+            message = Reply(
+                S_("Message from the seeker in {reference}:"),
+                params={"reference": case.reference},
+                lines=(Line("{body}", {"body": text}),),
+                choices=(Choice(f"reply:{case.reference}", S_("Answer")),),
+                step=views.STAFF_STEP,
+            )
         for recipient in recipients:
             await self._dispatcher.send(recipient, [message])
         log.info("case.relayed_to_staff case=%s", case.reference)

@@ -251,6 +251,17 @@ class CaseStore:
                 for r in await cursor.fetchall()
             ]
 
+    async def relay_counts(self, case_id: int, since: datetime) -> tuple[bool, int]:
+        """Tell whether staff ever wrote in the case, and count the seeker's messages since."""
+        async with self._db.execute(
+            "SELECT EXISTS (SELECT 1 FROM case_messages WHERE case_id = ? AND from_seeker = 0), "
+            "(SELECT COUNT(*) FROM case_messages "
+            "WHERE case_id = ? AND at >= ? AND from_seeker = 1)",
+            (case_id, case_id, utc_text(since)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (bool(row[0]), int(row[1])) if row else (False, 0)
+
     async def seeker_of(self, case_id: int) -> tuple[Channel, str, int] | None:
         """Return the channel, address and seeker id behind a case, if the seeker wrote in."""
         async with self._db.execute(

@@ -59,18 +59,24 @@ async def _seekers(db: Connection, cipher: Cipher) -> int:
     async with db.execute("SELECT id, channel, address FROM seekers ORDER BY id") as cursor:
         rows = list(await cursor.fetchall())
     by_address: dict[tuple[str, str], list[int]] = defaultdict(list)  # oldest first
+    stale: set[int] = set()
     for seeker_id, channel, sealed in rows:
         by_address[(str(channel), str(cipher.open(sealed, SEEKER_ADDRESS)))].append(int(seeker_id))
-    for ids in by_address.values():
+        if not cipher.is_current(sealed):
+            stale.add(int(seeker_id))
+    changed = 0
+    for (_, address), ids in by_address.items():
         if len(ids) > 1:
             await _merge_seekers(db, ids)
-    for (_, address), ids in by_address.items():
+        elif ids[0] not in stale:
+            continue  # sealed and found under the current key already
         await db.execute(
             "UPDATE seekers SET address = ?, address_hash = ? WHERE id = ?",
             (cipher.seal(address, SEEKER_ADDRESS), cipher.lookup(address, SEEKER_ADDRESS),
              ids[0]),
         )  # fmt: skip
-    return len(by_address)
+        changed += 1
+    return changed
 
 
 async def _merge_seekers(db: Connection, ids: list[int]) -> None:
@@ -118,6 +124,7 @@ async def _staff(db: Connection, cipher: Cipher) -> int:
         chat = cipher.open(sealed, TELEGRAM_CHAT) if sealed is not None else legacy
         if chat is None:
             continue
+        current = sealed is not None and legacy is None and cipher.is_current(sealed)
         if str(chat) in seen:
             # One Telegram account joined twice while its first record was not found: the
             # record in use (active, newest) keeps the account; this one is retired.
@@ -129,6 +136,8 @@ async def _staff(db: Connection, cipher: Cipher) -> int:
             log.warning("rekey.retired_duplicate_staff staff=%s", staff_id)
             continue
         seen.add(str(chat))
+        if current:
+            continue
         await db.execute(
             "UPDATE staff SET telegram_id = NULL, telegram_chat = ?, telegram_hash = ? "
             "WHERE id = ?",
@@ -143,7 +152,7 @@ async def _outbox_addresses(db: Connection, cipher: Cipher) -> int:
     # Sent and given-up rows keep no address (only its hash, to be erased by); the rest
     # are resealed and found under the new key.
     async with db.execute("SELECT id, channel, address FROM outbox WHERE address != ''") as cursor:
-        rows = list(await cursor.fetchall())
+        rows = [r for r in await cursor.fetchall() if not cipher.is_current(r[2])]
     for row_id, channel, sealed in rows:
         address = cipher.open(sealed, OUTBOX_ADDRESS)
         await db.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,7 +15,9 @@ from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
 from bot.ports import Recipient, SendError
-from bot.services.outbox import Outbox, Pacer
+from bot.services.outbox import PARALLEL, UNEXPECTED_ATTEMPTS, Outbox, Pacer, queue
+from bot.storage.crypto import Cipher
+from bot.storage.outbox_store import MAX_QUEUED_PER_ADDRESS
 from bot.storage.units import Units
 from tests.conftest import FakeClock
 from tests.integration.test_sms import INTAKE, SEEKER
@@ -212,3 +216,185 @@ def replace_settings(settings: Settings) -> Settings:
         telegram=TelegramSettings("123456:TEST-TOKEN", None, PUBLIC, "s3cret"),
         twilio=TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, PUBLIC, OUR_NUMBER),
     )
+
+
+async def sql(
+    jourbot: object, statement: str, params: tuple[object, ...] = ()
+) -> list[tuple[object, ...]]:
+    """Run one statement as the service's own connection would, and return its rows."""
+    async with jourbot.database.transaction() as db:  # type: ignore[attr-defined]
+        return [tuple(r) for r in await (await db.execute(statement, params)).fetchall()]
+
+
+@dataclass
+class PoisonSender:
+    """Raises an error no one expected for one address; takes the rest, slowly."""
+
+    poisoned: str
+    taken: list[tuple[str, str]] = field(default_factory=list)
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> str | None:
+        await asyncio.sleep(0.001)  # on its way a moment, as over a network
+        if address == self.poisoned:
+            raise RuntimeError("a bug in a sender")
+        self.taken.append((address, replies[0].text))
+        return str(len(self.taken))
+
+
+async def test_a_poisoned_message_is_retried_a_few_times_then_given_up(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """One row failing in an unexpected way holds up nobody and is never sent twice."""
+    sender = PoisonSender("13")
+    outbox, units, jourbot = await outbox_with(settings, clock, sender)  # type: ignore[arg-type]
+    try:
+        for n in range(30):
+            await outbox.enqueue(Recipient(Channel.TELEGRAM, str(n), "en"), [Reply(f"m{n}")])
+        worker = asyncio.create_task(outbox.run())  # the worker and drain() side by side
+        for _ in range(10):
+            await outbox.drain()
+            clock.advance(minutes=15)
+        worker.cancel()
+        assert sorted(sender.taken) == sorted((str(n), f"m{n}") for n in range(30) if n != 13)
+        async with units.begin() as unit:
+            assert await unit.outbox.pending() == 0
+        assert outbox.failed == 1
+        assert outbox.retried == UNEXPECTED_ATTEMPTS - 1
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_a_message_no_key_opens_is_given_up_alone(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A row sealed under a key nobody has any more fails; the worker and the rest go on."""
+    sender = FlakySender()
+    outbox, units, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("before")])
+        stranger = Cipher([os.urandom(32)])
+        async with units.begin() as unit:  # as a lost key would leave it
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM, address="2", locale="en", replies=[Reply("x")],
+                now=clock.now(),
+            )  # fmt: skip
+        sealed = stranger.seal("[]", "outbox.message")
+        await sql(jourbot, "UPDATE outbox SET message = ? WHERE id = 2", (sealed,))
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "3", "en"), [Reply("after")])
+        await outbox.drain()
+        assert sender.taken == [("1", "before"), ("3", "after")]
+        assert (outbox.failed, outbox.failing) == (0, False)
+        async with jourbot.database.transaction() as db:  # type: ignore[attr-defined]
+            rows = await (
+                await db.execute("SELECT state, error FROM outbox ORDER BY id")
+            ).fetchall()
+        assert [tuple(r) for r in rows] == [
+            ("sent", None),
+            ("failed", "unreadable"),
+            ("sent", None),
+        ]
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_a_new_chat_goes_before_other_chats_backlogs(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Shortest queues first: 20 flooded chats' 400 replies do not hold back a first reply.
+
+    Oldest first, the new chat's reply would wait for nearly all 400 (50 rounds of sends);
+    it goes with the other chats' first replies, in the second round after it was queued.
+    """
+    sender = FlakySender()
+    outbox, _, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        for chat in range(20):
+            for n in range(20):
+                await outbox.enqueue(Recipient(Channel.TELEGRAM, f"c{chat}", "en"), [Reply(f"{n}")])
+        await outbox.deliver_due()
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "new", "en"), [Reply("welcome")])
+        rounds = 0
+        while ("new", "welcome") not in sender.taken:
+            assert await outbox.deliver_due() == PARALLEL
+            rounds += 1
+        assert rounds == 2
+        assert len(sender.taken) == 3 * PARALLEL
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_what_one_chat_can_queue_is_bounded(settings: Settings, clock: FakeClock) -> None:
+    """A repeated reply waits once; past the cap nothing more is queued for that chat."""
+    sender = FlakySender()
+    outbox, units, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        flood = Recipient(Channel.TELEGRAM, "flood", "en")
+        for _ in range(500):
+            await outbox.enqueue(flood, [Reply("Sorry, I did not understand.")])
+        async with units.begin() as unit:
+            assert await unit.outbox.pending() == 1
+        for n in range(MAX_QUEUED_PER_ADDRESS + 50):
+            await outbox.enqueue(flood, [Reply(f"different {n}")])
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "other", "en"), [Reply("hello")])
+        async with units.begin() as unit:
+            assert await unit.outbox.pending() == MAX_QUEUED_PER_ADDRESS + 1
+        await outbox.drain()
+        assert ("other", "hello") in sender.taken
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_an_erasure_never_overtakes_a_message_on_its_way(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """What is being sent when the person erases goes first; then the erasure's word, last."""
+    gate = asyncio.Event()
+    order: list[str] = []
+
+    class SlowSender:
+        async def send(self, channel, address, locale, replies, edit_of):
+            if replies[0].text == "from your support person":
+                await gate.wait()
+            order.append(replies[0].text)
+            return str(len(order))
+
+    outbox, units, jourbot = await outbox_with(settings, clock, SlowSender())  # type: ignore[arg-type]
+    try:
+        seeker = Recipient(Channel.TELEGRAM, "42", "en")
+        await outbox.enqueue(seeker, [Reply("from your support person")])
+        sending = asyncio.create_task(outbox.deliver_due())
+        await asyncio.sleep(0.01)  # claimed, on its way
+        await outbox.enqueue(seeker, [Reply("queued before the erasure")])
+        async with units.begin() as unit:
+            await unit.outbox.forget(Channel.TELEGRAM, "42")
+            await queue(unit, seeker, [Reply("everything is erased")], clock.now())
+        assert await outbox.deliver_due() == 0  # the erasure's word waits for the one on its way
+        assert order == []
+        gate.set()
+        await sending
+        await outbox.drain()
+        assert order == ["from your support person", "everything is erased"]
+        rows = await sql(jourbot, "SELECT state FROM outbox ORDER BY id")
+        assert rows == [("sent",)]  # the erased one left no row
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_start_up_puts_back_what_a_crash_left_on_its_way(
+    settings: Settings, clock: FakeClock
+) -> None:
+    sender = FlakySender()
+    outbox, units, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("one")])
+        async with units.begin() as unit:  # claimed, then the process died
+            assert len(await unit.outbox.claim_due(clock.now(), 5)) == 1
+        await outbox.drain()
+        assert sender.taken == []  # never handed out twice while the process runs
+        await outbox.recover()
+        await outbox.drain()
+        assert sender.taken == [("1", "one")]
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
