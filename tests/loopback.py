@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -64,6 +65,8 @@ class Providers:
         self.telegram_failures: list[str] = []
         self.sms_failures: list[str] = []
         self.refused = 0
+        self.bot_api_down = False  # every Bot API method answers 502, getMe included
+        self.first_at: dict[int, float] = {}  # when each chat got its first message
         self._ids = itertools.count(1)
 
     async def _fail(self, failures: list[str], telegram: bool) -> JSONResponse | None:
@@ -83,6 +86,9 @@ class Providers:
     async def bot_api(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
         form = dict(await request.form())
+        if self.bot_api_down:
+            self.refused += 1
+            return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
         if method == "getMe":
             user = {"id": 1, "is_bot": True, "first_name": "Jourbot", "username": "jb_bot"}
             return JSONResponse({"ok": True, "result": user})
@@ -93,6 +99,7 @@ class Providers:
             chat = int(str(form["chat_id"]))
             text = str(form["text"])
             self.telegram[chat].append(text)
+            self.first_at.setdefault(chat, time.monotonic())
             message_id = int(str(form.get("message_id", next(self._ids))))
             result = {"message_id": message_id, "date": 0, "text": text,
                       "chat": {"id": chat, "type": "private"}}  # fmt: skip
@@ -124,7 +131,8 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
         self.kills = 0
 
-    async def start(self, client: httpx.AsyncClient) -> None:
+    async def start(self, client: httpx.AsyncClient, healthy: bool = True) -> None:
+        """Start the service and wait until it is healthy (or, unless *healthy*, serving)."""
         self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited on below
             [sys.executable, "-m", "bot", "run"],
             env=self.env,
@@ -133,12 +141,23 @@ class Service:
         )
         for _ in range(300):
             try:
-                if (await client.get(f"http://127.0.0.1:{self.port}/healthz")).status_code == 200:
+                status = (await client.get(f"http://127.0.0.1:{self.port}/healthz")).status_code
+                if status == 200 or not healthy:
                     return
             except httpx.TransportError:
                 pass
+            if self.process.poll() is not None:
+                raise AssertionError(f"the service exited with {self.process.returncode}")
             await asyncio.sleep(0.05)
         raise AssertionError("the service did not become healthy")
+
+    def peak_rss_kib(self) -> int:
+        """Return the most memory the running service has held (VmHWM), in KiB."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(
+            next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]
+        )
 
     def kill(self) -> None:
         assert self.process is not None

@@ -148,7 +148,11 @@ class OutboxStore:
                 )
             except (SealError, ValueError, KeyError, TypeError):
                 log.error("outbox.unreadable")
-                await self.failed(int(r[0]), "unreadable", now)
+                await self._db.execute(
+                    "UPDATE outbox SET state = 'failed', error = 'unreadable', sent_at = ?, "
+                    "message = '', address = '', on_sent = NULL, on_failed = NULL WHERE id = ?",
+                    (utc_text(now), int(r[0])),
+                )
                 continue
             claimed.append(queued)
         await self._db.executemany(
@@ -165,7 +169,7 @@ class OutboxStore:
         follow_up = await self._take_follow_up(row_id, "on_sent")
         await self._db.execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, provider_id = ?, message = '', "
-            "address = '', on_sent = NULL, on_failed = NULL WHERE id = ?",
+            "address = '', on_sent = NULL, on_failed = NULL WHERE id = ? AND state = 'sending'",
             (utc_text(now), provider_id, row_id),
         )
         await self._queue_follow_up(follow_up, now)
@@ -175,7 +179,8 @@ class OutboxStore:
         if await self._gone_if_erased(row_id):
             return
         await self._db.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, error = ? WHERE id = ?",
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, error = ? "
+            "WHERE id = ? AND state = 'sending'",
             (utc_text(at), error, row_id),
         )
 
@@ -186,7 +191,7 @@ class OutboxStore:
         follow_up = await self._take_follow_up(row_id, "on_failed")
         await self._db.execute(
             "UPDATE outbox SET state = 'failed', error = ?, sent_at = ?, message = '', "
-            "address = '', on_sent = NULL, on_failed = NULL WHERE id = ?",
+            "address = '', on_sent = NULL, on_failed = NULL WHERE id = ? AND state = 'sending'",
             (error, utc_text(now), row_id),
         )
         await self._queue_follow_up(follow_up, now)
@@ -200,7 +205,7 @@ class OutboxStore:
 
     async def _take_follow_up(self, row_id: int, column: str) -> dict[str, Any] | None:
         async with self._db.execute(
-            f"SELECT {column} FROM outbox WHERE id = ?",  # noqa: S608 - our own column names
+            f"SELECT {column} FROM outbox WHERE id = ? AND state = 'sending'",  # noqa: S608 - ours
             (row_id,),
         ) as cursor:
             row = await cursor.fetchone()
@@ -235,8 +240,9 @@ class OutboxStore:
     async def forget(self, channel: Channel, address: str) -> list[str]:
         """Delete every message to *address*; return the provider ids of those sent.
 
-        A message on its way keeps its place, emptied, until its send is over: what the
-        erasure says last is then the last thing the person gets.
+        A message on its way keeps its place, emptied and no longer the seeker's (so deleting
+        the seeker does not take it), until its send is over: what the erasure says last is
+        then the last thing the person gets.
         """
         hashes = self._cipher.lookups(f"{channel}:{address}", ADDRESS)
         marks = ",".join("?" * len(hashes))  # one per key; only "?" goes into the SQL
@@ -247,7 +253,7 @@ class OutboxStore:
         ) as cursor:
             sent = [str(row[0]) for row in await cursor.fetchall()]
         await self._db.execute(
-            f"UPDATE outbox SET state = 'erasing', message = '', address = '', "  # noqa: S608
+            f"UPDATE outbox SET state = 'erasing', message = '', address = '', seeker_id = NULL, "  # noqa: S608
             f"on_sent = NULL, on_failed = NULL WHERE address_hash IN ({marks}) "
             "AND state = 'sending'",
             hashes,

@@ -132,9 +132,14 @@ async def test_nothing_reaches_a_seeker_after_the_erasure(
                 ]
                 await w.press(Person(COORDINATOR, "en"), to_volunteer)
             start = len(texts(w, SEEKER_CHAT))
+
+            async def erase(after: float) -> None:
+                await asyncio.sleep(after)
+                await w.telegram(seeker.message("/delete"))
+
             await asyncio.gather(
                 w.telegram(volunteer.message(f"/reply {reference} Hej {attempt}")),
-                w.telegram(seeker.message("/delete")),
+                erase(attempt * 0.0005),  # each try lands the erasure at another moment
             )
             await w.jourbot.outbox.drain()
             after = texts(w, SEEKER_CHAT)[start:]
