@@ -15,12 +15,13 @@ from bot.services.intake import IntakeService
 
 
 def parse(line: str) -> Inbound:
-    """Read a typed line as a command ("/help") or as free text."""
+    """Read a typed line as a command ("/help") or as free text; an unknown command is help."""
     word = line.strip()
-    if word.startswith("/"):
-        name = word[1:].split()[0].lower() if len(word) > 1 else ""
+    if word.startswith("/") and len(word) > 1:
+        name = word[1:].split()[0].lower()
         if name in {c.value for c in CommandName}:
             return Command(CommandName(name))
+        return Command(CommandName.HELP)
     return Text(line.rstrip("\n"))
 
 

@@ -75,3 +75,14 @@ def test_console_in_swedish_with_help_and_stop(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM seekers").fetchone() == (0,)
         assert conn.execute("SELECT outcome FROM intake_outcomes").fetchall() == [("stopped",)]
+
+
+def test_an_unknown_command_is_read_as_help() -> None:
+    """As on Telegram: /menu or a typo gets the help, never taken for an answer."""
+    from bot.channels.console import parse
+    from bot.domain.dialogue import Command, CommandName, Text
+
+    assert parse("/menu\n") == Command(CommandName.HELP)
+    assert parse("/hjälp") == Command(CommandName.HELP)
+    assert parse("/delete") == Command(CommandName.ERASE)
+    assert parse("Tensta\n") == Text("Tensta")

@@ -240,6 +240,33 @@ async def test_health(settings: Settings, clock: FakeClock) -> None:
         assert (response.status_code, response.json()) == (200, expected)
 
 
+async def test_health_says_so_when_nothing_can_be_delivered(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """An outbox worker that fails at every look is not "healthy": 503, naming the outbox."""
+    async with running(webhook_settings(settings), clock) as h:
+        async with aiosqlite.connect(settings.db_path) as db:
+            await db.execute("ALTER TABLE outbox RENAME TO outbox_gone")
+            await db.commit()
+        for _ in range(100):
+            h.jourbot.outbox.wake()
+            await asyncio.sleep(0.01)
+            if h.jourbot.outbox.failing:
+                break
+        response = await h.client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["outbox"] == "failing"
+        async with aiosqlite.connect(settings.db_path) as db:
+            await db.execute("ALTER TABLE outbox_gone RENAME TO outbox")
+            await db.commit()
+        for _ in range(100):
+            h.jourbot.outbox.wake()
+            await asyncio.sleep(0.01)
+            if not h.jourbot.outbox.failing:
+                break
+        assert (await h.client.get("/healthz")).status_code == 200
+
+
 async def test_long_polling_without_public_url(settings: Settings, clock: FakeClock) -> None:
     """Without PUBLIC_URL the bot polls getUpdates and has no webhook route."""
     polling = replace(settings, telegram=TelegramSettings(TOKEN))
