@@ -25,6 +25,7 @@ import logging
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -49,6 +50,7 @@ BASE_DELAY = 2.0  # seconds before the first retry
 MAX_DELAY = 600.0
 UNEXPECTED_ATTEMPTS = 5  # tries before an error nobody expected counts as permanent
 IDLE_WAIT = 5.0  # seconds between looks at the table when nothing woke the worker
+GATHER_WAKES = 0.005  # seconds a woken worker waits for more to be queued
 
 
 class Pacer:
@@ -65,16 +67,21 @@ class Pacer:
         self._interval = 1.0 / per_second if per_second > 0 else 0.0
         self._per_recipient = per_recipient_interval
         self._next_slot = 0.0
+        # Each recipient's last send, kept only while it still holds the next one back; the
+        # queue lets the old ones go in order, so asking costs what is recent, not all ever.
         self._last: dict[str, float] = {}
+        self._recent: deque[tuple[float, str]] = deque()
         self._lock = asyncio.Lock()
         self._monotonic = monotonic
         self._sleep = sleep
 
     def resting(self) -> dict[str, float]:
         """Return the recipients that must not get a message yet, with seconds to wait."""
-        if self._per_recipient <= 0:
-            return {}
         now = self._monotonic()
+        while self._recent and self._recent[0][0] + self._per_recipient <= now:
+            at, recipient = self._recent.popleft()
+            if self._last.get(recipient) == at:
+                del self._last[recipient]
         return {
             key: last + self._per_recipient - now
             for key, last in self._last.items()
@@ -88,10 +95,9 @@ class Pacer:
             last = self._last.get(recipient, -math.inf)
             at = max(now, self._next_slot, last + self._per_recipient)
             self._next_slot = at + self._interval
-            self._last[recipient] = at
-            if len(self._last) > 10_000:  # forget recipients long done
-                cutoff = now - max(self._per_recipient, 1.0)
-                self._last = {k: v for k, v in self._last.items() if v > cutoff}
+            if self._per_recipient > 0:
+                self._last[recipient] = at
+                self._recent.append((at, recipient))
         if at > now:
             await self._sleep(at - now)
 
@@ -174,18 +180,19 @@ class Outbox:
             self._wake.clear()
             wait = IDLE_WAIT
             try:
-                await self._start_due()
-                async with self._units.lookup() as unit:
-                    next_due = await unit.outbox.next_due()
-                self.failing = False
-                # Due already but not started means its slot or its chat's earlier message is
-                # still on the way: the end of that send wakes the worker.
-                until = (next_due - self._clock.now()).total_seconds() if next_due else wait
-                if until > 0:
-                    wait = min(wait, until)
+                started = await self._start_due()
+                if not started and not self._sending:
+                    # Idle: look up when a retry falls due. While sends are on their way,
+                    # the end of each wakes the worker, so there is no need to ask.
+                    async with self._units.lookup() as unit:
+                        next_due = await unit.outbox.next_due()
+                    until = (next_due - self._clock.now()).total_seconds() if next_due else wait
+                    if until > 0:
+                        wait = min(wait, until)
                 rest = self._rest()
                 if rest is not None:
                     wait = min(wait, rest)
+                self.failing = False
             # Swallowed on purpose: the worker must outlive one bad look at the table; it is
             # logged by type and /healthz reports it until a look succeeds again.
             except Exception as error:
@@ -193,6 +200,9 @@ class Outbox:
                 self.failing = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, wait))
+            # A burst of turns wakes the worker once per message: let it gather, so one look
+            # at the table serves them all instead of one look each.
+            await asyncio.sleep(GATHER_WAKES)
 
     def _rest(self) -> float | None:
         """Seconds until a chat now resting may get its next message; None if none rests."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.storage.connection import Connection, Outcome, Work
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import MIGRATIONS, statements
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +181,8 @@ class Database:
                 row = await cursor.fetchone()
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in script.split(";\n"):
-                    if statement.strip():
-                        await db.execute(statement)
+                for statement in statements(script):
+                    await db.execute(statement)
                 # PRAGMA takes no parameters; number is our own integer.
                 await db.execute(f"PRAGMA user_version = {number:d}")
         return len(MIGRATIONS)

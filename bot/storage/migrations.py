@@ -3,6 +3,22 @@
 Append, never edit: a database in the field has already run the earlier entries.
 """
 
+import sqlite3
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into whole statements (a trigger's body holds semicolons too)."""
+    found, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            found.append(current.strip().rstrip(";"))
+            current = ""
+    if current.strip():
+        found.append(current.strip())
+    return found
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: seekers, their conversations, cases and anonymous intake outcomes.
     """
@@ -222,18 +238,36 @@ MIGRATIONS: tuple[str, ...] = (
         check_value TEXT NOT NULL
     )
     """,
-    # 10: the outbox serves the shortest queues first (seq), holds a repeated message once
-    # (digest), keeps an erased message's place while it is being sent ('erasing'), and
-    # carries what to queue once a message is sent or given up.
+    # 10: the outbox hands out each address's oldest unsent message (its head), shortest
+    # queues first (seq); holds a repeated message once (digest); keeps an erased message's
+    # place while it is being sent ('erasing'); carries what to queue once a message is sent
+    # or given up. Triggers move the head on, whichever way a message leaves the queue
+    # (sent, given up, deleted, or deleted with its seeker).
     """
     ALTER TABLE outbox ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN digest TEXT;
     ALTER TABLE outbox ADD COLUMN on_sent TEXT;
     ALTER TABLE outbox ADD COLUMN on_failed TEXT;
     DROP INDEX outbox_due;
-    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';
     DROP INDEX outbox_order;
     CREATE INDEX outbox_order ON outbox(address_hash, id)
-        WHERE state IN ('pending', 'sending', 'erasing')
+        WHERE state IN ('pending', 'sending', 'erasing');
+    UPDATE outbox SET head = 1 WHERE state IN ('pending', 'sending') AND id = (
+        SELECT MIN(p.id) FROM outbox p WHERE p.address_hash = outbox.address_hash
+        AND p.state IN ('pending', 'sending'));
+    CREATE INDEX outbox_heads ON outbox(seq, id) WHERE state = 'pending' AND head = 1;
+    CREATE TRIGGER outbox_next_after_done AFTER UPDATE OF state ON outbox
+        WHEN OLD.head = 1 AND NEW.state IN ('sent', 'failed')
+    BEGIN
+        UPDATE outbox SET head = 0 WHERE id = NEW.id;
+        UPDATE outbox SET head = 1 WHERE id = (SELECT MIN(id) FROM outbox
+            WHERE address_hash = NEW.address_hash AND state IN ('pending', 'sending', 'erasing'));
+    END;
+    CREATE TRIGGER outbox_next_after_delete AFTER DELETE ON outbox WHEN OLD.head = 1
+    BEGIN
+        UPDATE outbox SET head = 1 WHERE id = (SELECT MIN(id) FROM outbox
+            WHERE address_hash = OLD.address_hash AND state IN ('pending', 'sending', 'erasing'));
+    END
     """,
 )

@@ -3,6 +3,8 @@
 A row is 'pending' until the worker claims it ('sending'), then 'sent' or 'failed'. A row
 being sent when its person erases their data becomes 'erasing': it keeps its place, so the
 erasure's own confirmation cannot overtake it, and it goes as soon as its send is over.
+Only an address's oldest unsent row (its head) is handed out; triggers (migration 10) make
+the next one the head when it leaves.
 """
 
 from __future__ import annotations
@@ -31,14 +33,13 @@ DIGEST = "outbox.digest"
 # the rest is dropped (and counted in the log). Repeats of a queued message are not queued.
 MAX_QUEUED_PER_ADDRESS = 200
 _UNSENT = "('pending', 'sending', 'erasing')"
-# Each address's oldest unsent message only, and the shortest queues first: a new person's
-# first reply never waits behind another chat's backlog.
+# Each address's head (its oldest unsent message) only, and the shortest queues first: a new
+# person's first reply never waits behind another chat's backlog. The index holds the heads
+# in that order, so a look costs what it hands out, however long the queue.
 _DUE = (
-    "SELECT o.id, o.channel, o.address, o.address_hash, o.locale, o.message, o.edit_of, "
-    "o.attempts FROM outbox o INDEXED BY outbox_due "
-    "WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM outbox p "
-    "INDEXED BY outbox_order WHERE p.address_hash = o.address_hash AND p.id < o.id "
-    "AND p.state IN ('pending', 'sending', 'erasing')) ORDER BY o.seq, o.id LIMIT ?"
+    "SELECT id, channel, address, address_hash, locale, message, edit_of, attempts "
+    "FROM outbox INDEXED BY outbox_heads WHERE state = 'pending' AND head = 1 "
+    "AND next_attempt_at <= ? ORDER BY seq, id LIMIT ?"
 )
 
 
@@ -95,7 +96,7 @@ class OutboxStore:
                 (
                     channel, address_sealed, address_hash, seeker_id, locale,
                     self._cipher.seal(encoded, MESSAGE), edit, utc_text(now), utc_text(now),
-                    queued, digest,
+                    queued, int(queued == 0), digest,
                     self._follow_up(on_sent) if number == last else None,
                     self._follow_up(on_failed) if number == last else None,
                 )
@@ -105,8 +106,8 @@ class OutboxStore:
             log.warning("outbox.dropped_over_cap channel=%s count=%d", channel, dropped)
         self._db.submit_many(  # sent on; the commit waits for it
             "INSERT INTO outbox (channel, address, address_hash, seeker_id, locale, message, "
-            "edit_of, state, next_attempt_at, created_at, seq, digest, on_sent, on_failed) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+            "edit_of, state, next_attempt_at, created_at, seq, head, digest, on_sent, on_failed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         return len(rows)
@@ -230,11 +231,19 @@ class OutboxStore:
         )
 
     async def recover(self) -> int:
-        """Put back what a crash left being sent; drop what was erased meanwhile. Count both."""
+        """Put back what a crash left being sent; drop what was erased meanwhile. Count both.
+
+        Every address's head is worked out again from the queue itself, whatever happened.
+        """
         cursor = await self._db.execute(
             "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
         )
         erased = await self._db.execute("DELETE FROM outbox WHERE state = 'erasing'")
+        await self._db.execute(
+            "UPDATE outbox SET head = (id = (SELECT MIN(p.id) FROM outbox p INDEXED BY "
+            "outbox_order WHERE p.address_hash = outbox.address_hash AND p.state IN "
+            "('pending', 'sending', 'erasing'))) WHERE state IN ('pending', 'sending', 'erasing')"
+        )
         return cursor.rowcount + erased.rowcount
 
     async def forget(self, channel: Channel, address: str) -> list[str]:
@@ -276,7 +285,8 @@ class OutboxStore:
     async def next_due(self) -> datetime | None:
         """Return when the next queued message is due."""
         async with self._db.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+            "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_heads "
+            "WHERE state = 'pending' AND head = 1"
         ) as cursor:
             row = await cursor.fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None

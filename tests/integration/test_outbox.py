@@ -7,6 +7,7 @@ import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -398,3 +399,45 @@ async def test_start_up_puts_back_what_a_crash_left_on_its_way(
         assert sender.taken == [("1", "one")]
     finally:
         await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_the_due_query_reads_only_heads(settings: Settings, clock: FakeClock) -> None:
+    """Handing out what is due walks the heads' index: it costs what it hands out."""
+    from bot.storage.outbox_store import _DUE
+
+    _, _, jourbot = await outbox_with(settings, clock, FlakySender())
+    try:
+        plan = await sql(jourbot, "EXPLAIN QUERY PLAN " + _DUE, ("2026-01-01", 8))
+        details = " ".join(str(row[-1]) for row in plan)
+        assert "USING INDEX outbox_heads" in details
+        assert "TEMP B-TREE" not in details  # no sort of everything due
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_a_queue_from_before_heads_gets_its_heads(tmp_path: Path) -> None:
+    """Migration 10 marks each address's oldest unsent message, and the worker sends in order."""
+    import sqlite3
+
+    from bot.storage.database import Database
+    from bot.storage.migrations import MIGRATIONS, statements
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:9]:
+            for statement in statements(script):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 9")
+        for n, (address, state) in enumerate(
+            [("a", "sent"), ("a", "pending"), ("b", "sending"), ("a", "pending"), ("b", "pending")]
+        ):
+            db.execute(
+                "INSERT INTO outbox (channel, address, address_hash, locale, message, state, "
+                "next_attempt_at, created_at) VALUES ('telegram', ?, ?, 'en', ?, ?, ?, ?)",
+                (address, address, f'[{{"text":"{n}"}}]', state, "2026-01-01", "2026-01-01"),
+            )
+    database = await Database.open(path)
+    await database.close()
+    with sqlite3.connect(path) as db:
+        heads = db.execute("SELECT id, head FROM outbox ORDER BY id").fetchall()
+    assert heads == [(1, 0), (2, 1), (3, 1), (4, 0), (5, 0)]
