@@ -8,7 +8,6 @@ import re
 from bot.config import Settings
 from bot.domain.cases import StaffRole
 from tests.conftest import FakeClock
-from tests.integration.test_sms import INTAKE
 from tests.integration.test_staff_flow import (
     COORDINATOR,
     SEEKER_CHAT,
@@ -19,6 +18,7 @@ from tests.integration.test_staff_flow import (
     assign_new_case,
     join_staff,
     running,
+    sms_case,
 )
 from tests.telegram_fakes import Person
 
@@ -96,10 +96,7 @@ async def test_a_reply_to_a_seeker_who_sent_stop_is_refused_at_once(
     """The volunteer is told there and then, the case says so, and no SMS goes out."""
     coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
     async with running(settings, clock) as w:
-        volunteer_id = await join_staff(w, coordinator, volunteer)
-        for body in INTAKE:
-            await w.sms(body)
-        reference = await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
+        reference = await sms_case(w, coordinator, volunteer)
         assert await w.sms("STOP") == []
         sent_before = len(w.twilio.sent)
         await w.telegram(volunteer.message(f"/reply {reference} Hej, jag ringer i kväll"))

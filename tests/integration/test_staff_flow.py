@@ -204,14 +204,19 @@ async def answer_seeker(w: World, seeker: Person) -> None:
     await w.telegram(seeker.message("Ring efter sex"))
 
 
+async def sms_case(w: World, coordinator: Person, volunteer: Person) -> str:
+    """Staff join, an SMS seeker goes through the intake, and the case is assigned."""
+    volunteer_id = await join_staff(w, coordinator, volunteer)
+    for body in INTAKE:
+        await w.sms(body)
+    return await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
+
+
 async def test_full_flow_with_an_sms_seeker(settings: Settings, clock: FakeClock) -> None:
     """The volunteer's message reaches an SMS seeker by SMS, and the answer comes back."""
     coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
     async with running(settings, clock) as w:
-        volunteer_id = await join_staff(w, coordinator, volunteer)
-        for body in INTAKE:
-            await w.sms(body)
-        reference = await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
+        reference = await sms_case(w, coordinator, volunteer)
         await log_attempt(w, volunteer, reference, "No answer")
 
         await w.telegram(volunteer.message(f"/reply {reference} Hej, jag försökte ringa."))

@@ -244,26 +244,24 @@ async def test_health_says_so_when_nothing_can_be_delivered(
     settings: Settings, clock: FakeClock
 ) -> None:
     """An outbox worker that fails at every look is not "healthy": 503, naming the outbox."""
-    async with running(webhook_settings(settings), clock) as h:
+
+    async def outbox_table(name: str, failing: bool) -> None:
+        current = "outbox_gone" if failing else "outbox"
         async with aiosqlite.connect(settings.db_path) as db:
-            await db.execute("ALTER TABLE outbox RENAME TO outbox_gone")
+            await db.execute(f"ALTER TABLE {name} RENAME TO {current}")
             await db.commit()
-        for _ in range(100):
+        for _ in range(100):  # the worker's next look at the table
             h.jourbot.outbox.wake()
             await asyncio.sleep(0.01)
-            if h.jourbot.outbox.failing:
-                break
+            if h.jourbot.outbox.failing is failing:
+                return
+
+    async with running(webhook_settings(settings), clock) as h:
+        await outbox_table("outbox", failing=True)
         response = await h.client.get("/healthz")
         assert response.status_code == 503
         assert response.json()["outbox"] == "failing"
-        async with aiosqlite.connect(settings.db_path) as db:
-            await db.execute("ALTER TABLE outbox_gone RENAME TO outbox")
-            await db.commit()
-        for _ in range(100):
-            h.jourbot.outbox.wake()
-            await asyncio.sleep(0.01)
-            if not h.jourbot.outbox.failing:
-                break
+        await outbox_table("outbox_gone", failing=False)
         assert (await h.client.get("/healthz")).status_code == 200
 
 
