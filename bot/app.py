@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,10 +147,9 @@ async def build(
             request=telegram_request,
         )
         starter = TelegramStart(telegram, settings.telegram, ALLOWED_UPDATES)
-        up = starter_is_up(starter)
-        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, up)
+        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, starter.is_up)
         if settings.telegram.webhook_secret is not None:
-            webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, up)
+            webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, starter.is_up)
 
     texts: TextAdapter | None = None
     twilio: TwilioWebhooks | None = None
@@ -237,11 +236,6 @@ async def _stop(worker: asyncio.Task[None], outbox: Outbox) -> None:
         await worker
     with contextlib.suppress(Exception):  # shutting down: what is left stays queued
         await outbox.drain()
-
-
-def starter_is_up(starter: TelegramStart) -> Callable[[], bool]:
-    """Tell, when asked, whether the bot is up."""
-    return lambda: starter.up
 
 
 def has_channel_credentials(settings: Settings) -> bool:

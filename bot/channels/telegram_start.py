@@ -43,8 +43,7 @@ class TelegramStart:
         self._started = False
         self.state = "starting"  # then "up", or "retrying" while the Bot API fails
 
-    @property
-    def up(self) -> bool:
+    def is_up(self) -> bool:
         """Tell whether updates can be handled and messages sent."""
         return self.state == "up"
 
