@@ -22,8 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.domain.dialogue import Reply
-from bot.ports import Recipient
 from bot.services.reminders import ReminderService
 from bot.storage.database import Database
 from bot.storage.units import Units
@@ -35,18 +33,6 @@ NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 class Clock:
     def now(self) -> datetime:
         return NOW
-
-
-class NullDispatcher:
-    """Takes every message at once, so the figure is the sweep's own cost."""
-
-    async def send(
-        self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
-    ) -> bool:
-        return True
-
-    def wake(self) -> None:
-        pass
 
 
 def seed(path: Path, stored: int, open_cases: int = OPEN) -> None:
@@ -111,7 +97,7 @@ async def measure(
     seeded = time.perf_counter() - started
     settings = load_settings({"JOURBOT_DB": str(path)})
     database = await Database.open(path)
-    service = ReminderService(Units(database), Clock(), settings.partnership, NullDispatcher())
+    service = ReminderService(Units(database), Clock(), settings.partnership, lambda: None)
     first = time.perf_counter()
     sent = len(await service.sweep(NOW))  # sends what is due, as after a restart
     first = time.perf_counter() - first

@@ -23,15 +23,8 @@ from bot.storage.database import Database
 from bot.storage.units import Units
 
 
-class _NoDispatch:
-    """The command line sends no messages; staff see changes in the bot."""
-
-    async def send(self, to: object, replies: object, edit_of: int | None = None) -> bool:
-        """Send nothing."""
-        return False
-
-    def wake(self) -> None:
-        """Wake nobody: the running service's worker finds what was queued."""
+def _no_worker_here() -> None:
+    """Wake nobody: the running service's outbox worker finds what a command queued."""
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,7 +60,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _staff(args: argparse.Namespace, settings: Settings, units: Units) -> int:
-    service = StaffService(units, SystemClock(), settings.partnership, _NoDispatch(), {})
+    service = StaffService(units, SystemClock(), settings.partnership, _no_worker_here, {})
     if args.action == "invite":
         try:
             invite = await service.create_invite(args.org, StaffRole(args.role), hours=args.hours)

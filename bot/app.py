@@ -10,19 +10,21 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.channels.console import run_console
-from bot.channels.dispatch import OutboxDispatcher
 from bot.channels.senders import TelegramSender, TextSender
 from bot.channels.sms import TextAdapter
-from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    TelegramApp,
+    add_handlers,
+    telegram_application,
+)
 from bot.channels.telegram_start import TelegramStart
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
 from bot.config import Settings, require_encryption
@@ -46,8 +48,6 @@ from bot.storage.units import Units
 from bot.web import TwilioWebhooks, build_web, telegram_webhook
 
 log = logging.getLogger(__name__)
-
-TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass
@@ -96,19 +96,36 @@ async def build(
         await database.close()
         raise
     languages = tuple(Language(code, catalogs.native_name(code)) for code in catalogs.codes)
-    intake = IntakeService(
-        units,
-        clock,
-        settings.partnership,
-        languages,
-        settings.default_locale,
-        label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
-        information=load_information(locales_dir or default_locales_dir(), catalogs.codes),
-    )
     # Created here, inside the running loop, and closed with the application.
     http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0))
-    # Filled in below with each configured channel's sender.
+
+    # The senders first: the outbox needs them, and every service needs the outbox.
     senders: dict[Channel, Sender] = {}
+    telegram: TelegramApp | None = None
+    starter: TelegramStart | None = None
+    if settings.telegram is not None:
+        telegram = telegram_application(
+            settings.telegram.token,
+            api_url=settings.telegram.api_url,
+            polling=not settings.telegram.webhook,
+            request=telegram_request,
+        )
+        starter = TelegramStart(telegram, settings.telegram, ALLOWED_UPDATES)
+        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, starter.is_up)
+    delivery: DeliveryService | None = None
+    if settings.twilio is not None:
+        t = settings.twilio
+        gateway = TwilioGateway(
+            http,
+            account_sid=t.account_sid,
+            auth_token=t.auth_token,
+            from_number=t.from_number,
+            messaging_service_sid=t.messaging_service_sid,
+            status_callback=f"{t.public_url.rstrip('/')}/twilio/status",
+            api_url=t.api_url or TWILIO_API_URL,
+        )
+        delivery = DeliveryService(units, clock, gateway)
+        senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(delivery, catalogs)
     limits = settings.send_limits
     pacers = {
         Channel.TELEGRAM: Pacer(limits.telegram_per_second, limits.telegram_chat_interval),
@@ -116,65 +133,42 @@ async def build(
         Channel.WHATSAPP: Pacer(limits.sms_per_second, 0.0),
     }
     outbox = Outbox(units, clock, senders, pacers)
-    intake.outbox = outbox
-    dispatcher = OutboxDispatcher(outbox)
+
     staff = StaffService(
+        units, clock, settings.partnership, outbox.wake, language_names=language_names(catalogs)
+    )
+    intake = IntakeService(
         units,
         clock,
         settings.partnership,
-        dispatcher,
-        language_names=language_names(catalogs),
+        languages,
+        settings.default_locale,
+        outbox=outbox,
+        listener=staff,
+        label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
+        information=load_information(locales_dir or default_locales_dir(), catalogs.codes),
     )
-    intake.listener = staff
-    reminders = ReminderService(units, clock, settings.partnership, dispatcher)
+    reminders = ReminderService(units, clock, settings.partnership, outbox.wake)
     retention = RetentionService(units, clock, settings.retention)
 
-    telegram: TelegramApp | None = None
-    starter: TelegramStart | None = None
     webhook = None
-    if settings.telegram is not None:
-        telegram = build_application(
-            settings.telegram.token,
-            intake,
-            catalogs,
-            staff=staff,
-            dispatcher=dispatcher,
-            stats=StaffStats(
-                ReportService(units, settings.partnership), catalogs, settings.partnership, clock
-            ),
-            api_url=settings.telegram.api_url,
-            polling=not settings.telegram.webhook,
-            request=telegram_request,
+    if telegram is not None and starter is not None and settings.telegram is not None:
+        stats = StaffStats(
+            ReportService(units, settings.partnership), catalogs, settings.partnership, clock
         )
-        starter = TelegramStart(telegram, settings.telegram, ALLOWED_UPDATES)
-        senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, starter.is_up)
+        add_handlers(telegram, intake, catalogs, outbox, staff=staff, stats=stats)
         if settings.telegram.webhook_secret is not None:
             webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, starter.is_up)
 
     texts: TextAdapter | None = None
     twilio: TwilioWebhooks | None = None
-    if settings.twilio is not None:
-        t = settings.twilio
-        public_url = t.public_url.rstrip("/")
-        gateway = TwilioGateway(
-            http,
-            account_sid=t.account_sid,
-            auth_token=t.auth_token,
-            from_number=t.from_number,
-            messaging_service_sid=t.messaging_service_sid,
-            status_callback=f"{public_url}/twilio/status",
-            api_url=t.api_url or TWILIO_API_URL,
-        )
-        delivery = DeliveryService(units, clock, gateway)
-        senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(delivery, catalogs)
-        texts = TextAdapter(intake, delivery, catalogs)
+    if settings.twilio is not None and delivery is not None:
+        texts = TextAdapter(intake, outbox, catalogs)
         twilio = TwilioWebhooks(
-            t.auth_token,
-            public_url,
+            settings.twilio.auth_token,
+            settings.twilio.public_url.rstrip("/"),
             texts.receive,
-            lambda sid, status, code, opted_out: delivery.update_status(
-                sid, status, code, opted_out=opted_out
-            ),
+            delivery.update_status,
         )
 
     @asynccontextmanager

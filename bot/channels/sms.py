@@ -20,8 +20,8 @@ from bot.domain.sms import fold_to_gsm
 from bot.domain.typed import words
 from bot.i18n import CatalogError, Catalogs, Translator, locale_for_phone
 from bot.ports import Recipient
-from bot.services.delivery import DeliveryService
 from bot.services.intake import Answer, Hints, IntakeService
+from bot.services.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +128,9 @@ def body(answer: Answer, catalogs: Catalogs, channel: Channel) -> list[str]:
 class TextAdapter:
     """Run text messages through the intake and send the answers back."""
 
-    def __init__(
-        self, intake: IntakeService, delivery: DeliveryService, catalogs: Catalogs
-    ) -> None:
+    def __init__(self, intake: IntakeService, outbox: Outbox, catalogs: Catalogs) -> None:
         self._intake = intake
-        self._delivery = delivery
+        self._outbox = outbox
         self._catalogs = catalogs
         self._keywords = keywords(catalogs)
         # Few turns at once: each waits for the one database anyway, and a long queue of
@@ -191,25 +189,15 @@ class TextAdapter:
             inbound = Command(self._keywords[word])
         shipped = self._catalogs.codes
         hints = Hints(locale=locale_for_phone(message.phone, shipped), phone=message.phone)
-        answer = await self._intake.handle(channel, sender, inbound, hints, message.message_id)
-        await self._send(channel, sender, answer)
-
-    async def _send(self, channel: Channel, sender: str, answer: Answer) -> None:
-        if answer.queued:
-            return
-        outbox = self._intake.outbox
-        if outbox is not None and await outbox.enqueue(
-            Recipient(channel, sender, answer.locale), answer.replies
-        ):
-            return
-        for text in body(answer, self._catalogs, channel) if answer.replies else []:
-            await self._delivery.send_text(channel, sender, text)
+        # The answer is queued with the turn; the outbox sends it.
+        await self._intake.handle(channel, sender, inbound, hints, message.message_id)
 
     async def _apologise(self, message: InboundText) -> None:
         hints = Hints(locale=locale_for_phone(message.phone, self._catalogs.codes))
+        answer = self._intake.apology(message.channel, hints)
         try:
-            await self._send(
-                message.channel, message.sender, self._intake.apology(message.channel, hints)
+            await self._outbox.enqueue(
+                Recipient(message.channel, message.sender, answer.locale), answer.replies
             )
         # Swallowed on purpose: the failure is logged, and nothing else can reach them now.
         except Exception as error:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -20,16 +20,15 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.ordering import KeyedLocks
-from bot.channels.render import SLASH_COMMANDS, render
 from bot.channels.telegram_chats import own_private_chat
-from bot.channels.telegram_keyboard import keyboard
 from bot.channels.telegram_staff import STAFF_COMMANDS, TelegramStaffAdapter
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Text
 from bot.domain.model import Channel
 from bot.domain.staff_views import STAFF_STEP
 from bot.i18n import Catalogs
-from bot.ports import Dispatcher, Recipient
-from bot.services.intake import Answer, Hints, IntakeService
+from bot.ports import Recipient
+from bot.services.intake import Hints, IntakeService
+from bot.services.outbox import Outbox
 from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
 
@@ -61,23 +60,23 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to free."""
 
 
-def build_application(
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def telegram_application(
     token: str,
-    service: IntakeService,
-    catalogs: Catalogs,
     *,
-    staff: StaffService | None = None,
-    dispatcher: Dispatcher | None = None,
-    stats: StaffStats | None = None,
     api_url: str | None = None,
     polling: bool = True,
     request: BaseRequest | None = None,
     # Handlers wait for the database, not the network (replies go through the outbox).
     # Turns waiting together share one commit, so a few more in flight make each cheaper;
     # beyond 16 they only queue longer (measured: 8 -> 16 gave +6 % updates/s, p99 4 -> 7 ms).
+    # PerChatUpdateProcessor serves long polling; in webhook mode (production) updates come
+    # through POST /telegram, where bot.web orders each chat's updates itself.
     max_concurrent_updates: int = 16,
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the python-telegram-bot application around the intake service."""
+) -> TelegramApp:
+    """Build the python-telegram-bot application (its bot sends; handlers come next)."""
     # Reminders run on our own scheduler from stored facts, so PTB's job queue stays off.
     builder = Application.builder().token(token).job_queue(None)
     builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
@@ -88,11 +87,23 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if not polling:
         builder = builder.updater(None)
-    application = builder.build()
+    return builder.build()
+
+
+def add_handlers(
+    application: TelegramApp,
+    service: IntakeService,
+    catalogs: Catalogs,
+    outbox: Outbox,
+    *,
+    staff: StaffService | None = None,
+    stats: StaffStats | None = None,
+) -> None:
+    """Route updates to the seeker's intake, and a staff member's to the staff side."""
     staff_adapter = None
-    if staff is not None and dispatcher is not None:
-        staff_adapter = TelegramStaffAdapter(staff, catalogs, dispatcher, stats)
-    adapter = TelegramAdapter(service, catalogs, staff, staff_adapter)
+    if staff is not None:
+        staff_adapter = TelegramStaffAdapter(staff, catalogs, outbox, stats)
+    adapter = TelegramAdapter(service, outbox, staff, staff_adapter)
     # New messages only: an edit of an earlier message is not a new turn.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     commands = [name.value for name in CommandName]
@@ -108,7 +119,6 @@ def build_application(
     # Any other command (/menu, /hjälp, a typo) gets the help, never silence.
     application.add_handler(MessageHandler(private & filters.COMMAND, adapter.on_unknown_command))
     application.add_error_handler(adapter.on_error)
-    return application
 
 
 async def _stop_spinner(query: CallbackQuery) -> None:
@@ -125,12 +135,12 @@ class TelegramAdapter:
     def __init__(
         self,
         service: IntakeService,
-        catalogs: Catalogs,
+        outbox: Outbox,
         staff: StaffService | None = None,
         staff_adapter: TelegramStaffAdapter | None = None,
     ) -> None:
         self._service = service
-        self._catalogs = catalogs
+        self._outbox = outbox
         self._staff = staff
         self._staff_adapter = staff_adapter
 
@@ -178,14 +188,11 @@ class TelegramAdapter:
             return
         hints = Hints(locale=user.language_code if user else None)
         answer = self._service.apology(Channel.TELEGRAM, hints)
+        to = Recipient(Channel.TELEGRAM, str(chat.id), answer.locale)
         try:
-            if self._service.outbox is not None:
-                to = Recipient(Channel.TELEGRAM, str(chat.id), answer.locale)
-                if await self._service.outbox.enqueue(to, answer.replies):
-                    return
-            await self._send(update, chat.id, answer)
-        except TelegramError as exc:
-            # Nothing more can reach this person now; the failure is already logged.
+            await self._outbox.enqueue(to, answer.replies)
+        # Swallowed on purpose: nothing more can reach this person now; it is logged.
+        except Exception as exc:
             log.error("telegram.apology_failed error=%s", type(exc).__name__)
 
     async def _handle(
@@ -221,21 +228,3 @@ class TelegramAdapter:
             pick = inbound if isinstance(inbound, Pick) else None
             text = inbound.text if isinstance(inbound, Text) else None
             await staff_adapter.on_staff_update(update, answer.staff, pick, text)
-            return
-        if not answer.queued:
-            await self._send(update, chat.id, answer, query)
-
-    async def _send(
-        self, update: Update, chat_id: int, answer: Answer, query: CallbackQuery | None = None
-    ) -> None:
-        tr = self._catalogs.translator(answer.locale)
-        for reply in answer.replies:
-            rendered = render(reply, tr, SLASH_COMMANDS)
-            markup = keyboard(rendered)
-            if rendered.replaces_previous and query is not None and query.message is not None:
-                try:
-                    await query.edit_message_text(rendered.text, reply_markup=markup)
-                    continue
-                except BadRequest:
-                    pass  # too old to edit, or unchanged: send it as a new message instead
-            await update.get_bot().send_message(chat_id, rendered.text, reply_markup=markup)

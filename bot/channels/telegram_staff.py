@@ -19,7 +19,8 @@ from bot.domain.dialogue import S_, Pick, Reply
 from bot.domain.model import Channel
 from bot.domain.staff_views import NOT_STAFF, REFUSED, STAFF_STEP
 from bot.i18n import Catalogs
-from bot.ports import Dispatcher, Recipient
+from bot.ports import Recipient
+from bot.services.outbox import Outbox
 from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
 
@@ -54,13 +55,13 @@ class TelegramStaffAdapter:
         self,
         staff: StaffService,
         catalogs: Catalogs,
-        dispatcher: Dispatcher,
+        outbox: Outbox,
         stats: StaffStats | None = None,
     ) -> None:
         self._staff = staff
         self._stats = stats
         self._catalogs = catalogs
-        self._dispatcher = dispatcher
+        self._outbox = outbox
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a staff command (and /join from anyone)."""
@@ -195,4 +196,4 @@ class TelegramStaffAdapter:
         if not replies:
             return
         to = Recipient(Channel.TELEGRAM, str(chat.id), locale)
-        await self._dispatcher.send(to, replies, edit_of)
+        await self._outbox.enqueue(to, replies, edit_of)

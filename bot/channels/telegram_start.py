@@ -10,16 +10,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram.error import TelegramError
-from telegram.ext import Application
 
+from bot.channels.telegram import TelegramApp
 from bot.config import TelegramSettings
 
 log = logging.getLogger(__name__)
 
-TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 FIRST_RETRY = 1.0  # seconds
 LAST_RETRY = 60.0
 

@@ -67,7 +67,7 @@ class DeliveryService:
         return sent.status
 
     async def update_status(
-        self, provider_id: str, status: str, error_code: int | None, *, opted_out: bool = False
+        self, provider_id: str, status: str, error_code: int | None, opted_out: bool = False
     ) -> None:
         """Apply a provider's status callback, never moving a message backwards."""
         new = DeliveryStatus.from_provider(status)

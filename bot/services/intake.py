@@ -41,28 +41,20 @@ class Hints:
 
 
 @dataclass(frozen=True, slots=True)
-class _NewCase:
-    case_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class _NewMessage:
-    case_id: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Erased:
     sent: list[str]  # provider ids of the bot's messages, to take back where possible
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The replies to send, in the locale they must be written in."""
+    """What a turn said, in the locale it is written in.
+
+    *replies* are those the channel must show itself: none on a channel the outbox sends on,
+    where they were queued with the turn.
+    """
 
     locale: str
     replies: list[Reply]
-    queued: bool = False  # already in the outbox: the channel must not send it again
     staff: Staff | None = None  # the sender is staff: no turn ran, the staff side takes it
 
 
@@ -74,6 +66,9 @@ class IntakeService:
         partnership: Partnership,
         languages: tuple[Language, ...],
         default_locale: str,
+        *,
+        outbox: Outbox | None = None,
+        listener: IntakeListener | None = None,
         reference_factory: Callable[[], str] = new_reference,
         label: Callable[[str, str], str] | None = None,
         information: Library | None = None,
@@ -87,9 +82,11 @@ class IntakeService:
         self._new_reference = reference_factory
         # Given only when set, so the context's own default stands otherwise.
         self._labels = {} if label is None else {"label": label}
-        # Set by the composition root once the staff side and the outbox exist.
-        self.listener: IntakeListener | None = None
-        self.outbox: Outbox | None = None
+        # What staff must hear of a turn (a new case, a message) is queued in the turn itself.
+        self._listener = listener
+        # Replies are queued in the turn on channels the outbox can send on; on the others
+        # (the console) the channel shows them itself.
+        self._outbox = outbox
 
     def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
         """Return the message for a seeker whose message we failed to handle."""
@@ -122,20 +119,21 @@ class IntakeService:
         """Take one inbound message from a seeker and return what to answer.
 
         *message_id* is the provider's id of the message: one seen before changes nothing
-        and gets no answer, so a provider's retry never runs a turn twice. The answer is
-        queued in the outbox in the same transaction (unless the channel has no provider,
-        like the console); *reply_to* is the message a pressed button was on, which a
-        redrawn question replaces. Staff are told of a case or a message once committed.
-        A *telegram_user* who is staff is never taken for a seeker: the answer names them
-        and nothing else happens (checked in the same unit of work, as it is on every update).
+        and gets no answer, so a provider's retry never runs a turn twice. The answer, and
+        what staff are told of a new case or message, are queued in the outbox in the same
+        transaction as the turn (on a channel without a provider, like the console, the
+        answer is returned to be shown instead); *reply_to* is the message a pressed button
+        was on, which a redrawn question replaces. A *telegram_user* who is staff is never
+        taken for a seeker: the answer names them and nothing else happens (checked in the
+        same unit of work, as it is on every update).
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
-        outbox = self.outbox
+        outbox = self._outbox
         queues = outbox is not None and outbox.can_send(channel)
 
         # The whole turn is one unit of work on the database thread: it runs on every message.
-        async def turn(unit: Unit) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None]:
+        async def turn(unit: Unit) -> tuple[Answer, _Erased | None]:
             staff = None
             if telegram_user is not None:
                 staff = await unit.staff.by_telegram(telegram_user)
@@ -150,28 +148,23 @@ class IntakeService:
                 return Answer(self._default_locale, []), None
             # A seeker who became staff may still erase what they told us as a seeker; the
             # staff messages in the same chat stay.
-            answer, told, seeker_id = await self._turn(
+            answer, erased, seeker_id = await self._turn(
                 unit, ctx, address, inbound, now, staff_chat=staff is not None
             )
             if queues and answer.replies:
                 edit = reply_to if answer.replies[0].replaces_previous else None
                 to = Recipient(channel, address, answer.locale)
                 await queue(unit, to, answer.replies, now, seeker_id=seeker_id, edit_of=edit)
-                answer = replace(answer, queued=True)
-            return answer, told
+                answer = replace(answer, replies=[])  # on their way: nothing for the channel
+            return answer, erased
 
-        answer, told = await self._units.run(turn)
-        if answer.queued and self.outbox is not None:
-            self.outbox.wake()
-        if isinstance(told, _Erased):
+        answer, erased = await self._units.run(turn)
+        if outbox is not None:
+            outbox.wake()
+        if erased is not None:
             await self._units.scrub()
-            if self.outbox is not None:
-                await self.outbox.unsend(channel, address, told.sent)
-        if self.listener is not None:
-            if isinstance(told, _NewCase):
-                await self.listener.case_created(told.case_id)
-            elif isinstance(told, _NewMessage):
-                await self.listener.seeker_wrote(told.case_id, told.text)
+            if outbox is not None:
+                await outbox.unsend(channel, address, erased.sent)
         return answer
 
     async def _turn(
@@ -183,8 +176,8 @@ class IntakeService:
         now: datetime,
         *,
         staff_chat: bool = False,
-    ) -> tuple[Answer, _NewCase | _NewMessage | _Erased | None, int | None]:
-        """Run one turn; return the answer, what staff must hear of, and the seeker's id."""
+    ) -> tuple[Answer, _Erased | None, int | None]:
+        """Run one turn; return the answer, what an erasure took back, and the seeker's id."""
         channel, intake = ctx.channel, unit.intake
         seeker_id, state = await intake.seeker_and_state(channel, address)
         turn = advance(state or IntakeState(), inbound, now, ctx)
@@ -193,7 +186,7 @@ class IntakeService:
         if isinstance(event, DataErased):
             # In a staff member's chat the messages to the seeker they were go with the
             # seeker (by cascade); the staff messages in it are not theirs to take back.
-            sent = [] if staff_chat else await unit.outbox.forget(channel, address)
+            sent = [] if staff_chat else await unit.outbox.forget(channel, address, seeker_id)
             if seeker_id is not None:
                 await intake.forget_seeker(seeker_id)
             await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
@@ -214,7 +207,7 @@ class IntakeService:
         if seeker_id is None:
             seeker_id = await intake.add_seeker(channel, address, now)
 
-        told: _NewCase | _NewMessage | None = None
+        listener = self._listener
         if isinstance(event, CaseSubmitted):
             case_id, reference = await intake.create_case(
                 seeker_id=seeker_id,
@@ -234,17 +227,19 @@ class IntakeService:
             )
             replies.append(after_intake(button=channel is Channel.TELEGRAM))
             log.info("intake.case_created case=%s org=%s", reference, event.route.org_id)
-            told = _NewCase(case_id)
+            if listener is not None:
+                await listener.case_created(unit, case_id, seeker_id, now)
         elif isinstance(event, SeekerWrote):
             case = await unit.cases.case_of_seeker(seeker_id)
             if case is not None:
                 await unit.cases.add_message(
                     case.id, from_seeker=True, staff_id=None, body=event.text, now=now
                 )
-                told = _NewMessage(case.id, event.text)
+                if listener is not None:
+                    await listener.seeker_wrote(unit, case.id, seeker_id, event.text, now)
 
         await intake.save_conversation(seeker_id, new_state, now)
-        return Answer(new_state.locale, replies), told, seeker_id
+        return Answer(new_state.locale, replies), None, seeker_id
 
     async def keep_text(self, channel: Channel, message_id: str, sender: str, body: str) -> None:
         """Store an incoming text before its provider is told it arrived."""

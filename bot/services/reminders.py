@@ -1,15 +1,14 @@
-"""The reminder sweep: find what is due, send it to staff, and never send it twice.
+"""The reminder sweep: find what is due, tell staff, and never tell them twice.
 
-Sending is at least once. A reminder is claimed ('sending') in one transaction, sent, and
-marked 'sent' in another; the provider call holds no database lock. A crash after the send
-and before the mark leaves the claim, and the next sweep sends that one reminder again: a
-duplicate reminder costs a second ping, a lost one can break the promise to a person
-waiting for a call, so we choose the duplicate.
+A reminder is recorded and its messages queued in the outbox in one transaction: either
+both hold or neither does. The outbox then delivers at least once, through provider
+failures and restarts; the sweep never sends the same reminder again.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +16,8 @@ from bot.domain import staff_views as views
 from bot.domain.cases import Staff, StaffRole
 from bot.domain.followup import Audience, Due, due_reminders
 from bot.domain.model import Channel, Partnership
-from bot.ports import Clock, Dispatcher, Recipient, Unit, UnitsOfWork
+from bot.ports import Clock, Recipient, Unit, UnitsOfWork
+from bot.services.outbox import queue
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,16 @@ class Planned:
 
 class ReminderService:
     def __init__(
-        self, units: UnitsOfWork, clock: Clock, partnership: Partnership, dispatcher: Dispatcher
+        self,
+        units: UnitsOfWork,
+        clock: Clock,
+        partnership: Partnership,
+        wake_outbox: Callable[[], None],
     ) -> None:
         self._units = units
         self._clock = clock
         self._partnership = partnership
-        self._dispatcher = dispatcher
+        self._wake_outbox = wake_outbox
 
     async def plan(self, now: datetime) -> list[Planned]:
         """Work out every reminder due at *now*, and to whom; send and record nothing."""
@@ -78,39 +82,33 @@ class ReminderService:
         return planned
 
     async def sweep(self, now: datetime | None = None) -> list[Planned]:
-        """Send every reminder due now (or at *now*); return what was sent."""
+        """Queue every reminder due now (or at *now*); return what was queued."""
         moment = now or self._clock.now()
         done = []
         for item in await self.plan(moment):
             if not item.staff:
                 continue  # nobody to tell yet; a later sweep tries again
-            if await self._send(item):
+            if await self._queue(item):
                 done.append(item)
         if done:
+            self._wake_outbox()
             log.info("reminders.sent count=%d", len(done))
         return done
 
-    async def _send(self, item: Planned) -> bool:
+    async def _queue(self, item: Planned) -> bool:
+        """Record the reminder and queue its messages together; False if it was already."""
         d = item.due
-        async with self._units.begin() as unit:
-            if not await unit.reminders.claim(d.case_id, d.rule, d.period, self._clock.now()):
-                return False
         message = views.reminder(d, self._partnership)
-        delivered = False
-        for staff, chat in item.staff:
-            to = Recipient(Channel.TELEGRAM, str(chat), staff.locale)
-            delivered = await self._dispatcher.send(to, [message]) or delivered
+        recorded = self._clock.now()
         async with self._units.begin() as unit:
-            if delivered:
-                # One recipient reached is enough: a coordinator who blocked the bot must not
-                # make everyone else get the same reminder every five minutes.
-                await unit.reminders.mark_sent(d.case_id, d.rule, d.period, self._clock.now())
-            else:
-                await unit.reminders.release(d.case_id, d.rule, d.period)
-        log.info(
-            "reminder.%s case=%s rule=%s", "sent" if delivered else "failed", d.reference, d.rule
-        )
-        return delivered
+            if not await unit.reminders.claim(d.case_id, d.rule, d.period, recorded):
+                return False
+            for staff, chat in item.staff:
+                to = Recipient(Channel.TELEGRAM, str(chat), staff.locale)
+                await queue(unit, to, [message], recorded)
+            await unit.reminders.mark_sent(d.case_id, d.rule, d.period, recorded)
+        log.info("reminder.sent case=%s rule=%s", d.reference, d.rule)
+        return True
 
     @staticmethod
     async def _staff(unit: Unit, org_ids: set[str]) -> dict[int, tuple[Staff, int]]:

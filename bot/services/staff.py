@@ -127,10 +127,12 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             event = "reassigned" if case.volunteer_id else "assigned"
             await unit.cases.record_event(case.id, actor.id, event, str(volunteer.id), now)
             telegram_id = await unit.staff.telegram_id(volunteer.id)
+            if telegram_id is not None:
+                notice = views.assigned_notice(self._summary(case, self._due(case)))
+                to = self._staff_recipient(volunteer, telegram_id)
+                await self._tell(unit, [to], [notice], now)
+        self._wake_outbox()
         log.info("case.%s case=%s staff=%s", event, case.reference, volunteer.id)
-        if telegram_id is not None:
-            notice = views.assigned_notice(self._summary(case, self._due(case)))
-            await self._dispatcher.send(self._staff_recipient(volunteer, telegram_id), [notice])
         return Reply(
             S_("{reference} is now with {name}."),
             params={"reference": case.reference, "name": volunteer.name},

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import staff_views as views
@@ -19,8 +20,9 @@ from bot.domain.model import (
     Partnership,
 )
 from bot.domain.policy import Action, allowed
-from bot.ports import Clock, Dispatcher, Recipient, Unit, UnitsOfWork
+from bot.ports import Clock, Recipient, Unit, UnitsOfWork
 from bot.services.invite_codes import new_invite_code
+from bot.services.outbox import queue
 
 
 class StaffBase:
@@ -31,14 +33,16 @@ class StaffBase:
         units: UnitsOfWork,
         clock: Clock,
         partnership: Partnership,
-        dispatcher: Dispatcher,
+        wake_outbox: Callable[[], None],
         language_names: Mapping[str, str],
         invite_code: Callable[[], str] = new_invite_code,
     ) -> None:
         self._units = units
         self._clock = clock
         self._partnership = partnership
-        self._dispatcher = dispatcher
+        # Every message is queued in the unit of work of the change that causes it; once
+        # that commits, the outbox worker is told there is something to send.
+        self._wake_outbox = wake_outbox
         self._names = language_names
         self._invite_code = invite_code
         self._join_guesses = Lockout()  # per Telegram account, in memory only
@@ -72,6 +76,22 @@ class StaffBase:
     @staticmethod
     def _staff_recipient(staff: Staff, telegram_id: int) -> Recipient:
         return Recipient(Channel.TELEGRAM, str(telegram_id), staff.locale)
+
+    @staticmethod
+    async def _tell(
+        unit: Unit,
+        recipients: Iterable[Recipient],
+        replies: Sequence[Reply],
+        now: datetime,
+        about: int | None = None,
+    ) -> None:
+        """Queue *replies* for each of *recipients* in the caller's unit of work.
+
+        A message *about* a seeker (carrying what they wrote) is theirs: should they erase
+        their data before it is sent, it goes with it.
+        """
+        for recipient in recipients:
+            await queue(unit, recipient, replies, now, seeker_id=about)
 
     async def _coordinators(self, unit: Unit, org_id: str) -> list[Recipient]:
         recipients = []

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain import staff_views as views
 from bot.domain.cases import Staff
 from bot.domain.dialogue import N_, S_, Choice, Line, Reply
 from bot.domain.policy import Action
-from bot.ports import FollowUp, Recipient
+from bot.ports import FollowUp, Recipient, Unit
 from bot.services.outbox import queue
 from bot.services.staff_base import StaffBase
 
@@ -103,24 +103,24 @@ class RelayMixin(StaffBase):
                 on_sent=FollowUp(me, (sent,)) if me else None,
                 on_failed=FollowUp(me, (undelivered,)) if me else None,
             )  # fmt: skip
-        self._dispatcher.wake()
+        self._wake_outbox()
         log.info("case.relayed_to_seeker case=%s", case.reference)
         return [] if me else [sent]
 
-    # -- told by the intake -----------------------------------------------------------
+    # -- told by the intake, inside the intake's unit of work --------------------------
 
-    async def case_created(self, case_id: int) -> None:
+    async def case_created(self, unit: Unit, case_id: int, seeker_id: int, now: datetime) -> None:
         """Tell the organisation's coordinators about a new case at once."""
-        async with self._units.begin() as unit:
-            case = await unit.cases.by_id(case_id)
-            if case is None:
-                return
-            recipients = await self._coordinators(unit, case.org_id)
+        case = await unit.cases.by_id(case_id)
+        if case is None:
+            return
         notice = views.new_case_notice(self._summary(case, self._due(case)))
-        for recipient in recipients:
-            await self._dispatcher.send(recipient, [notice])
+        recipients = await self._coordinators(unit, case.org_id)
+        await self._tell(unit, recipients, [notice], now, about=seeker_id)
 
-    async def seeker_wrote(self, case_id: int, text: str) -> None:
+    async def seeker_wrote(
+        self, unit: Unit, case_id: int, seeker_id: int, text: str, now: datetime
+    ) -> None:
         """Pass a seeker's message to their volunteer, or to the coordinators until assigned.
 
         A seeker answering a message from their support person counts as reached (rule 4,
@@ -128,20 +128,12 @@ class RelayMixin(StaffBase):
         in a short time each is kept with the case but no longer sent on one by one: staff
         get one "more messages" notice instead, so a flood cannot bury their other notices.
         """
-        now = self._clock.now()
-        async with self._units.begin() as unit:
-            case = await unit.cases.by_id(case_id)
-            if case is None:
-                return
-            answered, recent = await unit.cases.relay_counts(case.id, now - RELAY_WINDOW)
-            if answered and await unit.cases.mark_in_contact(case.id):
-                await unit.cases.record_event(case.id, None, "seeker_answered", "", now)
-            volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
-            telegram_id = await unit.staff.telegram_id(volunteer.id) if volunteer else None
-            if volunteer is not None and volunteer.active and telegram_id is not None:
-                recipients = [self._staff_recipient(volunteer, telegram_id)]
-            else:
-                recipients = await self._coordinators(unit, case.org_id)
+        case = await unit.cases.by_id(case_id)
+        if case is None:
+            return
+        answered, recent = await unit.cases.relay_counts(case.id, now - RELAY_WINDOW)
+        if answered and await unit.cases.mark_in_contact(case.id):
+            await unit.cases.record_event(case.id, None, "seeker_answered", "", now)
         if recent > RELAYED_IN_WINDOW + 1:
             log.info("case.relay_held case=%s", case.reference)  # kept with the case, said once
             return
@@ -155,6 +147,11 @@ class RelayMixin(StaffBase):
                 choices=(Choice(f"reply:{case.reference}", S_("Answer")),),
                 step=views.STAFF_STEP,
             )
-        for recipient in recipients:
-            await self._dispatcher.send(recipient, [message])
+        volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
+        telegram_id = await unit.staff.telegram_id(volunteer.id) if volunteer else None
+        if volunteer is not None and volunteer.active and telegram_id is not None:
+            recipients = [self._staff_recipient(volunteer, telegram_id)]
+        else:
+            recipients = await self._coordinators(unit, case.org_id)
+        await self._tell(unit, recipients, [message], now, about=seeker_id)
         log.info("case.relayed_to_staff case=%s", case.reference)

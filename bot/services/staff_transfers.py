@@ -16,7 +16,6 @@ from bot.domain.cases import Staff
 from bot.domain.dialogue import Reply
 from bot.domain.policy import Action
 from bot.domain.stats import TRANSFERRED, transfer_detail
-from bot.ports import Recipient
 from bot.services.staff_base import StaffBase
 
 log = logging.getLogger(__name__)
@@ -45,20 +44,17 @@ class TransferMixin(StaffBase):
                 moved_state = replace(state, org_id=target.id)
                 await unit.intake.save_conversation(seeker[2], moved_state, now)
             moved = await unit.cases.by_id(case.id)
-            coordinators = await self._coordinators(unit, target.id)
-            former: list[Recipient] = []
+            assert moved is not None  # noqa: S101 - moved inside this transaction
+            source = self._partnership.organisation(case.org_id).name
+            notice = views.received_notice(self._summary(moved, self._due(moved)), source)
+            await self._tell(unit, await self._coordinators(unit, target.id), [notice], now)
+            confirmation = views.moved(case.reference, target.name)
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
             if volunteer is not None and volunteer.id != actor.id:
                 telegram_id = await unit.staff.telegram_id(volunteer.id)
                 if telegram_id is not None:
-                    former.append(self._staff_recipient(volunteer, telegram_id))
-        assert moved is not None  # noqa: S101 - moved inside this transaction
+                    former = self._staff_recipient(volunteer, telegram_id)
+                    await self._tell(unit, [former], [confirmation], now)
+        self._wake_outbox()
         log.info("case.transferred case=%s from=%s to=%s", case.reference, case.org_id, target.id)
-        source = self._partnership.organisation(case.org_id).name
-        notice = views.received_notice(self._summary(moved, self._due(moved)), source)
-        for recipient in coordinators:
-            await self._dispatcher.send(recipient, [notice])
-        confirmation = views.moved(case.reference, target.name)
-        for recipient in former:
-            await self._dispatcher.send(recipient, [confirmation])
         return confirmation

@@ -242,7 +242,8 @@ MIGRATIONS: tuple[str, ...] = (
     # queues first (seq); holds a repeated message once (digest); keeps an erased message's
     # place while it is being sent ('erasing'); carries what to queue once a message is sent
     # or given up. Triggers move the head on, whichever way a message leaves the queue
-    # (sent, given up, deleted, or deleted with its seeker).
+    # (sent, given up, deleted, or deleted with its seeker). Messages about a seeker are
+    # found by seeker, so their erasure does not read the whole outbox.
     """
     ALTER TABLE outbox ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;
@@ -257,6 +258,7 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT MIN(p.id) FROM outbox p WHERE p.address_hash = outbox.address_hash
         AND p.state IN ('pending', 'sending'));
     CREATE INDEX outbox_heads ON outbox(seq, id) WHERE state = 'pending' AND head = 1;
+    CREATE INDEX outbox_seeker ON outbox(seeker_id) WHERE seeker_id IS NOT NULL;
     CREATE TRIGGER outbox_next_after_done AFTER UPDATE OF state ON outbox
         WHEN OLD.head = 1 AND NEW.state IN ('sent', 'failed')
     BEGIN

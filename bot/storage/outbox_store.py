@@ -246,8 +246,13 @@ class OutboxStore:
         )
         return cursor.rowcount + erased.rowcount
 
-    async def forget(self, channel: Channel, address: str) -> list[str]:
+    async def forget(
+        self, channel: Channel, address: str, seeker_id: int | None = None
+    ) -> list[str]:
         """Delete every message to *address*; return the provider ids of those sent.
+
+        Messages to others about the seeker *seeker_id* (what they wrote, passed to staff)
+        go when the seeker does, by cascade; one on its way is left to finish, emptied.
 
         A message on its way keeps its place, emptied and no longer the seeker's (so deleting
         the seeker does not take it), until its send is over: what the erasure says last is
@@ -272,6 +277,13 @@ class OutboxStore:
             "AND state != 'erasing'",
             hashes,
         )
+        if seeker_id is not None:
+            await self._db.execute(
+                "UPDATE outbox SET state = 'erasing', message = '', address = '', "
+                "seeker_id = NULL, on_sent = NULL, on_failed = NULL "
+                "WHERE seeker_id = ? AND state = 'sending'",
+                (seeker_id,),
+            )
         return sent
 
     async def pending(self) -> int:

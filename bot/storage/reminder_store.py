@@ -97,11 +97,3 @@ class ReminderStore:
             "WHERE case_id = ? AND rule = ? AND period = ?",
             (utc_text(now), case_id, rule, period),
         )
-
-    async def release(self, case_id: int, rule: Rule, period: str) -> None:
-        """Forget a claim whose send failed, so the next sweep tries again."""
-        await self._db.execute(
-            "DELETE FROM reminders WHERE case_id = ? AND rule = ? AND period = ? "
-            "AND state = 'sending'",
-            (case_id, rule, period),
-        )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,9 +18,11 @@ from bot.config import Settings
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, StaffRole
 from bot.domain.dialogue import Reply
 from bot.domain.followup import Rule
-from bot.ports import Recipient
+from bot.domain.model import Channel
+from bot.ports import SendError
 from bot.scheduler import PURGE_JOB, SWEEP_JOB, build_scheduler
-from bot.services.reminders import ReminderService
+from bot.services.outbox import Outbox
+from bot.services.reminders import Planned, ReminderService
 from bot.storage.reminder_store import CANDIDATES
 from bot.storage.units import Units
 from tests.conftest import FakeClock
@@ -32,42 +35,34 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=STOCKHOLM).astimezone(UTC)
 
 
-class Crash(BaseException):
-    """The process dies: nothing after this runs."""
-
-
 @dataclass
-class RecordingDispatcher:
+class RecordingSender:
+    """Telegram as the outbox worker sees it: takes each message, or refuses as told."""
+
     sent: list[tuple[str, str, str]] = field(default_factory=list)  # (chat, text, local time)
-    crash_once_on: str | None = None
-    fail: bool = False
+    refuse: int = 0  # refuse this many sends, as a Telegram outage would
     catalogs: object = None
     clock: FakeClock | None = None
 
-    def wake(self) -> None:
-        pass
-
     async def send(
-        self, to: Recipient, replies: Sequence[Reply], edit_of: int | None = None
-    ) -> bool:
-        if self.fail:
-            return False
-        tr = self.catalogs.translator(to.locale)  # type: ignore[attr-defined]
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> str | None:
+        if self.refuse:
+            self.refuse -= 1
+            raise SendError("telegram_unreachable")
+        tr = self.catalogs.translator(locale)  # type: ignore[attr-defined]
         assert self.clock is not None
         at = self.clock.now().astimezone(STOCKHOLM).strftime("%a %H:%M")
-        for reply in replies:
-            self.sent.append((to.address, render(reply, tr, SLASH_COMMANDS).text, at))
-        if self.crash_once_on and self.crash_once_on in self.sent[-1][1]:
-            self.crash_once_on = None
-            raise Crash
-        return True
+        self.sent.append((address, render(replies[0], tr, SLASH_COMMANDS).text, at))
+        return str(len(self.sent))
 
 
 @dataclass
 class World:
     jourbot: Jourbot
     service: ReminderService
-    dispatcher: RecordingDispatcher
+    outbox: Outbox
+    sender: RecordingSender
     clock: FakeClock
     reference: str
     case_id: int
@@ -79,9 +74,15 @@ class World:
                 self.case_id, self.volunteer, local(at), AttemptChannel.PHONE, outcome, local(at)
             )
 
+    async def sweep(self) -> list[Planned]:
+        """One sweep, and what it queued delivered."""
+        done = await self.service.sweep()
+        await self.outbox.drain()
+        return done
+
     async def run_until(self, end: str, step: timedelta = timedelta(minutes=10)) -> None:
         while self.clock.now() < local(end):
-            await self.service.sweep()
+            await self.sweep()
             self.clock.advance(seconds=step.total_seconds())
 
 
@@ -89,8 +90,9 @@ class World:
 async def world(settings: Settings) -> AsyncIterator[World]:
     clock = FakeClock(local("2026-11-24 14:00"))  # a Tuesday
     jourbot = await build(settings, clock=clock, run_scheduler=False)
-    dispatcher = RecordingDispatcher(catalogs=jourbot.catalogs, clock=clock)
-    service = ReminderService(Units(jourbot.database), clock, settings.partnership, dispatcher)
+    sender = RecordingSender(catalogs=jourbot.catalogs, clock=clock)
+    outbox = Outbox(jourbot.units, clock, {Channel.TELEGRAM: sender}, {}, rng=random.Random(1))  # noqa: S311
+    service = ReminderService(jourbot.units, clock, settings.partnership, outbox.wake)
     async with Units(jourbot.database).begin() as unit:
         coordinator = await unit.staff.add(
             org_id="vasterort", role=StaffRole.COORDINATOR, name="C", telegram_id=100,
@@ -106,8 +108,10 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     async with Units(jourbot.database).begin() as unit:
         case = await unit.cases.by_reference(reference)
         assert case is not None
+    await outbox.drain()
+    sender.sent.clear()  # the new-case notice; what follows are the reminders
     try:
-        yield World(jourbot, service, dispatcher, clock, reference, case.id, volunteer)
+        yield World(jourbot, service, outbox, sender, clock, reference, case.id, volunteer)
     finally:
         await jourbot.close()
 
@@ -124,7 +128,7 @@ async def test_a_week_of_sweeps(world: World) -> None:
         await unit.cases.assign(world.case_id, world.volunteer)
     await world.attempt("2026-11-25 10:00", AttemptOutcome.NO_ANSWER)
     await world.run_until("2026-12-01 09:00")
-    assert summary(world.dispatcher.sent) == [
+    assert summary(world.sender.sent) == [
         ("100", f"Case {world.reference} has no", "Wed 08:00"),
         ("200", f"{world.reference}: no attempt in", "Wed 15:00"),
         ("200", "Reminder: first contact with", "Thu 14:00"),
@@ -137,10 +141,10 @@ async def test_a_week_of_sweeps(world: World) -> None:
         ("200", f"{world.reference}: no attempt in", "Mon 15:00"),
     ]
     # A second sweep at the same moment sends nothing more.
-    before = len(world.dispatcher.sent)
-    await world.service.sweep()
-    await world.service.sweep()
-    assert len(world.dispatcher.sent) == before
+    before = len(world.sender.sent)
+    await world.sweep()
+    await world.sweep()
+    assert len(world.sender.sent) == before
 
 
 async def test_evening_then_not_reached_then_closed(world: World) -> None:
@@ -150,41 +154,43 @@ async def test_evening_then_not_reached_then_closed(world: World) -> None:
     for at in ("2026-11-24 15:00", "2026-11-24 19:00", "2026-11-25 09:00"):
         await world.attempt(at, AttemptOutcome.NO_ANSWER)
     await world.run_until("2026-11-25 10:00")
-    assert [s[1].split(":")[1].strip()[:18] for s in world.dispatcher.sent] == [
+    assert [s[1].split(":")[1].strip()[:18] for s in world.sender.sent] == [
         "no attempt in the ",  # 15:00 on Tuesday, before the evening call was made
         "three attempts, on",
     ]
     async with Units(world.jourbot.database).begin() as unit:
         await unit.cases.close(world.case_id, CloseReason.NOT_REACHED, world.clock.now())
-    before = len(world.dispatcher.sent)
+    before = len(world.sender.sent)
     await world.run_until("2026-12-01 10:00", step=timedelta(hours=1))
-    assert len(world.dispatcher.sent) == before
+    assert len(world.sender.sent) == before
 
 
-async def test_crash_between_send_and_record_repeats_that_one_reminder(world: World) -> None:
-    """At least once: a crash after sending sends that reminder again, once; nothing is lost."""
-    world.dispatcher.crash_once_on = "has no volunteer"
+async def test_a_crash_after_the_sweep_loses_no_reminder(world: World, settings: Settings) -> None:
+    """Recorded and queued together: after a crash before any send, it goes once, after."""
     world.clock.moment = local("2026-11-25 08:00")
-    with pytest.raises(Crash):
-        await world.service.sweep()
-    await world.service.sweep()  # the restarted process
-    await world.service.sweep()
-    texts = [text for _, text, _ in world.dispatcher.sent]
-    assert sum("has no volunteer" in t for t in texts) == 2
-    async with (
-        aiosqlite.connect(world.jourbot.settings.db_path) as db,
-        db.execute("SELECT rule, state FROM reminders") as cursor,
-    ):
-        assert await cursor.fetchall() == [(Rule.UNASSIGNED.value, "sent")]
-
-
-async def test_failed_send_is_retried_at_the_next_sweep(world: World) -> None:
-    """A send the provider refused leaves no record, so the next sweep tries again."""
-    world.clock.moment = local("2026-11-25 08:00")
-    world.dispatcher.fail = True
-    assert await world.service.sweep() == []
-    world.dispatcher.fail = False
     assert [p.due.rule for p in await world.service.sweep()] == [Rule.UNASSIGNED]
+    # The process dies before its worker sent anything; a new one starts on the same file.
+    units = world.jourbot.units
+    outbox = Outbox(units, world.clock, {Channel.TELEGRAM: world.sender}, {})
+    service = ReminderService(units, world.clock, settings.partnership, outbox.wake)
+    await outbox.recover()
+    await outbox.drain()
+    assert await service.sweep() == []  # the reminder is on record: not queued again
+    await outbox.drain()
+    texts = [text for _, text, _ in world.sender.sent]
+    assert sum("has no volunteer" in t for t in texts) == 1
+
+
+async def test_a_refused_send_is_retried_by_the_outbox_not_the_sweep(world: World) -> None:
+    """Telegram down for a while: the reminder is kept, sent once it is back, never twice."""
+    world.clock.moment = local("2026-11-25 08:00")
+    world.sender.refuse = 3
+    assert [p.due.rule for p in await world.sweep()] == [Rule.UNASSIGNED]
+    for _ in range(6):
+        world.clock.advance(minutes=10)
+        assert await world.sweep() == []
+    texts = [text for _, text, _ in world.sender.sent]
+    assert sum("has no volunteer" in t for t in texts) == 1
 
 
 async def test_candidate_query_uses_the_partial_index(world: World) -> None:

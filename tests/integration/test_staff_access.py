@@ -96,14 +96,6 @@ class World:
             return sum(not from_seeker for _, from_seeker, _ in await unit.cases.messages(case.id))
 
 
-class NoDispatch:
-    async def send(self, to: object, replies: object, edit_of: int | None = None) -> bool:
-        return True
-
-    def wake(self) -> None:
-        pass
-
-
 async def seeker_intake(jourbot: Jourbot, address: str = "777") -> str:
     """Run a seeker through the intake on Telegram and return the case reference."""
     service = jourbot.intake
@@ -161,7 +153,7 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
     stats = StaffStats(reports, jourbot.catalogs, partnership, clock)
     try:
         yield World(
-            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs, NoDispatch(), stats),
+            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs, jourbot.outbox, stats),
             actors,
             reference,
             volunteer.id,
