@@ -145,11 +145,9 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{p.due.reference}\t{p.due.rule}\t{p.due.period}\t"
                       f"{','.join(str(s.id) for s, _ in p.staff) or '-'}")  # fmt: skip
             return 0
-        if jourbot.telegram is None:
-            return _fail("reminders reach staff on Telegram: set TELEGRAM_BOT_TOKEN")
-        async with jourbot.telegram:  # the bot must be initialised before it can send
-            sent = await jourbot.reminders.sweep(args.at)
-        print(f"{len(sent)} reminders sent")
+        # Queued with their record in one transaction; the running service sends them.
+        queued = await jourbot.reminders.sweep(args.at)
+        print(f"{len(queued)} reminders queued; the running service sends them")
         return 0
     finally:
         await jourbot.close()
