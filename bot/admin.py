@@ -1,4 +1,4 @@
-"""Operator commands (`jourbot migrate`, `staff ...`, `case add`): print results for a human."""
+"""Operator commands (`jourbot migrate`, `staff ...`, `case ...`): print results for a human."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import json
 import sys
 from datetime import date
 
+from bot.channels.render import render
 from bot.config import Settings
 from bot.domain.cases import CaseSource, StaffRole
+from bot.domain.dialogue import S_, Reply
 from bot.domain.model import AgeGroup, CallTime, ContactMethod, CrimeCategory, SupportNeed
 from bot.domain.routing import match_district
 from bot.domain.typed import normalise_phone
@@ -17,7 +19,7 @@ from bot.ports import SystemClock
 from bot.services.intake import new_reference
 from bot.services.reports import ReportService, as_csv, as_json, as_markdown, drawn
 from bot.services.retention import RetentionService
-from bot.services.staff import ReferredCase, StaffService, register_case
+from bot.services.staff import ReferredCase, StaffService, case_history, register_case
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.units import Units
@@ -54,6 +56,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "staff":
             return await _staff(args, settings, units)
+        if args.action == "history":
+            return await _case_history(args, settings, units)
         return await _case_add(args, settings, units)
     finally:
         await database.close()
@@ -91,6 +95,17 @@ async def _staff(args: argparse.Namespace, settings: Settings, units: Units) -> 
     if not found:
         return _fail(f"no staff member {args.id}")
     print(f"staff member {args.id}: {args.action} done")
+    return 0
+
+
+async def _case_history(args: argparse.Namespace, settings: Settings, units: Units) -> int:
+    found = await case_history(units, settings.partnership, args.reference)
+    if found is None:
+        return _fail(f"no case {args.reference!r}")
+    reference, lines = found
+    catalogs = Catalogs(default_locales_dir(), settings.partnership.timezone)
+    history = Reply(S_("History of {reference}:"), {"reference": reference}, tuple(lines))
+    print(render(history, catalogs.translator(args.lang), {}).text)
     return 0
 
 

@@ -67,9 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument("--dry-run", action="store_true", help="show what is due; send nothing")
     remind.add_argument("--json", action="store_true", help="print the due reminders as JSON")
 
-    case = commands.add_parser("case", help="cases that came another way").add_subparsers(
-        dest="action", required=True
-    )
+    case = commands.add_parser(
+        "case", help="register a case, or read one's history"
+    ).add_subparsers(dest="action", required=True)
+    history = case.add_parser("history", help="what happened to a case, who did it and when")
+    history.add_argument("reference", help="the case reference, e.g. K7M-4QX")
+    history.add_argument("--lang", choices=["sv", "en"], default="en")
     add = case.add_parser("add", help="register a police referral, phone call or walk-in")
     add.add_argument("--org", required=True)
     add.add_argument("--source", choices=["police", "phone", "walk_in"], required=True)

@@ -205,6 +205,7 @@ def case_view(
     volunteer: str | None,
     conversation: Sequence[tuple[datetime, bool, str]],
     opted_out: bool = False,
+    history: Sequence[Line] = (),
 ) -> Reply:
     """Show a case to someone allowed to see it, with what they can do next.
 
@@ -244,6 +245,8 @@ def case_view(
         notes = shortened(case.notes, NOTES_PREVIEW)
         lines.append(Line(S_("Note from the seeker: {notes}"), {"notes": notes}))
     lines += _conversation_lines(conversation)
+    if history:
+        lines += [Line(S_("History:")), *history]
     return Reply(
         S_("Case {reference} · {status}"),
         params=head,

@@ -7,11 +7,12 @@ whether the case does not exist or is someone else's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.domain import staff_views as views
+from bot.domain.case_history import Event, history_lines
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -20,7 +21,7 @@ from bot.domain.cases import (
     CloseReason,
     Staff,
 )
-from bot.domain.dialogue import S_, Reply, Translatable
+from bot.domain.dialogue import S_, Line, Reply, Translatable
 from bot.domain.model import (
     AgeGroup,
     CallTime,
@@ -31,7 +32,7 @@ from bot.domain.model import (
 )
 from bot.domain.policy import Action, allowed, may_receive, may_see_phone
 from bot.domain.routing import suggest_volunteers
-from bot.ports import Clock, UnitsOfWork
+from bot.ports import Clock, Unit, UnitsOfWork
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
 from bot.services.staff_transfers import TransferMixin
@@ -85,6 +86,8 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             conversation = await unit.cases.messages(case.id)
             seeker = await unit.cases.seeker_of(case.id)
             opted_out = seeker is not None and (await unit.messages.recipient(*seeker[:2]))[1]
+            events = await unit.cases.events(case.id)
+            names = await staff_names(unit, events)
         due = self._due(case)
         return views.case_view(
             case,
@@ -94,6 +97,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             volunteer=volunteer.name if volunteer else None,
             conversation=conversation,
             opted_out=opted_out,
+            history=history_lines(case, events, names, self._partnership),
         )
 
     # -- assigning --------------------------------------------------------------------
@@ -222,6 +226,33 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
                 "reason": Translatable((views.CLOSE_REASON[reason],)),
             },
         )
+
+
+async def staff_names(unit: Unit, events: Sequence[Event]) -> dict[int, str]:
+    """Name the staff an audit trail mentions: who acted, and who was given the case."""
+    ids = {staff_id for _, staff_id, _, _ in events if staff_id is not None}
+    ids |= {
+        int(d) for _, _, kind, d in events if kind in ("assigned", "reassigned") and d.isdigit()
+    }
+    names = {}
+    for staff_id in sorted(ids):
+        staff = await unit.staff.by_id(staff_id)
+        if staff is not None:
+            names[staff_id] = staff.name
+    return names
+
+
+async def case_history(
+    units: UnitsOfWork, partnership: Partnership, reference: str
+) -> tuple[str, list[Line]] | None:
+    """Return a case's reference and its whole history, for the operator; None if no case."""
+    async with units.begin() as unit:
+        case = await unit.cases.by_reference(reference.upper())
+        if case is None:
+            return None
+        events = await unit.cases.events(case.id)
+        names = await staff_names(unit, events)
+    return case.reference, history_lines(case, events, names, partnership, shown=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,16 @@ def test_case_add_registers_a_police_referral(tmp_path: Path) -> None:
     assert contacts == ("+46701112233", 0, 1)
     assert needs == [("counsel",), ("talk",)]
     assert events == [("registered", "police")]
+    history = jourbot(db, "case", "history", reference.group(1).lower())
+    assert history.returncode == 0, history.stderr
+    lines = history.stdout.splitlines()
+    assert lines[0] == f"History of {reference.group(1)}:"
+    assert lines[1].endswith("received (police referral)")
+    assert lines[2].endswith("an operator registered it by hand")
+    swedish = jourbot(db, "case", "history", reference.group(1), "--lang", "sv")
+    assert "inkom (polisanmälan)" in swedish.stdout or "inkom (" in swedish.stdout
+    missing = jourbot(db, "case", "history", "ZZZ-ZZZ")
+    assert (missing.returncode, missing.stderr.strip()) == (2, "jourbot: no case 'ZZZ-ZZZ'")
     bad = jourbot(db, "case", "add", "--org", "vasterort", "--source", "phone", "--language",
                   "sv", "--phone", "12")  # fmt: skip
     assert (bad.returncode, bad.stderr.strip()) == (2, "jourbot: not a phone number: '12'")

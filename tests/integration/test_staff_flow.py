@@ -181,6 +181,17 @@ async def test_full_flow_with_a_telegram_seeker(settings: Settings, clock: FakeC
         await w.telegram(volunteer.message(f"/close {reference}"))
         await w.press(volunteer, "Supported")
         assert f"{reference} is closed" in w.last(VOLUNTEER)
+        await w.telegram(coordinator.message(f"/case {reference}"))
+        history = w.last(COORDINATOR).split("History:\n")[1].splitlines()
+        assert [re.sub(r"^.*?[AP]M ", "", line) for line in history] == [
+            "received (the bot)",
+            "Seeker assigned it to Seeker",  # every test person is called Seeker
+            "Seeker logged an attempt: Phone, No answer",
+            "Seeker wrote to the seeker",
+            "the seeker answered",
+            "Seeker logged an attempt: Phone, Reached",
+            "Seeker closed it: Supported",
+        ]
 
         events = await w.rows("SELECT event FROM case_events ORDER BY id")
         assert [e for (e,) in events] == [

@@ -1,0 +1,93 @@
+"""A case's history from its audit trail: what happened, who did it and when, for staff."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CloseReason
+from bot.domain.dialogue import S_, Line, Param, Translatable
+from bot.domain.model import Partnership
+from bot.domain.staff_views import ATTEMPT_CHANNEL, CLOSE_REASON, OUTCOME, SOURCE
+from bot.domain.stats import TRANSFERRED
+
+E = TypeVar("E", bound=StrEnum)
+HISTORY_SHOWN = 8  # events in a case view; the operator's command shows them all
+
+Event = tuple[datetime, int | None, str, str]  # when, staff id (None: the seeker or us), what
+
+_TEXT = {
+    "registered": S_("{at} {who} registered it by hand"),
+    "assigned": S_("{at} {who} assigned it to {volunteer}"),
+    "reassigned": S_("{at} {who} reassigned it to {volunteer}"),
+    "attempt": S_("{at} {who} logged an attempt: {how}, {outcome}"),
+    "message_to_seeker": S_("{at} {who} wrote to the seeker"),
+    "seeker_answered": S_("{at} the seeker answered"),
+    TRANSFERRED: S_("{at} {who} moved it from {source_org} to {target_org}"),
+    "closed": S_("{at} {who} closed it: {reason}"),
+}
+_RECEIVED = S_("{at} received ({source})")
+_UNKNOWN = S_("{at} {who}: {event}")
+_EARLIER = S_("Earlier events not shown: {count}")
+_OPERATOR = S_("an operator")  # from the command line, not as a staff member
+
+
+def history_lines(
+    case: CaseRecord,
+    events: Sequence[Event],
+    names: Mapping[int, str],
+    partnership: Partnership,
+    shown: int | None = HISTORY_SHOWN,
+) -> list[Line]:
+    """Describe the case's events oldest first, the last *shown* of them (all if None)."""
+    lines = [Line(_RECEIVED, {"at": case.received_at, "source": _source(case)})]
+    lines += [_line(event, names, partnership) for event in events]
+    if shown is None or len(lines) <= shown:
+        return lines
+    hidden = len(lines) - shown
+    return [Line(_EARLIER, {"count": hidden}), *lines[hidden:]]
+
+
+def _source(case: CaseRecord) -> Translatable:
+    return Translatable((SOURCE[case.source],))
+
+
+def _line(event: Event, names: Mapping[int, str], partnership: Partnership) -> Line:
+    at, staff_id, kind, detail = event
+    params: dict[str, Param] = {"at": at, "who": _who(staff_id, names), "event": kind}
+    if kind in ("assigned", "reassigned"):
+        volunteer = int(detail) if detail.isdigit() else None
+        params["volunteer"] = _who(volunteer, names)
+    elif kind == "attempt":
+        how, _, outcome = detail.partition(":")
+        params["how"] = _label(ATTEMPT_CHANNEL, AttemptChannel, how)
+        params["outcome"] = _label(OUTCOME, AttemptOutcome, outcome)
+    elif kind == TRANSFERRED:
+        source, _, target = detail.partition(">")
+        params["source_org"] = _organisation(partnership, source)
+        params["target_org"] = _organisation(partnership, target)
+    elif kind == "closed":
+        params["reason"] = _label(CLOSE_REASON, CloseReason, detail)
+    return Line(_TEXT.get(kind, _UNKNOWN), params)
+
+
+def _who(staff_id: int | None, names: Mapping[int, str]) -> Param:
+    if staff_id is None:
+        return Translatable((_OPERATOR,))
+    return names.get(staff_id, f"#{staff_id}")
+
+
+def _label(labels: Mapping[E, str], kind: type[E], value: str) -> Param:
+    try:
+        return Translatable((labels[kind(value)],))
+    except (ValueError, KeyError):
+        return value  # recorded by an older version: shown as stored
+
+
+def _organisation(partnership: Partnership, org_id: str) -> str:
+    try:
+        return partnership.organisation(org_id).name
+    except KeyError:
+        return org_id
