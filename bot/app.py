@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -87,6 +88,9 @@ async def build(
     run_scheduler: bool = True,
 ) -> Jourbot:
     """Wire storage, catalogs, services, channels and web app from *settings*."""
+    # PTB 22 warns, even while building the exception, that RetryAfter.retry_after becomes a
+    # timedelta in its next major version; opting in silences that (the sender reads both).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     clock = clock or SystemClock()
     catalogs = Catalogs(locales_dir or default_locales_dir(), settings.partnership.timezone)
     database = await Database.open(settings.db_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -28,10 +27,6 @@ from bot.services.delivery import DeliveryService
 from bot.services.intake import Answer
 
 log = logging.getLogger(__name__)
-
-# PTB 22 warns, even while building the exception, that RetryAfter.retry_after becomes a
-# timedelta in its next major version; opting in now silences that, and send() reads both.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 class TelegramSender:

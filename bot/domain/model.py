@@ -13,11 +13,6 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     CONSOLE = "console"
 
-    @property
-    def is_text_message(self) -> bool:
-        """Tell whether choices are typed back as numbers or words (no buttons)."""
-        return self in (Channel.SMS, Channel.WHATSAPP, Channel.CONSOLE)
-
 
 class Role(StrEnum):
     VICTIM = "victim"
@@ -72,11 +67,6 @@ class ContactMethod(StrEnum):
     EMAIL = "email"
     MEET = "meet"
 
-    @property
-    def needs_phone(self) -> bool:
-        """Tell whether this way of contact is impossible without a phone number."""
-        return self in (ContactMethod.CALL, ContactMethod.SMS)
-
 
 class CallTime(StrEnum):
     ANY = "any"
@@ -99,7 +89,6 @@ class AreaKind(StrEnum):
 class IntakeOutcome(StrEnum):
     """Why an intake ended; kept as an anonymous count when no case is made."""
 
-    CASE_CREATED = "case_created"
     CONSENT_REFUSED = "consent_refused"
     REFERRED_NATIONAL = "referred_national"
     STODCENTRUM_DECLINED = "stodcentrum_declined"

@@ -65,20 +65,6 @@ class CaseStore:
         found = await self._load(_SELECT + "WHERE c.id = ?", (case_id,))
         return found[0] if found else None
 
-    async def by_ids(
-        self, case_ids: Sequence[int], statuses: Sequence[CaseStatus]
-    ) -> list[CaseRecord]:
-        """Load many cases at once (in chunks SQLite accepts), keeping *statuses* only."""
-        found: list[CaseRecord] = []
-        states = ",".join(f"'{status}'" for status in statuses)  # our own enum values
-        for start in range(0, len(case_ids), 900):
-            chunk = list(case_ids[start : start + 900])
-            marks = ",".join("?" * len(chunk))
-            found += await self._load(
-                _SELECT + f"WHERE c.id IN ({marks}) AND c.status IN ({states})", chunk
-            )
-        return found
-
     async def of_org(self, org_id: str, statuses: Sequence[CaseStatus]) -> list[CaseRecord]:
         """Load an organisation's cases in the given states, oldest first."""
         marks = ",".join("?" * len(statuses))

@@ -11,7 +11,7 @@ from bot.domain.routing import Route
 from bot.storage.case_rows import insert_case
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
-from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker
+from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker, seeker_is
 from bot.storage.state_codec import decode, encode
 from bot.storage.timestamps import utc_text
 
@@ -44,10 +44,8 @@ class IntakeStore:
         self, channel: Channel, address: str
     ) -> tuple[int | None, IntakeState | None]:
         """Return the seeker's id and where their dialogue stands, in one statement."""
-        hashes = self._cipher.lookups(address, SEEKER_ADDRESS)
-        marks = ",".join("?" * len(hashes))  # one per key; only "?" goes into the SQL
-        sql = f"{_SEEKER_AND_STATE} WHERE s.channel = ? AND s.address_hash IN ({marks})"
-        async with self._db.execute(sql, (channel, *hashes)) as cursor:
+        condition, params = seeker_is(self._cipher, channel, address, table="s")
+        async with self._db.execute(f"{_SEEKER_AND_STATE} WHERE {condition}", params) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return None, None
