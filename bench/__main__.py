@@ -2,7 +2,7 @@
 
 .venv/bin/python -m bench            # the full run (about a minute on 2 cores)
 .venv/bin/python -m bench --quick    # tiny sizes: checks that every benchmark still runs
-.venv/bin/python -m bench --only telegram,sms,sweep
+.venv/bin/python -m bench --only telegram,sms,sweep,trips
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import reminder_sweep, service_paths, telegram_pipeline
+from bench import reminder_sweep, service_paths, telegram_pipeline, transactions
 
 HERE = Path(__file__).parent
 FULL: dict[str, dict[str, Any]] = {
@@ -53,6 +53,8 @@ async def measure(sizes: dict[str, dict[str, Any]], only: set[str]) -> dict[str,
         results["sms"] = await service_paths.run(**sizes["sms"])
     if "sweep" in only:
         results["sweep"] = await reminder_sweep.run(**sizes["sweep"])
+    if "trips" in only:
+        results["trips"] = await transactions.count()
     return results
 
 
@@ -103,6 +105,22 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             "ratio < 1.5 and < 50 ms",
             _met(sweep["targets_met"], sweep["ratio_large_to_small"]),
         ))  # fmt: skip
+    trips = results.get("trips")
+    if trips:
+        for kind, label, target, before in (
+            ("sms", "an SMS and its reply", 4, "11-12"),
+            ("telegram", "a Telegram update and its reply", 3, "6"),
+        ):
+            counted = [
+                run.get("run", 0) + run.get("transaction", 0)
+                for name, run in trips.items()
+                if name.startswith(kind)
+            ]
+            table.append((
+                f"Units of work for {label} (before the outbox went into the turn: {before})",
+                " / ".join(map(str, counted)), "-", f"<= {target}",
+                _met(max(counted) <= target),
+            ))  # fmt: skip
     return table
 
 
@@ -128,7 +146,7 @@ def markdown(report: dict[str, Any]) -> str:
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
-    parser.add_argument("--only", default="telegram,sms,sweep")
+    parser.add_argument("--only", default="telegram,sms,sweep,trips")
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
     report = {

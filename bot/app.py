@@ -128,8 +128,8 @@ async def build(
             status_callback=f"{t.public_url.rstrip('/')}/twilio/status",
             api_url=t.api_url or TWILIO_API_URL,
         )
-        delivery = DeliveryService(units, clock, gateway)
-        senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(delivery, catalogs)
+        delivery = DeliveryService(units, clock)
+        senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(gateway, catalogs)
     limits = settings.send_limits
     pacers = {
         Channel.TELEGRAM: Pacer(limits.telegram_per_second, limits.telegram_chat_interval),

@@ -218,6 +218,7 @@ class Queued:
     replies: list[Reply]
     edit_of: int | None
     attempts: int  # this one included
+    seeker_id: int | None = None  # whom it is to or about, if a seeker
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,26 +372,56 @@ class IntakeListener(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OutboundText:
+    """A text handed to (or refused by) the provider: its id, state and cost, never its words."""
+
+    provider_id: str | None
+    status: DeliveryStatus
+    error_code: int | None = None
+    segments: Segments | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What a provider took: its id for the message, and each text it became (SMS)."""
+
+    provider_id: str | None = None
+    texts: tuple[OutboundText, ...] = ()
+
+
 class SendError(Exception):
     """A provider did not take a message.
 
-    *retry_after* (seconds) is the provider's own wait; *permanent* means no retry can help.
+    *retry_after* (seconds) is the provider's own wait; *permanent* means no retry can help;
+    *opted_out* means the person told their carrier to stop (Twilio's 21610); *texts* are
+    those of the message the provider took or refused before it stopped.
     """
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        opted_out: bool = False,
+        texts: tuple[OutboundText, ...] = (),
+    ):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.opted_out = opted_out
+        self.texts = texts
 
 
 class Sender(Protocol):
-    """Delivers queued replies on one kind of channel."""
+    """Delivers queued replies on one kind of channel: renders them and hands them over."""
 
     async def send(
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
-    ) -> str | None:
-        """Send; return the provider's message id, or raise SendError."""
+    ) -> Delivered:
+        """Send; return what the provider took, or raise SendError."""
         ...
 
 

@@ -21,9 +21,9 @@ from bot.channels.sms import body
 from bot.channels.telegram_keyboard import keyboard
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel, DeliveryStatus
+from bot.domain.sms import segments
 from bot.i18n import Catalogs
-from bot.ports import DeliveryError, SendError
-from bot.services.delivery import DeliveryService
+from bot.ports import Delivered, DeliveryError, OutboundText, SendError, TextGateway
 from bot.services.intake import Answer
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class TelegramSender:
 
     async def send(
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
-    ) -> str | None:
+    ) -> Delivered:
         """Send the rendered reply; map Telegram's errors to retry or give up."""
         if not self._up():
             raise SendError("telegram_not_started")  # kept, and tried again later
@@ -49,14 +49,14 @@ class TelegramSender:
         parts = split_text(rendered.text, TELEGRAM_LIMIT, utf16_length)
         try:
             if len(parts) > 1:
-                return await self._send_parts(int(address), parts, markup)
+                return Delivered(await self._send_parts(int(address), parts, markup))
             if edit_of is not None:
                 try:
                     await self._bot.edit_message_text(
                         rendered.text, chat_id=int(address), message_id=edit_of,
                         reply_markup=markup,
                     )  # fmt: skip
-                    return str(edit_of)
+                    return Delivered(str(edit_of))
                 except BadRequest:
                     pass  # too old to edit, or unchanged: send it as a new message instead
             if replies[0].image is not None:
@@ -70,7 +70,7 @@ class TelegramSender:
                 )
         except (RetryAfter, Forbidden, BadRequest, TimedOut, NetworkError) as error:
             raise _send_error(error) from error
-        return str(message.message_id)
+        return Delivered(str(message.message_id))
 
     async def _send_parts(
         self, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None
@@ -110,25 +110,35 @@ def _send_error(error: TelegramError) -> SendError:
 
 
 class TextSender:
-    """Send SMS and WhatsApp through Twilio, recording each message's cost and state."""
+    """Send SMS and WhatsApp through Twilio: each message as few texts as Twilio allows."""
 
-    def __init__(self, delivery: DeliveryService, catalogs: Catalogs) -> None:
-        self._delivery = delivery
+    def __init__(self, gateway: TextGateway, catalogs: Catalogs) -> None:
+        self._gateway = gateway
         self._catalogs = catalogs
 
     async def send(
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
-    ) -> str | None:
-        """Send the turn's replies as few texts as Twilio allows."""
+    ) -> Delivered:
+        """Send the turn's replies; each text's id, state and cost come back to be kept."""
+        texts: list[OutboundText] = []
         for text in body(Answer(locale, replies), self._catalogs, channel):
+            # WhatsApp is not billed by segment; only SMS is counted.
+            cost = segments(text) if channel is Channel.SMS else None
             try:
-                status = await self._delivery.send_text(channel, address, text)
+                sent = await self._gateway.send(address, text)
             except DeliveryError as error:
+                log.warning(
+                    "delivery.failed channel=%s code=%s http=%s permanent=%s",
+                    channel, error.code, error.http_status, error.permanent,
+                )  # fmt: skip
+                texts.append(OutboundText(None, DeliveryStatus.FAILED, error.code, cost))
                 raise SendError(
-                    f"twilio_{error.code or error.http_status}", retry_after=None
+                    f"twilio_{error.code or error.http_status}",
+                    permanent=error.permanent,
+                    opted_out=error.opted_out,
+                    texts=tuple(texts),
                 ) from error
-            if status is None:
-                raise SendError("opted_out", permanent=True)
-            if status is DeliveryStatus.FAILED:
-                raise SendError("twilio_refused", permanent=True)
-        return None
+            texts.append(OutboundText(sent.provider_id, sent.status, None, cost))
+            if sent.status is DeliveryStatus.FAILED:
+                raise SendError("twilio_refused", permanent=True, texts=tuple(texts))
+        return Delivered(None, tuple(texts))

@@ -20,7 +20,7 @@ from bot.domain.sms import fold_to_gsm
 from bot.domain.typed import words
 from bot.i18n import CatalogError, Catalogs, Translator, locale_for_phone
 from bot.ports import Recipient
-from bot.services.intake import Answer, Hints, IntakeService
+from bot.services.intake import Answer, Hints, IntakeService, Kept, Opting
 from bot.services.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -168,29 +168,27 @@ class TextAdapter:
         except Exception as error:
             log.error("sms.handler_failed error=%s", type(error).__name__)
             await self._apologise(message)
-        # Handled, or apologised for: a restart must not run it (or apologise) again.
-        await self._intake.text_handled(message.channel, message.message_id)
+            # Apologised for: a restart must not run it (or apologise) again.
+            await self._intake.text_handled(message.channel, message.message_id)
 
     async def handle(self, message: InboundText) -> None:
-        """Act on keywords, run the dialogue, and send the answer."""
-        channel, sender = message.channel, message.sender
+        """Read keywords, then run the turn: one unit of work takes the text off the inbox,
+        checks the sender's opt-out, runs the dialogue and queues the answer."""
         word = words(message.body)
+        opting = Opting.NONE
         if word in OPT_OUT_WORDS:
-            await self._intake.opt_out(channel, sender, message.message_id)
-            return  # after STOP nothing more is sent, not even a confirmation
+            opting = Opting.STOP
+        elif word in OPT_IN_WORDS:
+            opting = Opting.START
         inbound: Inbound = Text(message.body)
-        if await self._intake.opted_out(channel, sender):
-            if word not in OPT_IN_WORDS:
-                log.info("sms.ignored_opted_out")
-                return
-            await self._intake.opt_in(channel, sender)
-            inbound = Command(CommandName.START)
-        elif word in self._keywords:
+        if word in self._keywords:
             inbound = Command(self._keywords[word])
         shipped = self._catalogs.codes
         hints = Hints(locale=locale_for_phone(message.phone, shipped), phone=message.phone)
-        # The answer is queued with the turn; the outbox sends it.
-        await self._intake.handle(channel, sender, inbound, hints, message.message_id)
+        await self._intake.handle(
+            message.channel, message.sender, inbound, hints, message.message_id,
+            kept=Kept(opting),
+        )  # fmt: skip
 
     async def _apologise(self, message: InboundText) -> None:
         hints = Hints(locale=locale_for_phone(message.phone, self._catalogs.codes))

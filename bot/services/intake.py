@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from bot.domain.cases import Staff
 from bot.domain.confirmation import confirmation_replies
@@ -38,6 +39,21 @@ class Hints:
 
     locale: str | None = None  # e.g. Telegram's language_code
     phone: str | None = None  # the sender's own number on SMS
+
+
+class Opting(StrEnum):
+    """What a text says about being written to (SMS STOP and START, and their synonyms)."""
+
+    NONE = "none"
+    STOP = "stop"  # never write to me again, not even to confirm
+    START = "start"  # you may write again
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A text kept in the inbox before its provider heard "received", and what it opts."""
+
+    opting: Opting = Opting.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +131,7 @@ class IntakeService:
         message_id: str | None = None,
         reply_to: int | None = None,
         telegram_user: int | None = None,
+        kept: Kept | None = None,
     ) -> Answer:
         """Take one inbound message from a seeker and return what to answer.
 
@@ -125,7 +142,9 @@ class IntakeService:
         answer is returned to be shown instead); *reply_to* is the message a pressed button
         was on, which a redrawn question replaces. A *telegram_user* who is staff is never
         taken for a seeker: the answer names them and nothing else happens (checked in the
-        same unit of work, as it is on every update).
+        same unit of work, as it is on every update). A *kept* text (SMS, WhatsApp) leaves
+        the inbox, and is read against the sender's opt-out, in the same unit of work too:
+        after STOP nothing is sent, not even a confirmation, until START.
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
@@ -134,22 +153,35 @@ class IntakeService:
 
         # The whole turn is one unit of work on the database thread: it runs on every message.
         async def turn(unit: Unit) -> tuple[Answer, _Erased | None]:
-            staff = None
+            staff, read = None, inbound
             if telegram_user is not None:
                 staff = await unit.staff.by_telegram(telegram_user)
                 if staff is not None and not (
                     inbound == _ERASE and await unit.intake.find_seeker(channel, address)
                 ):
                     return Answer(staff.locale, [], staff=staff), None
+            if kept is not None and message_id is not None:
+                await unit.inbox.handled(channel, message_id)
             if message_id is not None and not await unit.intake.claim_inbound(
                 channel, message_id, now
             ):
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, []), None
+            if kept is not None:
+                if kept.opting is Opting.STOP:
+                    await self._stop_writing(unit, ctx, address, now)
+                    return Answer(self._default_locale, []), None
+                if (await unit.messages.recipient(channel, address))[1]:
+                    if kept.opting is not Opting.START:
+                        log.info("sms.ignored_opted_out")
+                        return Answer(self._default_locale, []), None
+                    await unit.messages.opt_in(channel, address)
+                    log.info("sms.opted_in")
+                    read = Command(CommandName.START)
             # A seeker who became staff may still erase what they told us as a seeker; the
             # staff messages in the same chat stay.
             answer, erased, seeker_id = await self._turn(
-                unit, ctx, address, inbound, now, staff_chat=staff is not None
+                unit, ctx, address, read, now, staff_chat=staff is not None
             )
             if queues and answer.replies:
                 edit = reply_to if answer.replies[0].replaces_previous else None
@@ -255,34 +287,17 @@ class IntakeService:
         """Forget a kept text once its turn is committed."""
         await self._units.run(lambda unit: unit.inbox.handled(channel, message_id))
 
-    async def opt_out(self, channel: Channel, address: str, message_id: str | None = None) -> None:
+    async def _stop_writing(
+        self, unit: Unit, ctx: IntakeContext, address: str, now: datetime
+    ) -> None:
         """Never send to *address* again (SMS STOP); an intake in progress ends, unkept."""
-        now = self._clock.now()
-        async with self._units.begin() as unit:
-            if message_id is not None and not await unit.intake.claim_inbound(
-                channel, message_id, now
-            ):
-                return
-            seeker_id = await unit.messages.opt_out(channel, address, now)
-            state = await unit.intake.load_conversation(seeker_id)
-            if state is None:
-                return
-            ctx = self._context(channel, Hints())
-            turn = advance(state, Command(CommandName.STOP), now, ctx)
-            if isinstance(turn.event, IntakeEnded):
-                await unit.intake.record_outcome(
-                    turn.event.outcome, channel, turn.event.locale, now
-                )
-            await unit.intake.save_conversation(seeker_id, turn.state, now)
+        channel = ctx.channel
+        seeker_id = await unit.messages.opt_out(channel, address, now)
         log.info("sms.opted_out")
-
-    async def opt_in(self, channel: Channel, address: str) -> None:
-        """Allow sending to *address* again (SMS START)."""
-        async with self._units.begin() as unit:
-            await unit.messages.opt_in(channel, address)
-        log.info("sms.opted_in")
-
-    async def opted_out(self, channel: Channel, address: str) -> bool:
-        """Tell whether *address* asked us never to send again."""
-        _, opted_out = await self._units.run(lambda unit: unit.messages.recipient(channel, address))
-        return opted_out
+        state = await unit.intake.load_conversation(seeker_id)
+        if state is None:
+            return
+        turn = advance(state, Command(CommandName.STOP), now, ctx)
+        if isinstance(turn.event, IntakeEnded):
+            await unit.intake.record_outcome(turn.event.outcome, channel, turn.event.locale, now)
+        await unit.intake.save_conversation(seeker_id, turn.state, now)

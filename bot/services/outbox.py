@@ -34,6 +34,7 @@ from bot.domain.model import Channel
 from bot.ports import (
     Clock,
     FollowUp,
+    OutboundText,
     Queued,
     Recipient,
     Sender,
@@ -237,7 +238,7 @@ class Outbox:
             pacer = self._pacers.get(item.channel)
             if pacer is not None:
                 await pacer.wait(item.address_hash)
-            provider_id = await sender.send(
+            delivered = await sender.send(
                 item.channel, item.address, item.locale, item.replies, item.edit_of
             )
         except SendError as error:
@@ -251,24 +252,50 @@ class Outbox:
             )
             return
         now = self._clock.now()
-        await self._units.run(lambda unit: unit.outbox.sent(item.id, provider_id, now))
+
+        async def record(unit: Unit) -> None:
+            await unit.outbox.sent(item.id, delivered.provider_id, now)
+            await _record_texts(unit, item, delivered.texts, now)
+
+        await self._units.run(record)
         self.delivered += 1
 
     async def _failed(self, item: Queued, error: SendError) -> None:
         now = self._clock.now()
-        if error.permanent:
-            await self._units.run(lambda unit: unit.outbox.failed(item.id, error.reason, now))
-            self.failed += 1
-            log.warning("outbox.failed channel=%s reason=%s", item.channel, error.reason)
-            return
         delay = error.retry_after
         if delay is None:
             backoff = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, item.attempts - 1))
             delay = backoff * self._rng.uniform(0.5, 1.5)
         at = now + timedelta(seconds=delay)
-        await self._units.run(lambda unit: unit.outbox.retry(item.id, at, error.reason))
+
+        async def record(unit: Unit) -> None:
+            await _record_texts(unit, item, error.texts, now)
+            if error.opted_out:
+                await unit.messages.opt_out(item.channel, item.address, now)
+                log.info("sms.opted_out_by_carrier")
+            if error.permanent:
+                await unit.outbox.failed(item.id, error.reason, now)
+            else:
+                await unit.outbox.retry(item.id, at, error.reason)
+
+        await self._units.run(record)
+        if error.permanent:
+            self.failed += 1
+            log.warning("outbox.failed channel=%s reason=%s", item.channel, error.reason)
+            return
         self.retried += 1
         log.info("outbox.retry channel=%s in_seconds=%.1f", item.channel, delay)
+
+
+async def _record_texts(
+    unit: Unit, item: Queued, texts: Sequence[OutboundText], now: datetime
+) -> None:
+    """Keep each text's id, state and cost (never its words), with the send's own record."""
+    for text in texts:
+        await unit.messages.record_outbound(
+            channel=item.channel, seeker_id=item.seeker_id, provider_id=text.provider_id,
+            status=text.status, error_code=text.error_code, segments=text.segments, now=now,
+        )  # fmt: skip
 
 
 async def queue(

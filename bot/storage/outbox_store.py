@@ -36,11 +36,15 @@ _UNSENT = "('pending', 'sending', 'erasing')"
 # Each address's head (its oldest unsent message) only, and the shortest queues first: a new
 # person's first reply never waits behind another chat's backlog. The index holds the heads
 # in that order, so a look costs what it hands out, however long the queue.
+# The seeker's opt-out comes along, so a text to someone who sent STOP is never handed out.
 _DUE = (
-    "SELECT id, channel, address, address_hash, locale, message, edit_of, attempts "
-    "FROM outbox INDEXED BY outbox_heads WHERE state = 'pending' AND head = 1 "
-    "AND next_attempt_at <= ? ORDER BY seq, id LIMIT ?"
+    "SELECT o.id, o.channel, o.address, o.address_hash, o.locale, o.message, o.edit_of, "
+    "o.attempts, o.seeker_id, s.opted_out_at FROM outbox o INDEXED BY outbox_heads "
+    "LEFT JOIN seekers s ON s.id = o.seeker_id "
+    "WHERE o.state = 'pending' AND o.head = 1 AND o.next_attempt_at <= ? "
+    "ORDER BY o.seq, o.id LIMIT ?"
 )
+_TEXTS = frozenset({Channel.SMS, Channel.WHATSAPP})
 
 
 class OutboxStore:
@@ -130,12 +134,18 @@ class OutboxStore:
 
         A claimed message is 'sending' and is never handed out again, until start-up puts
         what a crash left 'sending' back in the queue. A message no configured key opens is
-        given up at once, instead of stopping everyone else's.
+        given up at once, instead of stopping everyone else's; so is a text to someone who
+        asked for no more (whoever wrote it hears it could not be delivered).
         """
         async with self._db.execute(_DUE, (utc_text(now), limit + len(resting))) as cursor:
             rows = [r for r in await cursor.fetchall() if r[3] not in resting][:limit]
         claimed: list[Queued] = []
         for r in rows:
+            if r[9] is not None and r[1] in _TEXTS:
+                log.info("outbox.suppressed_opted_out")
+                await self._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (r[0],))
+                await self.failed(int(r[0]), "opted_out", now)
+                continue
             try:
                 queued = Queued(
                     id=int(r[0]),
@@ -146,6 +156,7 @@ class OutboxStore:
                     replies=decode_replies(str(self._cipher.open(r[5], MESSAGE))),
                     edit_of=r[6],
                     attempts=int(r[7]) + 1,
+                    seeker_id=r[8],
                 )
             except (SealError, ValueError, KeyError, TypeError):
                 log.error("outbox.unreadable")

@@ -15,7 +15,7 @@ from bot.app import build
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
-from bot.ports import Recipient, SendError
+from bot.ports import Delivered, Recipient, SendError
 from bot.services.outbox import PARALLEL, UNEXPECTED_ATTEMPTS, Outbox, Pacer, queue
 from bot.storage.crypto import Cipher
 from bot.storage.outbox_store import MAX_QUEUED_PER_ADDRESS
@@ -35,11 +35,11 @@ class FlakySender:
 
     async def send(
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
-    ) -> str | None:
+    ) -> Delivered:
         if self.failures:
             raise self.failures.pop(0)
         self.taken.append((address, replies[0].text))
-        return str(len(self.taken))
+        return Delivered(str(len(self.taken)))
 
 
 async def outbox_with(
@@ -236,12 +236,12 @@ class PoisonSender:
 
     async def send(
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
-    ) -> str | None:
+    ) -> Delivered:
         await asyncio.sleep(0.001)  # on its way a moment, as over a network
         if address == self.poisoned:
             raise RuntimeError("a bug in a sender")
         self.taken.append((address, replies[0].text))
-        return str(len(self.taken))
+        return Delivered(str(len(self.taken)))
 
 
 async def test_a_poisoned_message_is_retried_a_few_times_then_given_up(
@@ -359,7 +359,7 @@ async def test_an_erasure_never_overtakes_a_message_on_its_way(
             if replies[0].text == "from your support person":
                 await gate.wait()
             order.append(replies[0].text)
-            return str(len(order))
+            return Delivered(str(len(order)))
 
     outbox, units, jourbot = await outbox_with(settings, clock, SlowSender())  # type: ignore[arg-type]
     try:

@@ -19,7 +19,7 @@ from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, StaffR
 from bot.domain.dialogue import Reply
 from bot.domain.followup import Rule
 from bot.domain.model import Channel
-from bot.ports import SendError
+from bot.ports import Delivered, SendError
 from bot.scheduler import PURGE_JOB, SWEEP_JOB, build_scheduler
 from bot.services.outbox import Outbox
 from bot.services.reminders import Planned, ReminderService
@@ -46,7 +46,7 @@ class RecordingSender:
 
     async def send(
         self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
-    ) -> str | None:
+    ) -> Delivered:
         if self.refuse:
             self.refuse -= 1
             raise SendError("telegram_unreachable")
@@ -54,7 +54,7 @@ class RecordingSender:
         assert self.clock is not None
         at = self.clock.now().astimezone(STOCKHOLM).strftime("%a %H:%M")
         self.sent.append((address, render(replies[0], tr, SLASH_COMMANDS).text, at))
-        return str(len(self.sent))
+        return Delivered(str(len(self.sent)))
 
 
 @dataclass
