@@ -25,9 +25,9 @@ from tests.integration.test_staff_flow import (
     SEEKER_CHAT,
     VOLUNTEER,
     World,
-    answer_seeker,
     join_staff,
     running,
+    staff_and_a_case,
 )
 from tests.telegram_fakes import Person
 
@@ -94,12 +94,8 @@ async def test_no_case_without_its_notice(settings: Settings, clock: FakeClock) 
 async def test_no_assignment_relay_or_transfer_without_its_messages(
     settings: Settings, clock: FakeClock
 ) -> None:
-    coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
-    seeker = Person(SEEKER_CHAT, "sv")
     async with running(settings, clock) as w:
-        volunteer_id = await join_staff(w, coordinator, volunteer)
-        await w.telegram(seeker.message("/start"))
-        await answer_seeker(w, seeker)
+        coordinator, volunteer, seeker, volunteer_id = await staff_and_a_case(w)
         ((reference,),) = await w.rows("SELECT reference FROM cases")
 
         assign = f"s:to:{reference}:{volunteer_id}"
@@ -139,12 +135,8 @@ async def test_no_assignment_relay_or_transfer_without_its_messages(
 async def test_no_reminder_on_record_without_its_message(
     settings: Settings, clock: FakeClock
 ) -> None:
-    coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
-    seeker = Person(SEEKER_CHAT, "sv")
     async with running(settings, clock) as w:
-        await join_staff(w, coordinator, volunteer)
-        await w.telegram(seeker.message("/start"))
-        await answer_seeker(w, seeker)
+        await staff_and_a_case(w)
         clock.advance(hours=19)  # unassigned past 12 hours, at 08:00 in Stockholm
         async with refusing(w, COORDINATOR):
             with pytest.raises(sqlite3.IntegrityError, match="queue refused"):

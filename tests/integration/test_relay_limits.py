@@ -16,9 +16,9 @@ from tests.integration.test_staff_flow import (
     World,
     answer_seeker,
     assign_new_case,
-    join_staff,
     running,
     sms_case,
+    staff_and_a_case,
 )
 from tests.telegram_fakes import Person
 
@@ -27,11 +27,7 @@ LIMIT = 4096
 
 async def telegram_case(w: World) -> tuple[Person, Person, Person, str]:
     """A coordinator, a trained volunteer, and a Telegram seeker's case assigned to them."""
-    coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
-    seeker = Person(SEEKER_CHAT, "sv")
-    volunteer_id = await join_staff(w, coordinator, volunteer)
-    await w.telegram(seeker.message("/start"))
-    await answer_seeker(w, seeker)
+    coordinator, volunteer, seeker, volunteer_id = await staff_and_a_case(w)
     reference = await assign_new_case(w, coordinator, "no notes given", volunteer_id)
     return coordinator, volunteer, seeker, reference
 

@@ -205,6 +205,16 @@ async def test_full_flow_with_a_telegram_seeker(settings: Settings, clock: FakeC
         assert "Seeker · Svenska" not in seen_by_seeker  # the volunteer's name never shows
 
 
+async def staff_and_a_case(w: World) -> tuple[Person, Person, Person, int]:
+    """A coordinator and a trained volunteer join; a Telegram seeker's case comes in."""
+    coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
+    seeker = Person(SEEKER_CHAT, "sv")
+    volunteer_id = await join_staff(w, coordinator, volunteer)
+    await w.telegram(seeker.message("/start"))
+    await answer_seeker(w, seeker)
+    return coordinator, volunteer, seeker, volunteer_id
+
+
 async def answer_seeker(w: World, seeker: Person) -> None:
     """Walk the seeker through the intake by pressing buttons, as in the Telegram tests."""
     for value in ("sv", "yes", "victim", "21_plus", "bromma", "skip", "skip", "skip", "call"):
