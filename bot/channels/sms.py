@@ -20,7 +20,7 @@ from bot.domain.sms import fold_to_gsm
 from bot.domain.typed import words
 from bot.i18n import CatalogError, Catalogs, Translator, locale_for_phone
 from bot.ports import Recipient
-from bot.services.intake import Answer, Hints, IntakeService, Kept, Opting
+from bot.services.intake import Answer, Hints, IntakeService, Opting
 from bot.services.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ class TextAdapter:
         hints = Hints(locale=locale_for_phone(message.phone, shipped), phone=message.phone)
         await self._intake.handle(
             message.channel, message.sender, inbound, hints, message.message_id,
-            kept=Kept(opting),
+            kept=opting,
         )  # fmt: skip
 
     async def _apologise(self, message: InboundText) -> None:

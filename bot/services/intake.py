@@ -50,13 +50,6 @@ class Opting(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Kept:
-    """A text kept in the inbox before its provider heard "received", and what it opts."""
-
-    opting: Opting = Opting.NONE
-
-
-@dataclass(frozen=True, slots=True)
 class _Erased:
     sent: list[str]  # provider ids of the bot's messages, to take back where possible
 
@@ -131,7 +124,7 @@ class IntakeService:
         message_id: str | None = None,
         reply_to: int | None = None,
         telegram_user: int | None = None,
-        kept: Kept | None = None,
+        kept: Opting | None = None,
     ) -> Answer:
         """Take one inbound message from a seeker and return what to answer.
 
@@ -142,9 +135,10 @@ class IntakeService:
         answer is returned to be shown instead); *reply_to* is the message a pressed button
         was on, which a redrawn question replaces. A *telegram_user* who is staff is never
         taken for a seeker: the answer names them and nothing else happens (checked in the
-        same unit of work, as it is on every update). A *kept* text (SMS, WhatsApp) leaves
-        the inbox, and is read against the sender's opt-out, in the same unit of work too:
-        after STOP nothing is sent, not even a confirmation, until START.
+        same unit of work, as it is on every update). A text *kept* in the inbox (SMS,
+        WhatsApp; the value says what it opts) leaves the inbox and is read against the
+        sender's opt-out in the same unit of work too: after STOP nothing is sent, not even
+        a confirmation, until START.
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
@@ -168,11 +162,11 @@ class IntakeService:
                 log.info("intake.duplicate_ignored")
                 return Answer(self._default_locale, []), None
             if kept is not None:
-                if kept.opting is Opting.STOP:
+                if kept is Opting.STOP:
                     await self._stop_writing(unit, ctx, address, now)
                     return Answer(self._default_locale, []), None
                 if (await unit.messages.recipient(channel, address))[1]:
-                    if kept.opting is not Opting.START:
+                    if kept is not Opting.START:
                         log.info("sms.ignored_opted_out")
                         return Answer(self._default_locale, []), None
                     await unit.messages.opt_in(channel, address)

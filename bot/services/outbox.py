@@ -229,6 +229,10 @@ class Outbox:
     def _sent(self, task: asyncio.Task[None]) -> None:
         self._sending.discard(task)
         self._wake.set()  # a slot is free
+        if not task.cancelled() and task.exception() is not None:
+            # The send's record failed (the database, not the provider): the message stays
+            # 'sending' and start-up puts it back in the queue. Logged by type only.
+            log.error("outbox.record_failed error=%s", type(task.exception()).__name__)
 
     async def _deliver(self, item: Queued) -> None:
         sender = self._senders.get(item.channel)

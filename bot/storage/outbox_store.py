@@ -143,8 +143,7 @@ class OutboxStore:
         for r in rows:
             if r[9] is not None and r[1] in _TEXTS:
                 log.info("outbox.suppressed_opted_out")
-                await self._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (r[0],))
-                await self.failed(int(r[0]), "opted_out", now)
+                await self._give_up(int(r[0]), "opted_out", now)
                 continue
             try:
                 queued = Queued(
@@ -160,11 +159,7 @@ class OutboxStore:
                 )
             except (SealError, ValueError, KeyError, TypeError):
                 log.error("outbox.unreadable")
-                await self._db.execute(
-                    "UPDATE outbox SET state = 'failed', error = 'unreadable', sent_at = ?, "
-                    "message = '', address = '', on_sent = NULL, on_failed = NULL WHERE id = ?",
-                    (utc_text(now), int(r[0])),
-                )
+                await self._give_up(int(r[0]), "unreadable", now)
                 continue
             claimed.append(queued)
         await self._db.executemany(
@@ -174,17 +169,14 @@ class OutboxStore:
         )
         return claimed
 
+    async def _give_up(self, row_id: int, reason: str, now: datetime) -> None:
+        """Give up on a message before it is handed out (as if it had been, and failed)."""
+        await self._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row_id,))
+        await self.failed(row_id, reason, now)
+
     async def sent(self, row_id: int, provider_id: str | None, now: datetime) -> None:
         """Record that the provider took the message; its text is no longer needed."""
-        if await self._gone_if_erased(row_id):
-            return
-        follow_up = await self._take_follow_up(row_id, "on_sent")
-        await self._db.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, provider_id = ?, message = '', "
-            "address = '', on_sent = NULL, on_failed = NULL WHERE id = ? AND state = 'sending'",
-            (utc_text(now), provider_id, row_id),
-        )
-        await self._queue_follow_up(follow_up, now)
+        await self._finish(row_id, "sent", provider_id, None, now)
 
     async def retry(self, row_id: int, at: datetime, error: str) -> None:
         """Put a message back in the queue for *at*."""
@@ -198,13 +190,22 @@ class OutboxStore:
 
     async def failed(self, row_id: int, error: str, now: datetime) -> None:
         """Give up on a message no retry can deliver (blocked bot, opted-out number)."""
+        await self._finish(row_id, "failed", None, error, now)
+
+    async def _finish(
+        self, row_id: int, state: str, provider_id: str | None, error: str | None, now: datetime
+    ) -> None:
+        """End a message being sent as 'sent' or 'failed', and queue what was to follow."""
         if await self._gone_if_erased(row_id):
             return
-        follow_up = await self._take_follow_up(row_id, "on_failed")
+        follow_up = await self._take_follow_up(
+            row_id, "on_sent" if state == "sent" else "on_failed"
+        )
         await self._db.execute(
-            "UPDATE outbox SET state = 'failed', error = ?, sent_at = ?, message = '', "
-            "address = '', on_sent = NULL, on_failed = NULL WHERE id = ? AND state = 'sending'",
-            (error, utc_text(now), row_id),
+            "UPDATE outbox SET state = ?, sent_at = ?, provider_id = ?, "
+            "error = COALESCE(?, error), message = '', address = '', on_sent = NULL, "
+            "on_failed = NULL WHERE id = ? AND state = 'sending'",
+            (state, utc_text(now), provider_id, error, row_id),
         )
         await self._queue_follow_up(follow_up, now)
 
@@ -263,11 +264,9 @@ class OutboxStore:
         """Delete every message to *address*; return the provider ids of those sent.
 
         Messages to others about the seeker *seeker_id* (what they wrote, passed to staff)
-        go when the seeker does, by cascade; one on its way is left to finish, emptied.
-
-        A message on its way keeps its place, emptied and no longer the seeker's (so deleting
-        the seeker does not take it), until its send is over: what the erasure says last is
-        then the last thing the person gets.
+        go when the seeker does, by cascade. A message on its way, to them or about them,
+        keeps its place, emptied and no longer the seeker's (so the cascade does not take
+        it), until its send is over: what the erasure says is the last thing they get.
         """
         hashes = self._cipher.lookups(f"{channel}:{address}", ADDRESS)
         marks = ",".join("?" * len(hashes))  # one per key; only "?" goes into the SQL
@@ -278,23 +277,16 @@ class OutboxStore:
         ) as cursor:
             sent = [str(row[0]) for row in await cursor.fetchall()]
         await self._db.execute(
-            f"UPDATE outbox SET state = 'erasing', message = '', address = '', seeker_id = NULL, "  # noqa: S608
-            f"on_sent = NULL, on_failed = NULL WHERE address_hash IN ({marks}) "
-            "AND state = 'sending'",
-            hashes,
+            "UPDATE outbox SET state = 'erasing', message = '', address = '', "  # noqa: S608
+            "seeker_id = NULL, on_sent = NULL, on_failed = NULL WHERE state = 'sending' AND "
+            f"(address_hash IN ({marks}) OR seeker_id = ?)",
+            (*hashes, seeker_id),
         )
         await self._db.execute(
             f"DELETE FROM outbox WHERE address_hash IN ({marks}) "  # noqa: S608
             "AND state != 'erasing'",
             hashes,
         )
-        if seeker_id is not None:
-            await self._db.execute(
-                "UPDATE outbox SET state = 'erasing', message = '', address = '', "
-                "seeker_id = NULL, on_sent = NULL, on_failed = NULL "
-                "WHERE seeker_id = ? AND state = 'sending'",
-                (seeker_id,),
-            )
         return sent
 
     async def pending(self) -> int:
