@@ -6,23 +6,25 @@ from collections.abc import Callable, Collection, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
+    CaseEvent,
+    CaseMessage,
     CaseRecord,
-    CaseSource,
     CaseStatus,
     CloseReason,
+    NewCase,
+    SeekerOfCase,
     Staff,
     StaffRole,
 )
-from bot.domain.conversation import Answers, IntakeState
+from bot.domain.conversation import IntakeState
 from bot.domain.dialogue import Reply
 from bot.domain.followup import Rule
-from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome, SupportNeed
-from bot.domain.routing import Route
+from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome
 from bot.domain.sms import Segments
 from bot.domain.stats import CaseFacts
 
@@ -58,17 +60,6 @@ class IntakeUnit(Protocol):
     ) -> None: ...
     async def has_case(self, seeker_id: int) -> bool: ...
     async def forget_seeker(self, seeker_id: int) -> None: ...
-    async def create_case(
-        self,
-        *,
-        seeker_id: int,
-        channel: Channel,
-        answers: Answers,
-        route: Route,
-        locale: str,
-        received_at: datetime,
-        new_reference: Callable[[], str],
-    ) -> tuple[int, str]: ...
     async def record_outcome(
         self, outcome: IntakeOutcome, channel: Channel, locale: str, now: datetime
     ) -> None: ...
@@ -77,7 +68,7 @@ class IntakeUnit(Protocol):
 class MessageUnit(Protocol):
     """Opt-outs and delivery records, inside one transaction."""
 
-    async def recipient(self, channel: Channel, address: str) -> tuple[int | None, bool]: ...
+    async def opted_out(self, channel: Channel, address: str) -> bool: ...
     async def opt_out(self, channel: Channel, address: str, now: datetime) -> int: ...
     async def opt_in(self, channel: Channel, address: str) -> None: ...
     async def record_outbound(
@@ -163,26 +154,15 @@ class CaseUnit(Protocol):
     async def record_event(
         self, case_id: int, staff_id: int | None, event: str, detail: str, now: datetime
     ) -> None: ...
-    async def events(self, case_id: int) -> list[tuple[datetime, int | None, str, str]]: ...
+    async def events(self, case_id: int) -> list[CaseEvent]: ...
     async def add_message(
         self, case_id: int, *, from_seeker: bool, staff_id: int | None, body: str, now: datetime
     ) -> None: ...
-    async def messages(self, case_id: int) -> list[tuple[datetime, bool, str]]: ...
+    async def messages(self, case_id: int) -> list[CaseMessage]: ...
     async def relay_counts(self, case_id: int, since: datetime) -> tuple[bool, int]: ...
-    async def seeker_of(self, case_id: int) -> tuple[Channel, str, int] | None: ...
+    async def seeker_of(self, case_id: int) -> SeekerOfCase | None: ...
     async def case_of_seeker(self, seeker_id: int) -> CaseRecord | None: ...
-    async def register(
-        self,
-        *,
-        org_id: str,
-        source: CaseSource,
-        locale: str,
-        received_at: datetime,
-        fields: dict[str, Any],
-        contacts: dict[str, Any],
-        needs: Sequence[SupportNeed],
-        new_reference: Callable[[], str],
-    ) -> tuple[int, str]: ...
+    async def add(self, case: NewCase, new_reference: Callable[[], str]) -> tuple[int, str]: ...
 
 
 class ReminderUnit(Protocol):
@@ -307,7 +287,7 @@ class UnitsOfWork(Protocol):
         """Open one transaction; commit when the block ends, roll back on error."""
         ...
 
-    async def run(self, work: Callable[[Unit], Coroutine[Any, Any, T]]) -> T:
+    async def run(self, work: Callable[[Unit], Coroutine[object, None, T]]) -> T:
         """Run a unit of work whole as one transaction; *work* awaits only its queries."""
         ...
 

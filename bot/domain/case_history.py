@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CloseReason
+from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseEvent, CaseRecord, CloseReason
 from bot.domain.dialogue import S_, Line, Param, Translatable
 from bot.domain.model import Partnership
 from bot.domain.staff_views import ATTEMPT_CHANNEL, CLOSE_REASON, OUTCOME, SOURCE
@@ -16,7 +15,6 @@ from bot.domain.stats import TRANSFERRED
 E = TypeVar("E", bound=StrEnum)
 HISTORY_SHOWN = 8  # events in a case view; the operator's command shows them all
 
-Event = tuple[datetime, int | None, str, str]  # when, staff id (None: the seeker or us), what
 
 _TEXT = {
     "registered": S_("{at} {who} registered it by hand"),
@@ -36,7 +34,7 @@ _OPERATOR = S_("an operator")  # from the command line, not as a staff member
 
 def history_lines(
     case: CaseRecord,
-    events: Sequence[Event],
+    events: Sequence[CaseEvent],
     names: Mapping[int, str],
     partnership: Partnership,
     shown: int | None = HISTORY_SHOWN,
@@ -54,8 +52,8 @@ def _source(case: CaseRecord) -> Translatable:
     return Translatable((SOURCE[case.source],))
 
 
-def _line(event: Event, names: Mapping[int, str], partnership: Partnership) -> Line:
-    at, staff_id, kind, detail = event
+def _line(event: CaseEvent, names: Mapping[int, str], partnership: Partnership) -> Line:
+    at, staff_id, kind, detail = event.at, event.staff_id, event.kind, event.detail
     params: dict[str, Param] = {"at": at, "who": _who(staff_id, names), "event": kind}
     if kind in ("assigned", "reassigned"):
         volunteer = int(detail) if detail.isdigit() else None

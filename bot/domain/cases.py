@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.conversation import Answers
 from bot.domain.model import (
     AgeGroup,
     CallTime,
@@ -87,6 +88,47 @@ class Attempt:
     channel: AttemptChannel
     outcome: AttemptOutcome
     staff_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One line of a case's audit trail."""
+
+    at: datetime
+    staff_id: int | None  # None: the seeker, or the service itself
+    kind: str  # "assigned", "attempt", ... (see case_history)
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMessage:
+    """A message relayed between the seeker and staff, kept with the case."""
+
+    at: datetime
+    from_seeker: bool
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeekerOfCase:
+    """Who wrote in for a case, and where they can be written to."""
+
+    seeker_id: int
+    channel: Channel
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """A case as it is first stored, however it came: a finished intake or a referral."""
+
+    org_id: str
+    source: CaseSource
+    locale: str
+    received_at: datetime
+    answers: Answers  # what the person told us, or what the referral says of them
+    channel: Channel | None = None  # the seeker's channel; None for a case registered by hand
+    seeker_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from bot.domain import questions as q
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
+    CaseMessage,
     CaseRecord,
     CaseSource,
     CaseStatus,
@@ -203,7 +204,7 @@ def case_view(
     *,
     show_phone: bool,
     volunteer: str | None,
-    conversation: Sequence[tuple[datetime, bool, str]],
+    conversation: Sequence[CaseMessage],
     opted_out: bool = False,
     history: Sequence[Line] = (),
 ) -> Reply:
@@ -256,17 +257,17 @@ def case_view(
     )
 
 
-def _conversation_lines(conversation: Sequence[tuple[datetime, bool, str]]) -> list[Line]:
+def _conversation_lines(conversation: Sequence[CaseMessage]) -> list[Line]:
     """The newest messages that fit the budget, oldest first, after a count of the rest."""
     newest: list[Line] = []
     budget = CONVERSATION_BUDGET
-    for at, from_seeker, body in reversed(conversation):
-        text = shortened(body, MESSAGE_PREVIEW)
+    for message in reversed(conversation):
+        text = shortened(message.body, MESSAGE_PREVIEW)
         if len(newest) == CONVERSATION_SHOWN or (newest and len(text) > budget):
             break
         budget -= len(text)
-        who = Translatable((S_("Seeker") if from_seeker else S_("Support"),))
-        newest.append(Line("{at} {who}: {body}", {"at": at, "who": who, "body": text}))
+        who = Translatable((S_("Seeker") if message.from_seeker else S_("Support"),))
+        newest.append(Line("{at} {who}: {body}", {"at": message.at, "who": who, "body": text}))
     hidden = len(conversation) - len(newest)
     earlier = [Line(S_("Earlier messages not shown: {count}"), {"count": hidden})] if hidden else []
     return earlier + newest[::-1]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.cases import Staff
+from bot.domain.cases import CaseSource, NewCase, Staff
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
 from bot.domain.dialogue import Command, CommandName, Inbound, Reply
@@ -165,7 +165,7 @@ class IntakeService:
                 if kept is Opting.STOP:
                     await self._stop_writing(unit, ctx, address, now)
                     return Answer(self._default_locale, []), None
-                if (await unit.messages.recipient(channel, address))[1]:
+                if await unit.messages.opted_out(channel, address):
                     if kept is not Opting.START:
                         log.info("sms.ignored_opted_out")
                         return Answer(self._default_locale, []), None
@@ -235,19 +235,15 @@ class IntakeService:
 
         listener = self._listener
         if isinstance(event, CaseSubmitted):
-            case_id, reference = await intake.create_case(
-                seeker_id=seeker_id,
-                channel=channel,
-                answers=event.answers,
-                route=event.route,
-                locale=event.locale,
-                received_at=now,
-                new_reference=self._new_reference,
+            org_id = event.route.org_id
+            if org_id is None:
+                raise ValueError("a case needs an organisation")
+            new = NewCase(
+                org_id, CaseSource.BOT, event.locale, now, event.answers, channel, seeker_id
             )
+            case_id, reference = await unit.cases.add(new, self._new_reference)
             # The answers now live in the case; the conversation keeps no second copy.
-            new_state = replace(
-                new_state, reference=reference, org_id=event.route.org_id, answers=Answers()
-            )
+            new_state = replace(new_state, reference=reference, org_id=org_id, answers=Answers())
             replies += confirmation_replies(
                 self._partnership, reference, event.answers, event.route, now
             )

@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.domain import staff_views as views
-from bot.domain.case_history import Event, history_lines
+from bot.domain.case_history import history_lines
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
+    CaseEvent,
     CaseSource,
     CaseStatus,
     CloseReason,
+    NewCase,
     Staff,
 )
+from bot.domain.conversation import Answers
 from bot.domain.dialogue import S_, Line, Reply, Translatable
 from bot.domain.model import (
     AgeGroup,
@@ -85,7 +88,9 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
             conversation = await unit.cases.messages(case.id)
             seeker = await unit.cases.seeker_of(case.id)
-            opted_out = seeker is not None and (await unit.messages.recipient(*seeker[:2]))[1]
+            opted_out = seeker is not None and await unit.messages.opted_out(
+                seeker.channel, seeker.address
+            )
             events = await unit.cases.events(case.id)
             names = await staff_names(unit, events)
         due = self._due(case)
@@ -228,11 +233,11 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         )
 
 
-async def staff_names(unit: Unit, events: Sequence[Event]) -> dict[int, str]:
+async def staff_names(unit: Unit, events: Sequence[CaseEvent]) -> dict[int, str]:
     """Name the staff an audit trail mentions: who acted, and who was given the case."""
-    ids = {staff_id for _, staff_id, _, _ in events if staff_id is not None}
+    ids = {e.staff_id for e in events if e.staff_id is not None}
     ids |= {
-        int(d) for _, _, kind, d in events if kind in ("assigned", "reassigned") and d.isdigit()
+        int(e.detail) for e in events if e.kind in ("assigned", "reassigned") and e.detail.isdigit()
     }
     names = {}
     for staff_id in sorted(ids):
@@ -286,28 +291,20 @@ async def register_case(
         partnership.district(case.district_id)
     now = clock.now()
     async with units.begin() as unit:
-        case_id, reference = await unit.cases.register(
-            org_id=case.org_id,
-            source=case.source,
-            locale=case.locale,
-            received_at=now,
-            fields={
-                "age_group": case.age_group,
-                "district_id": case.district_id,
-                "area_kind": "district" if case.district_id else "unknown",
-                "crime": case.crime,
-                "contact": case.contact,
-                "talk_language": case.locale,
-            },
-            contacts={
-                "phone": case.phone,
-                "call_time": case.call_time,
-                "voicemail_ok": case.voicemail_ok,
-                "sms_ok": case.sms_ok,
-            },
-            needs=case.needs,
-            new_reference=new_reference,
+        told = Answers(
+            age_group=case.age_group,
+            district_id=case.district_id,
+            crime=case.crime,
+            needs=frozenset(case.needs),
+            contact=case.contact,
+            phone=case.phone,
+            call_time=case.call_time,
+            voicemail_ok=case.voicemail_ok,
+            sms_ok=case.sms_ok,
+            talk_language=case.locale,
         )
+        new = NewCase(case.org_id, case.source, case.locale, now, told)
+        case_id, reference = await unit.cases.add(new, new_reference)
         await unit.cases.record_event(case_id, None, "registered", str(case.source), now)
     log.info("case.registered case=%s org=%s source=%s", reference, case.org_id, case.source)
     return reference

@@ -34,7 +34,7 @@ class RelayMixin(StaffBase):
             seeker = await unit.cases.seeker_of(case.id)
             if seeker is None:
                 return views.NO_CHAT
-            if (await unit.messages.recipient(seeker[0], seeker[1]))[1]:
+            if await unit.messages.opted_out(seeker.channel, seeker.address):
                 return views.opted_out(case.reference)
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.staff.set_replying_to(actor.id, case.id)
@@ -79,8 +79,8 @@ class RelayMixin(StaffBase):
             seeker = await unit.cases.seeker_of(case.id)
             if seeker is None:
                 return [views.NO_CHAT]
-            channel, address, seeker_id = seeker
-            if (await unit.messages.recipient(channel, address))[1]:
+            channel, address, seeker_id = seeker.channel, seeker.address, seeker.seeker_id
+            if await unit.messages.opted_out(channel, address):
                 return [views.opted_out(case.reference)]
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.cases.add_message(

@@ -38,11 +38,11 @@ class TransferMixin(StaffBase):
             detail = transfer_detail(case.org_id, target.id)
             await unit.cases.record_event(case.id, actor.id, TRANSFERRED, detail, now)
             seeker = await unit.cases.seeker_of(case.id)
-            state = await unit.intake.load_conversation(seeker[2]) if seeker else None
+            state = await unit.intake.load_conversation(seeker.seeker_id) if seeker else None
             if seeker is not None and state is not None:
                 # What the seeker reads now names the association that has their case.
                 moved_state = replace(state, org_id=target.id)
-                await unit.intake.save_conversation(seeker[2], moved_state, now)
+                await unit.intake.save_conversation(seeker.seeker_id, moved_state, now)
             moved = await unit.cases.by_id(case.id)
             assert moved is not None  # noqa: S101 - moved inside this transaction
             source = self._partnership.organisation(case.org_id).name

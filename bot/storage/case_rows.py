@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 
+from bot.domain.cases import CaseStatus, NewCase
+from bot.domain.model import AreaKind
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
-
-# Column names come from our own code, never from input; they are checked against these.
-CASE_COLUMNS = frozenset(
-    {
-        "seeker_id", "source", "channel", "org_id", "locale", "received_at", "status", "role",
-        "age_group", "area_kind", "district_id", "crime", "contact", "talk_language", "gender",
-    }
-)  # fmt: skip
-CONTACT_COLUMNS = frozenset(
-    {
-        "phone", "email", "call_time", "call_time_note", "voicemail_ok", "sms_ok",
-        "talk_language_other", "notes",
-    }
-)  # fmt: skip
-
+from bot.storage.timestamps import utc_text
 
 # Free text and ways to reach a person are sealed; choices and flags are statistics.
 SEALED_CONTACTS = frozenset({"phone", "email", "call_time_note", "talk_language_other", "notes"})
@@ -32,23 +20,30 @@ def contact_column(name: str) -> str:
 
 
 async def insert_case(
-    db: Connection,
-    cipher: Cipher,
-    case: Mapping[str, object],
-    contacts: Mapping[str, object],
-    needs: Iterable[str],
-    circumstances: Iterable[str],
-    new_reference: Callable[[], str],
+    db: Connection, cipher: Cipher, case: NewCase, new_reference: Callable[[], str]
 ) -> tuple[int, str]:
-    """Insert a case with a fresh reference, its contact details and its needs."""
-    if not (set(case) <= CASE_COLUMNS and set(contacts) <= CONTACT_COLUMNS):
-        raise ValueError("unknown case column")
-    columns = ", ".join(["reference", *case])
-    marks = ", ".join("?" * (len(case) + 1))
-    insert = f"INSERT INTO cases ({columns}) VALUES ({marks}) ON CONFLICT (reference) DO NOTHING"  # noqa: S608
+    """Insert a case with a fresh reference, its contact details, needs and circumstances."""
+    a = case.answers
+    area_kind = a.area_kind or (AreaKind.DISTRICT if a.district_id else AreaKind.UNKNOWN)
+    columns: dict[str, object] = {
+        "seeker_id": case.seeker_id, "source": case.source, "channel": case.channel or "",
+        "org_id": case.org_id, "locale": case.locale, "received_at": utc_text(case.received_at),
+        "status": CaseStatus.NEW, "role": a.role, "age_group": a.age_group,
+        "area_kind": area_kind, "district_id": a.district_id, "crime": a.crime,
+        "contact": a.contact, "talk_language": a.talk_language, "gender": a.gender,
+    }  # fmt: skip
+    contacts: dict[str, object] = {
+        "phone": a.phone, "email": a.email, "call_time": a.call_time,
+        "call_time_note": a.call_time_note, "voicemail_ok": a.voicemail_ok, "sms_ok": a.sms_ok,
+        "talk_language_other": a.talk_language_other, "notes": a.notes,
+    }  # fmt: skip
+    insert = (
+        f"INSERT INTO cases (reference, {', '.join(columns)}) "  # noqa: S608 - our own names
+        f"VALUES ({', '.join('?' * (len(columns) + 1))}) ON CONFLICT (reference) DO NOTHING"
+    )
     for _ in range(10):  # a clash among ~9·10^8 references is rare; ten in a row is a bug
         reference = new_reference()
-        cursor = await db.execute(insert, (reference, *case.values()))
+        cursor = await db.execute(insert, (reference, *columns.values()))
         if cursor.rowcount == 1:
             break
     else:
@@ -57,13 +52,12 @@ async def insert_case(
     assert case_id is not None  # noqa: S101 - the INSERT succeeded
     await db.executemany(
         "INSERT INTO case_needs (case_id, need) VALUES (?, ?)",
-        [(case_id, need) for need in sorted(needs)],
+        [(case_id, need) for need in sorted(a.needs)],
     )
     await db.executemany(
         "INSERT INTO case_circumstances (case_id, circumstance) VALUES (?, ?)",
-        [(case_id, c) for c in sorted(circumstances)],
+        [(case_id, c) for c in sorted(a.circumstances)],
     )
-    contact_columns = ", ".join(["case_id", *contacts])
     values = [
         cipher.seal(str(value) if value is not None else None, contact_column(name))
         if name in SEALED_CONTACTS
@@ -71,7 +65,7 @@ async def insert_case(
         for name, value in contacts.items()
     ]
     await db.execute(
-        f"INSERT INTO case_contacts ({contact_columns}) "  # noqa: S608
+        f"INSERT INTO case_contacts (case_id, {', '.join(contacts)}) "  # noqa: S608
         f"VALUES ({', '.join('?' * (len(contacts) + 1))})",
         (case_id, *values),
     )

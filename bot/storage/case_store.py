@@ -10,10 +10,14 @@ from bot.domain.cases import (
     Attempt,
     AttemptChannel,
     AttemptOutcome,
+    CaseEvent,
+    CaseMessage,
     CaseRecord,
     CaseSource,
     CaseStatus,
     CloseReason,
+    NewCase,
+    SeekerOfCase,
 )
 from bot.domain.model import (
     AgeGroup,
@@ -205,14 +209,14 @@ class CaseStore:
             (case_id, utc_text(now), staff_id, event, detail),
         )
 
-    async def events(self, case_id: int) -> list[tuple[datetime, int | None, str, str]]:
+    async def events(self, case_id: int) -> list[CaseEvent]:
         """Return the audit trail of a case, oldest first."""
         async with self._db.execute(
             "SELECT at, staff_id, event, detail FROM case_events WHERE case_id = ? ORDER BY id",
             (case_id,),
         ) as cursor:
             return [
-                (datetime.fromisoformat(r[0]), r[1], str(r[2]), str(r[3]))
+                CaseEvent(datetime.fromisoformat(r[0]), r[1], str(r[2]), str(r[3]))
                 for r in await cursor.fetchall()
             ]
 
@@ -226,14 +230,16 @@ class CaseStore:
             (case_id, utc_text(now), int(from_seeker), staff_id, self._cipher.seal(body, MESSAGE)),
         )
 
-    async def messages(self, case_id: int) -> list[tuple[datetime, bool, str]]:
+    async def messages(self, case_id: int) -> list[CaseMessage]:
         """Return the relayed conversation of a case, oldest first."""
         async with self._db.execute(
             "SELECT at, from_seeker, body FROM case_messages WHERE case_id = ? ORDER BY id",
             (case_id,),
         ) as cursor:
             return [
-                (datetime.fromisoformat(r[0]), bool(r[1]), self._cipher.open(r[2], MESSAGE) or "")
+                CaseMessage(
+                    datetime.fromisoformat(r[0]), bool(r[1]), self._cipher.open(r[2], MESSAGE) or ""
+                )
                 for r in await cursor.fetchall()
             ]
 
@@ -248,7 +254,7 @@ class CaseStore:
             row = await cursor.fetchone()
         return (bool(row[0]), int(row[1])) if row else (False, 0)
 
-    async def seeker_of(self, case_id: int) -> tuple[Channel, str, int] | None:
+    async def seeker_of(self, case_id: int) -> SeekerOfCase | None:
         """Return the channel, address and seeker id behind a case, if the seeker wrote in."""
         async with self._db.execute(
             "SELECT s.channel, s.address, s.id FROM cases c JOIN seekers s ON s.id = c.seeker_id "
@@ -259,7 +265,7 @@ class CaseStore:
         if row is None:
             return None
         address = self._cipher.open(row[1], SEEKER_ADDRESS)
-        return (Channel(row[0]), str(address), int(row[2]))
+        return SeekerOfCase(int(row[2]), Channel(row[0]), str(address))
 
     async def case_of_seeker(self, seeker_id: int) -> CaseRecord | None:
         """Return the seeker's latest case."""
@@ -268,21 +274,6 @@ class CaseStore:
         )
         return found[0] if found else None
 
-    async def register(
-        self,
-        *,
-        org_id: str,
-        source: CaseSource,
-        locale: str,
-        received_at: datetime,
-        fields: dict[str, Any],
-        contacts: dict[str, Any],
-        needs: Sequence[SupportNeed],
-        new_reference: Callable[[], str],
-    ) -> tuple[int, str]:
-        """Store a case that came another way (police referral, phone, walk-in)."""
-        case = {
-            "org_id": org_id, "source": source, "locale": locale,
-            "received_at": utc_text(received_at), "status": "new", "channel": "", **fields,
-        }  # fmt: skip
-        return await insert_case(self._db, self._cipher, case, contacts, needs, (), new_reference)
+    async def add(self, case: NewCase, new_reference: Callable[[], str]) -> tuple[int, str]:
+        """Store a new case and return its id and its fresh reference."""
+        return await insert_case(self._db, self._cipher, case, new_reference)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from bot.domain.conversation import Answers, IntakeState
+from bot.domain.conversation import IntakeState
 from bot.domain.model import Channel, IntakeOutcome
-from bot.domain.routing import Route
-from bot.storage.case_rows import insert_case
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker, seeker_is
@@ -107,42 +104,6 @@ class IntakeStore:
             (seeker_id,),
         )
         await self._db.execute("DELETE FROM seekers WHERE id = ?", (seeker_id,))
-
-    async def create_case(
-        self,
-        *,
-        seeker_id: int,
-        channel: Channel,
-        answers: Answers,
-        route: Route,
-        locale: str,
-        received_at: datetime,
-        new_reference: Callable[[], str],
-    ) -> tuple[int, str]:
-        """Store a case from a finished intake and return its id and reference."""
-        if route.org_id is None:
-            raise ValueError("a case needs an organisation")
-        a = answers
-        return await insert_case(
-            self._db,
-            self._cipher,
-            {
-                "seeker_id": seeker_id, "source": "bot", "channel": channel,
-                "org_id": route.org_id, "locale": locale, "received_at": utc_text(received_at),
-                "status": "new", "role": a.role, "age_group": a.age_group,
-                "area_kind": a.area_kind, "district_id": a.district_id, "crime": a.crime,
-                "contact": a.contact, "talk_language": a.talk_language, "gender": a.gender,
-            },
-            {
-                "phone": a.phone, "email": a.email, "call_time": a.call_time,
-                "call_time_note": a.call_time_note, "voicemail_ok": a.voicemail_ok,
-                "sms_ok": a.sms_ok, "talk_language_other": a.talk_language_other,
-                "notes": a.notes,
-            },
-            a.needs,
-            a.circumstances,
-            new_reference,
-        )  # fmt: skip
 
     async def record_outcome(
         self, outcome: IntakeOutcome, channel: Channel, locale: str, now: datetime

@@ -19,7 +19,11 @@ class MessageStore:
         self._db = db
         self._cipher = cipher
 
-    async def recipient(self, channel: Channel, address: str) -> tuple[int | None, bool]:
+    async def opted_out(self, channel: Channel, address: str) -> bool:
+        """Tell whether the person at *address* told us to stop writing (SMS STOP)."""
+        return (await self._recipient(channel, address))[1]
+
+    async def _recipient(self, channel: Channel, address: str) -> tuple[int | None, bool]:
         """Return the seeker id behind *address* (if known) and whether they opted out."""
         seeker_id = await find_seeker(self._db, self._cipher, channel, address)
         if seeker_id is None:
@@ -32,7 +36,7 @@ class MessageStore:
 
     async def opt_out(self, channel: Channel, address: str, now: datetime) -> int:
         """Mark *address* as never to be sent to again; return its seeker id."""
-        seeker_id, _ = await self.recipient(channel, address)
+        seeker_id, _ = await self._recipient(channel, address)
         if seeker_id is None:
             await self._db.execute(
                 "INSERT INTO seekers (channel, address, address_hash, created_at, opted_out_at) "
@@ -45,7 +49,7 @@ class MessageStore:
                     utc_text(now),
                 ),
             )
-            seeker_id, _ = await self.recipient(channel, address)
+            seeker_id, _ = await self._recipient(channel, address)
         else:
             await self._db.execute(
                 "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",

@@ -93,7 +93,7 @@ class World:
         async with self.jourbot.units.begin() as unit:
             case = await unit.cases.by_reference(self.reference)
             assert case is not None
-            return sum(not from_seeker for _, from_seeker, _ in await unit.cases.messages(case.id))
+            return sum(not m.from_seeker for m in await unit.cases.messages(case.id))
 
 
 async def seeker_intake(jourbot: Jourbot, address: str = "777") -> str:
