@@ -8,6 +8,7 @@ from bot.domain.conversation import IntakeState
 from bot.domain.model import Channel, IntakeOutcome
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
+from bot.storage.erasure import strip_cases
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker, seeker_is
 from bot.storage.state_codec import decode, encode
 from bot.storage.timestamps import utc_text
@@ -93,15 +94,9 @@ class IntakeStore:
 
         The case rows keep only their anonymous statistical fields.
         """
-        for table in ("case_contacts", "case_messages"):
-            await self._db.execute(
-                f"DELETE FROM {table} WHERE case_id IN "  # noqa: S608 - our own table names
-                "(SELECT id FROM cases WHERE seeker_id = ?)",
-                (seeker_id,),
-            )
+        await strip_cases(self._db, "SELECT id FROM cases WHERE seeker_id = ?", (seeker_id,))
         await self._db.execute(
-            "UPDATE cases SET status = 'erased', talk_language = NULL WHERE seeker_id = ?",
-            (seeker_id,),
+            "UPDATE cases SET status = 'erased' WHERE seeker_id = ?", (seeker_id,)
         )
         await self._db.execute("DELETE FROM seekers WHERE id = ?", (seeker_id,))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.storage.connection import Connection
+from bot.storage.erasure import strip_cases
 from bot.storage.timestamps import utc_text
 
 
@@ -31,14 +32,8 @@ class RetentionStore:
         ) as cursor:
             row = await cursor.fetchone()
         seeker_id = row[0] if row else None
-        for table in ("case_contacts", "case_messages"):
-            await self._db.execute(
-                f"DELETE FROM {table} WHERE case_id = ?",  # noqa: S608 - our own table names
-                (case_id,),
-            )
-        await self._db.execute(
-            "UPDATE cases SET seeker_id = NULL, talk_language = NULL WHERE id = ?", (case_id,)
-        )
+        await strip_cases(self._db, "?", (case_id,))
+        await self._db.execute("UPDATE cases SET seeker_id = NULL WHERE id = ?", (case_id,))
         if seeker_id is not None:
             await self._db.execute(
                 "DELETE FROM seekers WHERE id = ? AND NOT EXISTS "
