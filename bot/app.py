@@ -149,6 +149,7 @@ async def build(
         settings.default_locale,
         outbox=outbox,
         listener=staff,
+        screen=staff,
         label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
         information=load_information(locales_dir or default_locales_dir(), catalogs.codes),
     )

@@ -338,6 +338,15 @@ class Recipient:
     locale: str
 
 
+class Screen(Protocol):
+    """Tells, inside a turn's own unit of work, whether the sender is staff.
+
+    Staff writing to the bot in their own chat are never taken for a seeker.
+    """
+
+    async def staff_at(self, unit: Unit, channel: Channel, address: str) -> Staff | None: ...
+
+
 class IntakeListener(Protocol):
     """Told, inside the turn's own unit of work, what the intake did that staff must know.
 

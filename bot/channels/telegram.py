@@ -221,8 +221,6 @@ class TelegramAdapter:
             hints,
             message_id=f"tg{update.update_id}",
             reply_to=reply_to,
-            # Staff are told apart from seekers in the turn's own unit of work: one trip.
-            telegram_user=user.id if staff_adapter is not None else None,
         )
         if answer.staff is not None and staff_adapter is not None:
             pick = inbound if isinstance(inbound, Pick) else None

@@ -16,6 +16,9 @@ from bot.domain.model import (
     SupportNeed,
 )
 
+# Where staff are written to: their private chat with the staff bot.
+STAFF_CHANNEL = Channel.TELEGRAM
+
 
 class StaffRole(StrEnum):
     VOLUNTEER = "volunteer"

@@ -17,7 +17,7 @@ from bot.domain.information import Library, after_intake
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.domain.questions import failure_reply
-from bot.ports import Clock, IntakeListener, Recipient, Unit, UnitsOfWork
+from bot.ports import Clock, IntakeListener, Recipient, Screen, Unit, UnitsOfWork
 from bot.services.outbox import Outbox, queue
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class IntakeService:
         *,
         outbox: Outbox | None = None,
         listener: IntakeListener | None = None,
+        screen: Screen | None = None,
         reference_factory: Callable[[], str] = new_reference,
         label: Callable[[str, str], str] | None = None,
         information: Library | None = None,
@@ -93,6 +94,7 @@ class IntakeService:
         self._labels = {} if label is None else {"label": label}
         # What staff must hear of a turn (a new case, a message) is queued in the turn itself.
         self._listener = listener
+        self._screen = screen
         # Replies are queued in the turn on channels the outbox can send on; on the others
         # (the console) the channel shows them itself.
         self._outbox = outbox
@@ -123,7 +125,6 @@ class IntakeService:
         hints: Hints | None = None,
         message_id: str | None = None,
         reply_to: int | None = None,
-        telegram_user: int | None = None,
         kept: Opting | None = None,
     ) -> Answer:
         """Take one inbound message from a seeker and return what to answer.
@@ -133,12 +134,12 @@ class IntakeService:
         what staff are told of a new case or message, are queued in the outbox in the same
         transaction as the turn (on a channel without a provider, like the console, the
         answer is returned to be shown instead); *reply_to* is the message a pressed button
-        was on, which a redrawn question replaces. A *telegram_user* who is staff is never
-        taken for a seeker: the answer names them and nothing else happens (checked in the
-        same unit of work, as it is on every update). A text *kept* in the inbox (SMS,
-        WhatsApp; the value says what it opts) leaves the inbox and is read against the
-        sender's opt-out in the same unit of work too: after STOP nothing is sent, not even
-        a confirmation, until START.
+        was on, which a redrawn question replaces. A sender who is staff (the screen knows)
+        is never taken for a seeker: the answer names them and nothing else happens
+        (checked in the same unit of work, as it is on every update). A text *kept* in the
+        inbox (SMS, WhatsApp; the value says what it opts) leaves the inbox and is read
+        against the sender's opt-out in the same unit of work too: after STOP nothing is
+        sent, not even a confirmation, until START.
         """
         now = self._clock.now()
         ctx = self._context(channel, hints or Hints())
@@ -148,8 +149,8 @@ class IntakeService:
         # The whole turn is one unit of work on the database thread: it runs on every message.
         async def turn(unit: Unit) -> tuple[Answer, _Erased | None]:
             staff, read = None, inbound
-            if telegram_user is not None:
-                staff = await unit.staff.by_telegram(telegram_user)
+            if self._screen is not None:
+                staff = await self._screen.staff_at(unit, channel, address)
                 if staff is not None and not (
                     inbound == _ERASE and await unit.intake.find_seeker(channel, address)
                 ):

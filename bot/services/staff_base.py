@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import staff_views as views
 from bot.domain.cases import (
+    STAFF_CHANNEL,
     CaseRecord,
     Staff,
     StaffRole,
@@ -16,7 +17,6 @@ from bot.domain.dialogue import Param, Reply
 from bot.domain.followup import FollowUp, follow_up
 from bot.domain.lockout import Lockout
 from bot.domain.model import (
-    Channel,
     Partnership,
 )
 from bot.domain.policy import Action, allowed
@@ -75,7 +75,7 @@ class StaffBase:
 
     @staticmethod
     def _staff_recipient(staff: Staff, telegram_id: int) -> Recipient:
-        return Recipient(Channel.TELEGRAM, str(telegram_id), staff.locale)
+        return Recipient(STAFF_CHANNEL, str(telegram_id), staff.locale)
 
     @staticmethod
     async def _tell(

@@ -6,12 +6,11 @@ import logging
 from datetime import timedelta
 
 from bot.domain import staff_views as views
-from bot.domain.cases import (
-    Staff,
-    StaffRole,
-)
+from bot.domain.cases import STAFF_CHANNEL, Staff, StaffRole
 from bot.domain.dialogue import S_, Reply, Translatable
+from bot.domain.model import Channel
 from bot.domain.policy import Action, allowed
+from bot.ports import Unit
 from bot.services.invite_codes import Invite, hash_code
 from bot.services.staff_base import StaffBase
 
@@ -34,6 +33,13 @@ class InviteMixin(StaffBase):
         # Asked for every Telegram update, so it reads in one statement, outside a transaction.
         async with self._units.lookup() as unit:
             return await unit.staff.by_telegram(telegram_id)
+
+    @staticmethod
+    async def staff_at(unit: Unit, channel: Channel, address: str) -> Staff | None:
+        """Return the staff member whose own chat *address* is, within the caller's unit."""
+        if channel is not STAFF_CHANNEL or not address.isdigit():
+            return None
+        return await unit.staff.by_telegram(int(address))
 
     async def create_invite(
         self, org_id: str, role: StaffRole, created_by: int | None = None, hours: int = INVITE_HOURS
