@@ -75,7 +75,7 @@ class Invalid:
 
 
 Reading = Answered | Declined | Toggled | LanguagePicked | ShowAllLanguages | Invalid
-Answer = Text | Pick
+Given = Text | Pick  # what a seeker gives in answer to a question
 
 
 def _single_choice_question(step: Step) -> Reply:
@@ -125,7 +125,7 @@ def _text_choices(step: Step, ctx: IntakeContext) -> tuple[Choice, ...]:
     return (q.skip_choice(),)
 
 
-def read(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def read(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     """Say what *answer* means at the current step."""
     step = state.step
     reader = _READERS.get(step)
@@ -139,7 +139,7 @@ def read(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
 
 
 def _picked(
-    state: IntakeState, ctx: IntakeContext, answer: Answer, reply: Reply | None = None
+    state: IntakeState, ctx: IntakeContext, answer: Given, reply: Reply | None = None
 ) -> str | None:
     """Return the value of the choice the seeker picked: a button, its number, or its words."""
     return picked(
@@ -147,7 +147,7 @@ def _picked(
     )
 
 
-def _single(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _single(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     value = _picked(state, ctx, answer)
     if value is None:
         return Invalid()
@@ -199,7 +199,7 @@ def _with_selection(state: IntakeState, chosen: frozenset[str]) -> Answers:
     return replace(state.answers, needs=frozenset(SupportNeed(v) for v in chosen))
 
 
-def _multiple(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _multiple(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     reply = _multiple_question(state)
     options = [c.value for c in reply.choices[:-1]]
     numbers = words(answer.text).split() if isinstance(answer, Text) else []
@@ -235,7 +235,7 @@ def _language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     return Reply(N_("Which language do you want to write in?"), choices=choices, step=Step.LANGUAGE)
 
 
-def _language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _language(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     code = _picked(state, ctx, answer)
     if code == q.MORE_LANGUAGES:
         return ShowAllLanguages()
@@ -248,7 +248,7 @@ def _language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading
     return Invalid() if code is None else LanguagePicked(code)
 
 
-def _area(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _area(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     value = _picked(state, ctx, answer)
     a = state.answers
     if value == OUTSIDE_STOCKHOLM:
@@ -265,7 +265,7 @@ def _area(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
     return Answered(replace(a, area_kind=AreaKind.DISTRICT, district_id=district.id))
 
 
-def _phone(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _phone(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     value = _picked(state, ctx, answer)
     a = state.answers
     if value == q.CHAT_INSTEAD:
@@ -276,7 +276,7 @@ def _phone(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
     return Invalid(q.RE_ASK_PHONE) if phone is None else Answered(replace(a, phone=phone))
 
 
-def _email(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _email(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     value = _picked(state, ctx, answer)
     a = state.answers
     if value == q.CHAT_INSTEAD:
@@ -287,7 +287,7 @@ def _email(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
     return Answered(replace(a, email=text))
 
 
-def _call_time(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _call_time(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     """Take one of the offered times, or a time the seeker writes in their own words."""
     if isinstance(answer, Text) and answer.text.strip() and _picked(state, ctx, answer) is None:
         return Answered(replace(state.answers, call_time_note=answer.text.strip()[:SHORT_LIMIT]))
@@ -305,7 +305,7 @@ def _talk_language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     return Reply(text, choices=choices, step=Step.TALK_LANGUAGE)
 
 
-def _talk_language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _talk_language(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     value = _picked(state, ctx, answer)
     if value is None:
         return Invalid()
@@ -314,7 +314,7 @@ def _talk_language(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Re
     return Answered(replace(state.answers, talk_language=value))
 
 
-def _free_text(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Reading:
+def _free_text(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
     if _picked(state, ctx, answer) == q.SKIP:
         return Answered(state.answers)
     if not isinstance(answer, Text) or not answer.text.strip():
@@ -325,7 +325,7 @@ def _free_text(state: IntakeState, answer: Answer, ctx: IntakeContext) -> Readin
     return Answered(replace(state.answers, notes=text[:NOTES_LIMIT]))
 
 
-_READERS: dict[Step, Callable[[IntakeState, Answer, IntakeContext], Reading]] = {
+_READERS: dict[Step, Callable[[IntakeState, Given, IntakeContext], Reading]] = {
     Step.LANGUAGE: _language,
     Step.AREA: _area,
     Step.PHONE: _phone,

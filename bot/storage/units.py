@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Unit:
+class SqliteUnit:
     intake: IntakeStore
     messages: MessageStore
     staff: StaffStore
@@ -44,7 +44,7 @@ class Units:
     def __init__(self, database: Database, cipher: Cipher | None = None) -> None:
         self._database = database
         self._cipher = cipher or Cipher(None)
-        self._bound: tuple[Connection, Unit] | None = None
+        self._bound: tuple[Connection, SqliteUnit] | None = None
 
     @classmethod
     async def open(cls, database: Database, cipher: Cipher) -> Units:
@@ -60,12 +60,12 @@ class Units:
         return units
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[Unit]:
+    async def begin(self) -> AsyncIterator[SqliteUnit]:
         """Open one transaction; commit when the block ends, roll back on error."""
         async with self._database.transaction() as db:
             yield self._unit(db)
 
-    async def run(self, work: Callable[[Unit], Coroutine[Any, Any, T]]) -> T:
+    async def run(self, work: Callable[[SqliteUnit], Coroutine[Any, Any, T]]) -> T:
         """Run a unit of work whole on the database thread: one hop for all its statements.
 
         *work* may only await the unit's queries; anything else belongs before or after it.
@@ -73,18 +73,18 @@ class Units:
         return await self._database.run(lambda db: work(self._unit(db)))
 
     @asynccontextmanager
-    async def lookup(self) -> AsyncIterator[Unit]:
+    async def lookup(self) -> AsyncIterator[SqliteUnit]:
         """Run one reading statement alone: a single statement needs no transaction."""
         async with self._database.lookup() as db:
             yield self._unit(db)
 
-    def _unit(self, db: Connection) -> Unit:
+    def _unit(self, db: Connection) -> SqliteUnit:
         # The stores keep nothing but the connection and the cipher, so one set serves
         # every transaction on the same connection; this runs for every message.
         if self._bound is not None and self._bound[0] is db:
             return self._bound[1]
         cipher = self._cipher
-        unit = Unit(
+        unit = SqliteUnit(
             IntakeStore(db, cipher),
             MessageStore(db, cipher),
             StaffStore(db, cipher),
