@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from bot.ports import Clock, Sender, SystemClock
 from bot.scheduler import build_scheduler
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
+from bot.services.operator import OperatorService
 from bot.services.outbox import Outbox, Pacer
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -52,16 +54,35 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Jourbot:
+class Core:
+    """What every process of Jourbot works with: storage, catalogs, the outbox, the services.
+
+    The service adds its channels and web app to it; an operator command uses it as is
+    (what a command queues, the running service's outbox worker sends).
+    """
+
     settings: Settings
+    clock: Clock
     database: Database
     units: Units
-    outbox: Outbox
     catalogs: Catalogs
+    outbox: Outbox
     intake: IntakeService
     staff: StaffService
     reminders: ReminderService
     retention: RetentionService
+    reports: ReportService
+    operator: OperatorService
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.database.close()
+
+
+@dataclass
+class Jourbot(Core):
+    """The running service: the core, its channels and its web app."""
+
     telegram: TelegramApp | None
     texts: TextAdapter | None
     web: Starlette
@@ -70,12 +91,92 @@ class Jourbot:
     async def close(self) -> None:
         """Close the HTTP client and the database."""
         await self.http.aclose()
-        await self.database.close()
+        await super().close()
 
 
 def language_names(catalogs: Catalogs) -> dict[str, str]:
     """Name every language a seeker or volunteer may have, in the language itself."""
     return {code: catalogs.native_name(code) for code in catalogs.codes}
+
+
+async def schema_version(settings: Settings) -> int:
+    """Bring the database up to date (`jourbot migrate`) and return its schema version."""
+    database = await Database.open(settings.db_path)
+    try:
+        return await database.schema_version()
+    finally:
+        await database.close()
+
+
+async def open_core(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    senders: Mapping[Channel, Sender] | None = None,
+    locales_dir: Path | None = None,
+    catalogs: Catalogs | None = None,
+) -> Core:
+    """Open the database (checking the keys) and build the services around one outbox.
+
+    Without *senders* (an operator command) the outbox only queues.
+    """
+    clock = clock or SystemClock()
+    locales = locales_dir or default_locales_dir()
+    catalogs = catalogs or Catalogs(locales, settings.partnership.timezone)
+    database = await Database.open(settings.db_path)
+    try:
+        units = await Units.open(database, Cipher(list(settings.secret_keys)))
+    except KeyringError:
+        await database.close()
+        raise
+    languages = tuple(Language(code, catalogs.native_name(code)) for code in catalogs.codes)
+    limits = settings.send_limits
+    pacers = {
+        Channel.TELEGRAM: Pacer(limits.telegram_per_second, limits.telegram_chat_interval),
+        Channel.SMS: Pacer(limits.sms_per_second, 0.0),
+        Channel.WHATSAPP: Pacer(limits.sms_per_second, 0.0),
+    }
+    outbox = Outbox(units, clock, dict(senders or {}), pacers)
+    partnership = settings.partnership
+    staff = StaffService(
+        units, clock, partnership, outbox.wake, language_names=language_names(catalogs)
+    )
+    intake = IntakeService(
+        units,
+        clock,
+        partnership,
+        languages,
+        settings.default_locale,
+        outbox=outbox,
+        listener=staff,
+        screen=staff,
+        label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
+        information=load_information(locales, catalogs.codes),
+    )
+    return Core(
+        settings=settings,
+        clock=clock,
+        database=database,
+        units=units,
+        catalogs=catalogs,
+        outbox=outbox,
+        intake=intake,
+        staff=staff,
+        reminders=ReminderService(units, clock, partnership, outbox.wake),
+        retention=RetentionService(units, clock, settings.retention),
+        reports=ReportService(units, partnership),
+        operator=OperatorService(units, clock, partnership),
+    )
+
+
+@asynccontextmanager
+async def operating(settings: Settings) -> AsyncIterator[Core]:
+    """Give an operator command the core, closed when the command is done."""
+    core = await open_core(settings)
+    try:
+        yield core
+    finally:
+        await core.close()
 
 
 async def build(
@@ -87,19 +188,11 @@ async def build(
     locales_dir: Path | None = None,
     run_scheduler: bool = True,
 ) -> Jourbot:
-    """Wire storage, catalogs, services, channels and web app from *settings*."""
+    """Wire the core, the channels and the web app from *settings*."""
     # PTB 22 warns, even while building the exception, that RetryAfter.retry_after becomes a
     # timedelta in its next major version; opting in silences that (the sender reads both).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    clock = clock or SystemClock()
     catalogs = Catalogs(locales_dir or default_locales_dir(), settings.partnership.timezone)
-    database = await Database.open(settings.db_path)
-    try:
-        units = await Units.open(database, Cipher(list(settings.secret_keys)))
-    except KeyringError:
-        await database.close()
-        raise
-    languages = tuple(Language(code, catalogs.native_name(code)) for code in catalogs.codes)
     # Created here, inside the running loop, and closed with the application.
     http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0))
 
@@ -116,7 +209,6 @@ async def build(
         )
         starter = TelegramStart(telegram, settings.telegram, ALLOWED_UPDATES)
         senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, starter.is_up)
-    delivery: DeliveryService | None = None
     if settings.twilio is not None:
         t = settings.twilio
         gateway = TwilioGateway(
@@ -128,46 +220,28 @@ async def build(
             status_callback=f"{t.public_url.rstrip('/')}/twilio/status",
             api_url=t.api_url or TWILIO_API_URL,
         )
-        delivery = DeliveryService(units, clock)
         senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(gateway, catalogs)
-    limits = settings.send_limits
-    pacers = {
-        Channel.TELEGRAM: Pacer(limits.telegram_per_second, limits.telegram_chat_interval),
-        Channel.SMS: Pacer(limits.sms_per_second, 0.0),
-        Channel.WHATSAPP: Pacer(limits.sms_per_second, 0.0),
-    }
-    outbox = Outbox(units, clock, senders, pacers)
-
-    staff = StaffService(
-        units, clock, settings.partnership, outbox.wake, language_names=language_names(catalogs)
-    )
-    intake = IntakeService(
-        units,
-        clock,
-        settings.partnership,
-        languages,
-        settings.default_locale,
-        outbox=outbox,
-        listener=staff,
-        screen=staff,
-        label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
-        information=load_information(locales_dir or default_locales_dir(), catalogs.codes),
-    )
-    reminders = ReminderService(units, clock, settings.partnership, outbox.wake)
-    retention = RetentionService(units, clock, settings.retention)
+    try:
+        core = await open_core(
+            settings, clock=clock, senders=senders, locales_dir=locales_dir, catalogs=catalogs
+        )
+    except BaseException:
+        await http.aclose()
+        raise
+    outbox, intake, staff = core.outbox, core.intake, core.staff
+    reminders, retention = core.reminders, core.retention
 
     webhook = None
     if telegram is not None and starter is not None and settings.telegram is not None:
-        stats = StaffStats(
-            ReportService(units, settings.partnership), catalogs, settings.partnership, clock
-        )
+        stats = StaffStats(core.reports, catalogs, settings.partnership, core.clock)
         add_handlers(telegram, intake, catalogs, outbox, staff=staff, stats=stats)
         if settings.telegram.webhook_secret is not None:
             webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, starter.is_up)
 
     texts: TextAdapter | None = None
     twilio: TwilioWebhooks | None = None
-    if settings.twilio is not None and delivery is not None:
+    if settings.twilio is not None:
+        delivery = DeliveryService(core.units, core.clock)
         texts = TextAdapter(intake, outbox, catalogs)
         twilio = TwilioWebhooks(
             settings.twilio.auth_token,
@@ -211,21 +285,8 @@ async def build(
         return parts
 
     web = build_web(lifespan, health, telegram=webhook, twilio=twilio)
-    return Jourbot(
-        settings,
-        database,
-        units,
-        outbox,
-        catalogs,
-        intake,
-        staff,
-        reminders,
-        retention,
-        telegram,
-        texts,
-        web,
-        http,
-    )
+    fields = {f.name: getattr(core, f.name) for f in dataclasses.fields(Core)}
+    return Jourbot(**fields, telegram=telegram, texts=texts, web=web, http=http)
 
 
 async def _stop(worker: asyncio.Task[None], outbox: Outbox) -> None:

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=date.fromisoformat, required=True)
     report.add_argument("--format", choices=["md", "csv", "json", "png", "pdf"], default="md")
     report.add_argument(
-        "--lang", choices=["sv", "en"], default="sv", help="language of the charts and PDF"
+        "--lang", default="sv", help="language of the charts and PDF (a staff language)"
     )
     report.add_argument("--out", type=Path, help="write here instead of to the terminal")
 
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     ).add_subparsers(dest="action", required=True)
     history = case.add_parser("history", help="what happened to a case, who did it and when")
     history.add_argument("reference", help="the case reference, e.g. K7M-4QX")
-    history.add_argument("--lang", choices=["sv", "en"], default="en")
+    history.add_argument("--lang", default="en", help="a staff language")
     add = case.add_parser("add", help="register a police referral, phone call or walk-in")
     add.add_argument("--org", required=True)
     add.add_argument("--source", choices=["police", "phone", "walk_in"], required=True)

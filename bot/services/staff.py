@@ -7,8 +7,7 @@ whether the case does not exist or is someone else's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from bot.domain import staff_views as views
@@ -17,25 +16,14 @@ from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
     CaseEvent,
-    CaseSource,
     CaseStatus,
     CloseReason,
-    NewCase,
     Staff,
 )
-from bot.domain.conversation import Answers
-from bot.domain.dialogue import S_, Line, Reply, Translatable
-from bot.domain.model import (
-    AgeGroup,
-    CallTime,
-    ContactMethod,
-    CrimeCategory,
-    Partnership,
-    SupportNeed,
-)
+from bot.domain.dialogue import S_, Reply, Translatable
 from bot.domain.policy import Action, allowed, may_receive, may_see_phone
 from bot.domain.routing import suggest_volunteers
-from bot.ports import Clock, Unit, UnitsOfWork
+from bot.ports import Unit
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
 from bot.services.staff_transfers import TransferMixin
@@ -245,66 +233,3 @@ async def staff_names(unit: Unit, events: Sequence[CaseEvent]) -> dict[int, str]
         if staff is not None:
             names[staff_id] = staff.name
     return names
-
-
-async def case_history(
-    units: UnitsOfWork, partnership: Partnership, reference: str
-) -> tuple[str, list[Line]] | None:
-    """Return a case's reference and its whole history, for the operator; None if no case."""
-    async with units.begin() as unit:
-        case = await unit.cases.by_reference(reference.upper())
-        if case is None:
-            return None
-        events = await unit.cases.events(case.id)
-        names = await staff_names(unit, events)
-    return case.reference, history_lines(case, events, names, partnership, shown=None)
-
-
-@dataclass(frozen=True, slots=True)
-class ReferredCase:
-    """A case that came another way: police referral, phone or walk-in."""
-
-    org_id: str
-    source: CaseSource
-    locale: str
-    phone: str | None = None
-    age_group: AgeGroup | None = None
-    district_id: str | None = None
-    crime: CrimeCategory | None = None
-    needs: tuple[SupportNeed, ...] = ()
-    contact: ContactMethod = ContactMethod.CALL
-    call_time: CallTime | None = None
-    voicemail_ok: bool | None = None
-    sms_ok: bool | None = None
-
-
-async def register_case(
-    units: UnitsOfWork,
-    clock: Clock,
-    partnership: Partnership,
-    case: ReferredCase,
-    new_reference: Callable[[], str],
-) -> str:
-    """Store a case registered by hand; from then on it is followed up like any other."""
-    partnership.organisation(case.org_id)  # KeyError for an unknown organisation
-    if case.district_id is not None:
-        partnership.district(case.district_id)
-    now = clock.now()
-    async with units.begin() as unit:
-        told = Answers(
-            age_group=case.age_group,
-            district_id=case.district_id,
-            crime=case.crime,
-            needs=frozenset(case.needs),
-            contact=case.contact,
-            phone=case.phone,
-            call_time=case.call_time,
-            voicemail_ok=case.voicemail_ok,
-            sms_ok=case.sms_ok,
-            talk_language=case.locale,
-        )
-        new = NewCase(case.org_id, case.source, case.locale, now, told)
-        case_id, reference = await unit.cases.add(new, new_reference)
-        await unit.cases.record_event(case_id, None, "registered", str(case.source), now)
-    log.info("case.registered case=%s org=%s source=%s", reference, case.org_id, case.source)
-    return reference

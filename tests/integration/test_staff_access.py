@@ -17,9 +17,8 @@ from bot.domain.dialogue import Command, CommandName, Pick, Reply, Text
 from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.domain.staff_views import NOT_STAFF, REFUSED
-from bot.services.intake import new_reference
+from bot.services.operator import ReferredCase
 from bot.services.reports import ReportService
-from bot.services.staff import ReferredCase, register_case
 from bot.services.staff_stats import StaffStats
 from bot.storage.units import Units
 from tests.conftest import FakeClock
@@ -182,11 +181,8 @@ async def test_access(world: World, actor: str, kind: str, call: str, who: set[s
 
 async def test_forged_button_for_another_case(world: World, clock: FakeClock) -> None:
     """A volunteer cannot reach a case that is not theirs by editing callback data."""
-    units = Units(world.jourbot.database)
     case = ReferredCase("vasterort", CaseSource.PHONE, "sv", phone="+46707654321")
-    other = await register_case(
-        units, clock, world.jourbot.settings.partnership, case, new_reference
-    )
+    other = await world.jourbot.operator.register_case(case)
     volunteer = world.actors["volunteer of the case"]
     assert volunteer is not None
     for value in (f"open:{other}", f"close:{other}:supported", f"att:{other}:phone:reached:0"):
@@ -223,11 +219,8 @@ async def test_untrained_volunteer_cannot_be_assigned(world: World, clock: FakeC
 
 async def test_registered_case_is_worked_like_any_other(world: World, clock: FakeClock) -> None:
     """A police referral shows among the unassigned, can be assigned, and has no chat."""
-    units = Units(world.jourbot.database)
     case = ReferredCase("vasterort", CaseSource.POLICE, "ar", phone="+46707654321")
-    reference = await register_case(
-        units, clock, world.jourbot.settings.partnership, case, new_reference
-    )
+    reference = await world.jourbot.operator.register_case(case)
     coordinator = world.actors["coordinator of the org"]
     unassigned, _overdue, _open = await world.adapter.command(coordinator, "cases", [])
     assert reference in world.text(unassigned)
