@@ -15,7 +15,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.channels.long_text import TELEGRAM_LIMIT, split_text, utf16_length
+from bot.channels.long_text import split_text, utf16_length
 from bot.channels.render import SLASH_COMMANDS, render
 from bot.channels.sms import body
 from bot.channels.telegram_keyboard import keyboard
@@ -46,7 +46,8 @@ class TelegramSender:
         tr = self._catalogs.translator(locale)
         rendered = render(replies[0], tr, SLASH_COMMANDS)
         markup = keyboard(rendered)
-        parts = split_text(rendered.text, TELEGRAM_LIMIT, utf16_length)
+        limit = channel.traits.max_length
+        parts = split_text(rendered.text, limit, utf16_length) if limit else [rendered.text]
         try:
             if len(parts) > 1:
                 return Delivered(await self._send_parts(int(address), parts, markup))
@@ -123,7 +124,7 @@ class TextSender:
         texts: list[OutboundText] = []
         for text in body(Answer(locale, replies), self._catalogs, channel):
             # WhatsApp is not billed by segment; only SMS is counted.
-            cost = segments(text) if channel is Channel.SMS else None
+            cost = segments(text) if channel.traits.paid_segments else None
             try:
                 sent = await self._gateway.send(address, text)
             except DeliveryError as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from dataclasses import dataclass
 
 import phonenumbers
@@ -26,7 +27,6 @@ from bot.services.outbox import Outbox
 log = logging.getLogger(__name__)
 
 WHATSAPP_PREFIX = "whatsapp:"
-BODY_LIMIT = 1600  # Twilio refuses longer bodies
 TURNS_AT_ONCE = 2
 
 # Twilio's standard opt-out and opt-in keywords; carriers act on them too.
@@ -114,14 +114,15 @@ def body(answer: Answer, catalogs: Catalogs, channel: Channel) -> list[str]:
     parts = [
         numbered(render(reply, tr, commands(tr)), tr, compact=True) for reply in answer.replies
     ]
-    if channel is Channel.SMS:
+    if channel.traits.paid_segments:
         parts = [fold_to_gsm(part) for part in parts]
+    limit = channel.traits.max_length or sys.maxsize
     bodies: list[str] = []
     for part in parts:
-        if bodies and len(bodies[-1]) + 2 + len(part) <= BODY_LIMIT:
+        if bodies and len(bodies[-1]) + 2 + len(part) <= limit:
             bodies[-1] += "\n\n" + part
         else:
-            bodies += [part[i : i + BODY_LIMIT] for i in range(0, len(part), BODY_LIMIT)]
+            bodies += [part[i : i + limit] for i in range(0, len(part), limit)]
     return bodies
 
 

@@ -13,6 +13,45 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     CONSOLE = "console"
 
+    @property
+    def traits(self) -> Traits:
+        """Return what this channel can do."""
+        return CHANNEL_TRAITS[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Traits:
+    """What a channel can do: the dialogue and the services read this, never its name."""
+
+    buttons: bool  # choices are buttons to press; otherwise numbered, answered by number
+    edits: bool  # a sent message can be redrawn (the question under a pressed button)
+    paid_segments: bool  # each 160 (GSM-7) or 70 (UCS-2) characters cost: keep it short
+    max_length: int | None  # longest message the provider takes, as it counts characters
+    reachable_later: bool  # the service can write first, later (a volunteer's messages)
+    kept_in_clear: bool  # what we send stays readable in the phone's inbox: say so first
+
+
+CHANNEL_TRAITS = {
+    Channel.TELEGRAM: Traits(
+        buttons=True, edits=True, paid_segments=False, max_length=4096,
+        reachable_later=True, kept_in_clear=False,
+    ),
+    # Twilio joins a long text from up to 10 segments (1600 characters) and refuses more.
+    Channel.SMS: Traits(
+        buttons=False, edits=False, paid_segments=True, max_length=1600,
+        reachable_later=True, kept_in_clear=True,
+    ),
+    Channel.WHATSAPP: Traits(
+        buttons=False, edits=False, paid_segments=False, max_length=1600,
+        reachable_later=True, kept_in_clear=False,
+    ),
+    # The console shows answers as they come; no one can write to it afterwards.
+    Channel.CONSOLE: Traits(
+        buttons=False, edits=False, paid_segments=False, max_length=None,
+        reachable_later=False, kept_in_clear=False,
+    ),
+}  # fmt: skip
+
 
 class Role(StrEnum):
     VICTIM = "victim"

@@ -248,7 +248,7 @@ def intro_replies(partnership: Partnership, channel: Channel) -> list[Reply]:
         ),
         params={"emergency": partnership.numbers.emergency},
     )
-    if channel is Channel.SMS:
+    if channel.traits.kept_in_clear:
         privacy = N_(
             "Text messages are not private: delete ours if someone may read your phone. "
             "Write {delete} at any time to erase what you told us."

@@ -18,7 +18,6 @@ from bot.domain.model import (
     AgeGroup,
     AreaKind,
     CallTime,
-    Channel,
     Circumstance,
     ContactMethod,
     CrimeCategory,
@@ -103,7 +102,7 @@ def question(state: IntakeState, ctx: IntakeContext) -> Reply:
     if step is Step.TALK_LANGUAGE:
         return _talk_language_question(state, ctx)
     text = q.TEXT_QUESTIONS[step]
-    if step is Step.AREA and ctx.channel is Channel.SMS:
+    if step is Step.AREA and ctx.channel.traits.paid_segments:
         text = q.AREA_BY_TEXT
     return Reply(text, choices=_text_choices(step, ctx), step=step)
 
@@ -112,7 +111,7 @@ def _text_choices(step: Step, ctx: IntakeContext) -> tuple[Choice, ...]:
     chat_instead = Choice(q.CHAT_INSTEAD, N_("Write to me here instead"))
     if step is Step.AREA:
         districts = tuple(Choice(d.id, d.name, literal=True) for d in ctx.partnership.districts)
-        if ctx.channel is Channel.SMS:
+        if ctx.channel.traits.paid_segments:
             districts = ()
         return (*districts, Choice(OUTSIDE_STOCKHOLM, N_("Outside Stockholm")), q.skip_choice())
     if step is Step.PHONE and ctx.channel_phone:
@@ -227,7 +226,7 @@ def _language_question(state: IntakeState, ctx: IntakeContext) -> Reply:
     )
     # On SMS one name in another script makes the whole menu UCS-2, at twice the cost:
     # offer the likely few first, the rest on request.
-    compact = ctx.channel is Channel.SMS and not state.all_languages
+    compact = ctx.channel.traits.paid_segments and not state.all_languages
     shown = [lang for lang in ordered if lang.code in likely] if compact else ordered
     choices = tuple(Choice(lang.code, lang.name, literal=True) for lang in shown)
     if len(shown) < len(ordered):

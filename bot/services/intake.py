@@ -179,7 +179,8 @@ class IntakeService:
                 unit, ctx, address, read, now, staff_chat=staff is not None
             )
             if queues and answer.replies:
-                edit = reply_to if answer.replies[0].replaces_previous else None
+                redraw = answer.replies[0].replaces_previous and channel.traits.edits
+                edit = reply_to if redraw else None
                 to = Recipient(channel, address, answer.locale)
                 await queue(unit, to, answer.replies, now, seeker_id=seeker_id, edit_of=edit)
                 answer = replace(answer, replies=[])  # on their way: nothing for the channel
@@ -248,7 +249,7 @@ class IntakeService:
             replies += confirmation_replies(
                 self._partnership, reference, event.answers, event.route, now
             )
-            replies.append(after_intake(button=channel is Channel.TELEGRAM))
+            replies.append(after_intake(button=channel.traits.buttons))
             log.info("intake.case_created case=%s org=%s", reference, event.route.org_id)
             if listener is not None:
                 await listener.case_created(unit, case_id, seeker_id, now)

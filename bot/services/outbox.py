@@ -315,11 +315,11 @@ async def queue(
 ) -> None:
     """Write *replies* for *to* into the outbox inside the caller's transaction.
 
-    On Telegram each reply is its own message (buttons belong to one); by SMS a turn's
-    replies go as one text, since every message costs.
+    Where choices are buttons each reply is its own message (buttons belong to one); on a
+    text channel a turn's replies go as one text, since every message costs.
     """
     await unit.outbox.add(
         channel=to.channel, address=to.address, locale=to.locale, replies=list(replies),
-        now=now, seeker_id=seeker_id, edit_of=edit_of, split=to.channel is Channel.TELEGRAM,
+        now=now, seeker_id=seeker_id, edit_of=edit_of, split=to.channel.traits.buttons,
         on_sent=on_sent, on_failed=on_failed,
     )  # fmt: skip

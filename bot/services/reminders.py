@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import staff_views as views
-from bot.domain.cases import Staff, StaffRole
+from bot.domain.cases import STAFF_CHANNEL, Staff, StaffRole
 from bot.domain.followup import Audience, Due, due_reminders
-from bot.domain.model import Channel, Partnership
+from bot.domain.model import Partnership
 from bot.ports import Clock, Recipient, Unit, UnitsOfWork
 from bot.services.outbox import queue
 
@@ -104,7 +104,7 @@ class ReminderService:
             if not await unit.reminders.claim(d.case_id, d.rule, d.period, recorded):
                 return False
             for staff, chat in item.staff:
-                to = Recipient(Channel.TELEGRAM, str(chat), staff.locale)
+                to = Recipient(STAFF_CHANNEL, str(chat), staff.locale)
                 await queue(unit, to, [message], recorded)
             await unit.reminders.mark_sent(d.case_id, d.rule, d.period, recorded)
         log.info("reminder.sent case=%s rule=%s", d.reference, d.rule)

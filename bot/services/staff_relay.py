@@ -32,7 +32,7 @@ class RelayMixin(StaffBase):
             if case is None:
                 return self._refusal(actor)
             seeker = await unit.cases.seeker_of(case.id)
-            if seeker is None:
+            if seeker is None or not seeker.channel.traits.reachable_later:
                 return views.NO_CHAT
             if await unit.messages.opted_out(seeker.channel, seeker.address):
                 return views.opted_out(case.reference)
@@ -77,7 +77,7 @@ class RelayMixin(StaffBase):
             if case is None:
                 return [self._refusal(actor)]
             seeker = await unit.cases.seeker_of(case.id)
-            if seeker is None:
+            if seeker is None or not seeker.channel.traits.reachable_later:
                 return [views.NO_CHAT]
             channel, address, seeker_id = seeker.channel, seeker.address, seeker.seeker_id
             if await unit.messages.opted_out(channel, address):

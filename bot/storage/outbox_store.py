@@ -40,11 +40,12 @@ _UNSENT = "('pending', 'sending', 'erasing')"
 _DUE = (
     "SELECT o.id, o.channel, o.address, o.address_hash, o.locale, o.message, o.edit_of, "
     "o.attempts, o.seeker_id, s.opted_out_at FROM outbox o INDEXED BY outbox_heads "
-    "LEFT JOIN seekers s ON s.id = o.seeker_id "
+    # A message about a seeker goes to staff on another channel: only one on the seeker's
+    # own channel is to them, and stopped by their opt-out.
+    "LEFT JOIN seekers s ON s.id = o.seeker_id AND s.channel = o.channel "
     "WHERE o.state = 'pending' AND o.head = 1 AND o.next_attempt_at <= ? "
     "ORDER BY o.seq, o.id LIMIT ?"
 )
-_TEXTS = frozenset({Channel.SMS, Channel.WHATSAPP})
 
 
 class OutboxStore:
@@ -141,7 +142,7 @@ class OutboxStore:
             rows = [r for r in await cursor.fetchall() if r[3] not in resting][:limit]
         claimed: list[Queued] = []
         for r in rows:
-            if r[9] is not None and r[1] in _TEXTS:
+            if r[9] is not None:
                 log.info("outbox.suppressed_opted_out")
                 await self._give_up(int(r[0]), "opted_out", now)
                 continue

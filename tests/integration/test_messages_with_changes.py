@@ -20,11 +20,13 @@ from bot.domain.model import Channel
 from bot.storage.crypto import Cipher
 from bot.storage.outbox_store import ADDRESS
 from tests.conftest import FakeClock
+from tests.intake_script import NOTE, WHOLE_INTAKE
 from tests.integration.test_staff_flow import (
     COORDINATOR,
     SEEKER_CHAT,
     VOLUNTEER,
     World,
+    answer_seeker,
     join_staff,
     running,
     staff_and_a_case,
@@ -77,12 +79,8 @@ async def test_no_case_without_its_notice(settings: Settings, clock: FakeClock) 
     async with running(settings, clock) as w:
         await join_staff(w, coordinator, volunteer)
         await w.telegram(seeker.message("/start"))
-        for value in ("sv", "yes", "victim", "21_plus", "bromma", "skip", "skip", "skip", "call"):
-            await w.press(seeker, f":{value}")
-        await w.telegram(seeker.message("070-123 45 67"))
-        for value in ("evening", "no", "no", "sv", "skip"):
-            await w.press(seeker, f":{value}")
-        final = seeker.message("Ring efter sex")  # the last answer: the case is made now
+        await answer_seeker(w, seeker, WHOLE_INTAKE[:-1])
+        final = seeker.message(NOTE)  # the last answer: the case is made now
         async with refusing(w, COORDINATOR):
             await post(w, final)
             assert await count(w, "SELECT COUNT(*) FROM cases") == 0

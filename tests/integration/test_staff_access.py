@@ -13,15 +13,15 @@ from bot.channels.render import SLASH_COMMANDS, render
 from bot.channels.telegram_staff import TelegramStaffAdapter
 from bot.config import Settings
 from bot.domain.cases import CaseSource, Staff, StaffRole
-from bot.domain.dialogue import Command, CommandName, Pick, Reply, Text
+from bot.domain.dialogue import Pick, Reply
 from bot.domain.model import Channel
-from bot.domain.questions import Step
-from bot.domain.staff_views import NOT_STAFF, REFUSED
+from bot.domain.staff_views import NO_CHAT, NOT_STAFF, REFUSED
 from bot.services.operator import ReferredCase
 from bot.services.reports import ReportService
 from bot.services.staff_stats import StaffStats
 from bot.storage.units import Units
 from tests.conftest import FakeClock
+from tests.intake_script import through_service
 
 ACTORS = (
     "non-staff",
@@ -97,25 +97,7 @@ class World:
 
 async def seeker_intake(jourbot: Jourbot, address: str = "777") -> str:
     """Run a seeker through the intake on Telegram and return the case reference."""
-    service = jourbot.intake
-    await service.handle(Channel.TELEGRAM, address, Command(CommandName.START))
-    steps = [
-        (Step.LANGUAGE, "sv"), (Step.CONSENT, "yes"), (Step.ROLE, "victim"),
-        (Step.AGE, "21_plus"), (Step.AREA, "bromma"), (Step.CRIME, "skip"),
-        (Step.CIRCUMSTANCES, "skip"), (Step.NEEDS, "skip"), (Step.CONTACT, "call"),
-    ]  # fmt: skip
-    for step, value in steps:
-        await service.handle(Channel.TELEGRAM, address, Pick(step, value))
-    await service.handle(Channel.TELEGRAM, address, Text("0701234567"))
-    for step, value in [
-        (Step.CALL_TIME, "skip"),
-        (Step.VOICEMAIL, "no"),
-        (Step.SMS_OK, "no"),
-        (Step.TALK_LANGUAGE, "sv"),
-        (Step.GENDER, "skip"),
-        (Step.NOTES, "skip"),
-    ]:
-        answer = await service.handle(Channel.TELEGRAM, address, Pick(step, value))
+    answer = await through_service(jourbot.intake, Channel.TELEGRAM, address)
     reference = answer.replies[0].params["reference"]
     assert isinstance(reference, str)
     return reference
@@ -237,3 +219,20 @@ async def test_registered_case_is_worked_like_any_other(world: World, clock: Fak
     (view,) = await world.adapter.command(volunteer, "case", [reference])
     assert "+46707654321" in world.text(view)
     assert "police referral" in world.text(view)
+
+
+async def test_no_chat_with_a_seeker_on_a_channel_that_cannot_be_written_to(
+    world: World,
+) -> None:
+    """A case made at the console has no chat: the staff's message is refused, not queued."""
+    answer = await through_service(world.jourbot.intake, Channel.CONSOLE, "terminal")
+    reference = answer.replies[0].params["reference"]
+    assert isinstance(reference, str)
+    coordinator = world.actors["coordinator of the org"]
+    assert coordinator is not None
+    async with world.jourbot.units.begin() as unit:
+        queued = await unit.outbox.pending()  # the coordinators' new-case notices
+    assert await world.jourbot.staff.start_reply(coordinator, reference) == NO_CHAT
+    assert await world.jourbot.staff.relay(coordinator, reference, "Hej") == [NO_CHAT]
+    async with world.jourbot.units.begin() as unit:
+        assert await unit.outbox.pending() == queued

@@ -17,10 +17,12 @@ import pytest
 from bot.app import Jourbot, build
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.domain.cases import StaffRole
+from bot.domain.questions import Step
 from bot.logs import configure_logging
 from bot.storage.units import Units
 from bot.web import SECRET_HEADER, TWILIO_SIGNATURE
 from tests.conftest import FakeClock
+from tests.intake_script import TYPED, WHOLE_INTAKE
 from tests.integration.test_sms import INTAKE
 from tests.telegram_fakes import OfflineBotAPI, Person
 from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio, inbound, sign
@@ -215,14 +217,15 @@ async def staff_and_a_case(w: World) -> tuple[Person, Person, Person, int]:
     return coordinator, volunteer, seeker, volunteer_id
 
 
-async def answer_seeker(w: World, seeker: Person) -> None:
+async def answer_seeker(
+    w: World, seeker: Person, answers: tuple[tuple[Step, str], ...] = WHOLE_INTAKE
+) -> None:
     """Walk the seeker through the intake by pressing buttons, as in the Telegram tests."""
-    for value in ("sv", "yes", "victim", "21_plus", "bromma", "skip", "skip", "skip", "call"):
-        await w.press(seeker, f":{value}")
-    await w.telegram(seeker.message("070-123 45 67"))
-    for value in ("evening", "no", "no", "sv", "skip"):
-        await w.press(seeker, f":{value}")
-    await w.telegram(seeker.message("Ring efter sex"))
+    for step, value in answers:
+        if step in TYPED:
+            await w.telegram(seeker.message(value))
+        else:
+            await w.press(seeker, f":{value}")
 
 
 async def sms_case(w: World, coordinator: Person, volunteer: Person) -> str:
