@@ -20,7 +20,8 @@ from bot.domain.model import AgeGroup, CallTime, ContactMethod, CrimeCategory, S
 from bot.domain.routing import match_district
 from bot.domain.typed import normalise_phone
 from bot.services.operator import ReferredCase
-from bot.services.reports import as_csv, as_json, as_markdown, drawn
+from bot.services.report_drawing import drawn
+from bot.services.reports import as_csv, as_json, as_markdown
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:

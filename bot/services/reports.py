@@ -1,13 +1,12 @@
 """The follow-up report: figures for an organisation and period, as Markdown, CSV or JSON.
 
-Charts and the PDF are drawn in report_charts.py.
+Charts and the PDF are drawn in report_charts.py (report_drawing.py runs that off the loop).
 
 Everything written here may leave the organisation, so small counts are suppressed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -17,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.model import Partnership
 from bot.domain.stats import SUPPRESS_BELOW, Figures, by_month, figures, referrals, shown
-from bot.i18n import Translator
 from bot.ports import UnitsOfWork
 
 
@@ -54,24 +52,6 @@ class ReportService:
             figures(cases, self._partnership, outcomes, reminders, referred),
             by_month(cases, start, end, self._partnership),
         )
-
-
-async def drawn(
-    report: Report, translator: Translator, partnership: Partnership, kind: str = "png"
-) -> bytes:
-    """Draw *report* as a PNG of its charts or, with kind "pdf", as the whole PDF.
-
-    Drawing is CPU work, so it runs in a worker thread and the event loop stays free.
-    """
-
-    def draw() -> bytes:
-        # Imported here: Matplotlib takes a noticeable moment to load, and only charts need it.
-        from bot.services.report_charts import Labels, chart_png, report_pdf
-
-        labels = Labels(translator, partnership)
-        return report_pdf(report, labels) if kind == "pdf" else chart_png(report, labels)
-
-    return await asyncio.to_thread(draw)
 
 
 def _count(value: int, threshold: int) -> int | str:

@@ -17,7 +17,8 @@ from bot.domain.staff_views import NOT_STAFF, REFUSED
 from bot.domain.stats import Figures, shown
 from bot.i18n import Catalogs
 from bot.ports import Clock
-from bot.services.reports import ReportService, drawn
+from bot.services.report_drawing import drawn
+from bot.services.reports import ReportService
 
 THIS_MONTH, LAST_MONTH, THIS_YEAR = S_("This month"), S_("Last month"), S_("This year")
 PERIOD_LINE = S_(
