@@ -32,7 +32,6 @@ class Answers:
     age_group: AgeGroup | None = None
     area_kind: AreaKind | None = None
     district_id: str | None = None
-    young_consent: bool | None = None
     crime: CrimeCategory | None = None
     circumstances: frozenset[Circumstance] = frozenset()
     needs: frozenset[SupportNeed] = frozenset()

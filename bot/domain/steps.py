@@ -161,7 +161,7 @@ def _single(state: IntakeState, answer: Given, ctx: IntakeContext) -> Reading:
         return (
             Declined(IntakeOutcome.STODCENTRUM_DECLINED)
             if value == q.NO
-            else Answered(replace(a, young_consent=True))
+            else Answered(a)  # going on is the consent; nothing else is kept of it
         )
     if value == q.SKIP:
         return Answered(a)

@@ -32,6 +32,7 @@ _ENUMS: dict[str, Any] = {
 }
 _SETS: dict[str, Any] = {"circumstances": Circumstance, "needs": SupportNeed}
 _ANSWERS = tuple(f.name for f in fields(Answers))  # fields() is slow, and runs every turn
+_KNOWN = frozenset(_ANSWERS)
 
 
 def encode(state: IntakeState) -> str:
@@ -67,6 +68,8 @@ def decode(text: str) -> IntakeState:
     raw = data.get("answers", {})
     values: dict[str, Any] = {}
     for name, value in raw.items():
+        if name not in _KNOWN:
+            continue  # an answer an earlier version kept (young_consent) and this one does not
         if name in _ENUMS:
             values[name] = _ENUMS[name](value)
         elif name in _SETS:

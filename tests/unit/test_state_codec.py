@@ -35,7 +35,6 @@ def test_round_trip_with_every_answer() -> None:
             age_group=AgeGroup.AGE_18_20,
             area_kind=AreaKind.DISTRICT,
             district_id="bromma",
-            young_consent=True,
             crime=CrimeCategory.FRAUD,
             circumstances=frozenset({Circumstance.HATE, Circumstance.HONOUR}),
             needs=frozenset({SupportNeed.COUNSEL}),
@@ -58,3 +57,14 @@ def test_round_trip_with_every_answer() -> None:
 def test_round_trip_of_a_fresh_state() -> None:
     """An empty state stays empty."""
     assert decode(encode(IntakeState())) == IntakeState()
+
+
+def test_a_state_an_earlier_version_wrote_still_reads() -> None:
+    """Stored mid-intake with an answer no longer kept (young_consent): the intake goes on."""
+    stored = (
+        '{"step":"crime","locale":"sv","started":true,"answers":'
+        '{"consent":true,"age_group":"18_20","young_consent":true}}'
+    )
+    state = decode(stored)
+    assert state.step is Step.CRIME
+    assert state.answers == Answers(consent=True, age_group=AgeGroup.AGE_18_20)
