@@ -9,7 +9,12 @@ from bot.domain.model import Channel, IntakeOutcome
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.erasure import strip_cases
-from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS, find_seeker, seeker_is
+from bot.storage.seekers import (
+    CONVERSATION_STATE,
+    find_seeker,
+    insert_seeker,
+    seeker_is,
+)
 from bot.storage.state_codec import decode, encode
 from bot.storage.timestamps import utc_text
 
@@ -53,17 +58,7 @@ class IntakeStore:
 
     async def add_seeker(self, channel: Channel, address: str, now: datetime) -> int:
         """Register a channel address and return its new seeker id."""
-        cursor = await self._db.execute(
-            "INSERT INTO seekers (channel, address, address_hash, created_at) VALUES (?, ?, ?, ?)",
-            (
-                channel,
-                self._cipher.seal(address, SEEKER_ADDRESS),
-                self._cipher.lookup(address, SEEKER_ADDRESS),
-                utc_text(now),
-            ),
-        )
-        assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
-        return cursor.lastrowid
+        return await insert_seeker(self._db, self._cipher, channel, address, now)
 
     async def load_conversation(self, seeker_id: int) -> IntakeState | None:
         """Return where the seeker's dialogue stands."""

@@ -8,7 +8,7 @@ from bot.domain.model import Channel, DeliveryStatus
 from bot.domain.sms import Segments
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
-from bot.storage.seekers import SEEKER_ADDRESS, find_seeker
+from bot.storage.seekers import find_seeker, insert_seeker
 from bot.storage.timestamps import utc_text
 
 
@@ -38,24 +38,13 @@ class MessageStore:
         """Mark *address* as never to be sent to again; return its seeker id."""
         seeker_id, _ = await self._recipient(channel, address)
         if seeker_id is None:
-            await self._db.execute(
-                "INSERT INTO seekers (channel, address, address_hash, created_at, opted_out_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    channel,
-                    self._cipher.seal(address, SEEKER_ADDRESS),
-                    self._cipher.lookup(address, SEEKER_ADDRESS),
-                    utc_text(now),
-                    utc_text(now),
-                ),
+            return await insert_seeker(
+                self._db, self._cipher, channel, address, now, opted_out=True
             )
-            seeker_id, _ = await self._recipient(channel, address)
-        else:
-            await self._db.execute(
-                "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
-                (utc_text(now), seeker_id),
-            )
-        assert seeker_id is not None  # noqa: S101 - the row was just written
+        await self._db.execute(
+            "UPDATE seekers SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
+            (utc_text(now), seeker_id),
+        )
         return seeker_id
 
     async def opt_in(self, channel: Channel, address: str) -> None:

@@ -65,8 +65,8 @@ async def test_rotation_then_rekey(settings: Settings, clock: FakeClock) -> None
         assert answer.replies[0].text.startswith("Passed on")  # found: not a new intake
         async with Units(rotated.database).begin() as unit:  # no key: no lookup matches
             assert await unit.intake.find_seeker(Channel.TELEGRAM, CHAT_ID) is None
-        # The address and the phone number were still sealed under the old key.
-        assert await rotated.units.rekey() == 2
+        # The address, the phone number and the note were still sealed under the old key.
+        assert await rotated.units.rekey() == 3
     finally:
         await rotated.close()
 
