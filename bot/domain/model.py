@@ -29,26 +29,27 @@ class Traits:
     max_length: int | None  # longest message the provider takes, as it counts characters
     reachable_later: bool  # the service can write first, later (a volunteer's messages)
     kept_in_clear: bool  # what we send stays readable in the phone's inbox: say so first
+    opt_out: bool  # the person can tell the carrier STOP; after it nothing may be sent
 
 
 CHANNEL_TRAITS = {
     Channel.TELEGRAM: Traits(
         buttons=True, edits=True, paid_segments=False, max_length=4096,
-        reachable_later=True, kept_in_clear=False,
+        reachable_later=True, kept_in_clear=False, opt_out=False,
     ),
     # Twilio joins a long text from up to 10 segments (1600 characters) and refuses more.
     Channel.SMS: Traits(
         buttons=False, edits=False, paid_segments=True, max_length=1600,
-        reachable_later=True, kept_in_clear=True,
+        reachable_later=True, kept_in_clear=True, opt_out=True,
     ),
     Channel.WHATSAPP: Traits(
         buttons=False, edits=False, paid_segments=False, max_length=1600,
-        reachable_later=True, kept_in_clear=False,
+        reachable_later=True, kept_in_clear=False, opt_out=True,
     ),
     # The console shows answers as they come; no one can write to it afterwards.
     Channel.CONSOLE: Traits(
         buttons=False, edits=False, paid_segments=False, max_length=None,
-        reachable_later=False, kept_in_clear=False,
+        reachable_later=False, kept_in_clear=False, opt_out=False,
     ),
 }  # fmt: skip
 

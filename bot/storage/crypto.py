@@ -21,6 +21,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "v1."
+# Without a key a value is stored as it is, unless it looks sealed ("v1.2 is my flat"):
+# then it is stored behind this mark, so it is never taken for a sealed value.
+PLAIN = "v0."
 _INSECURE_LOOKUP_KEY = b"jourbot: no secret key configured"
 
 
@@ -60,8 +63,10 @@ class Cipher:
     def seal(self, value: str | None, column: str, key_id: str | None = None) -> str | None:
         """Encrypt *value* for *column* under the current key (or the configured *key_id*)."""
         key_id = key_id or self._current
-        if value is None or key_id is None:
-            return value
+        if value is None:
+            return None
+        if key_id is None:
+            return PLAIN + value if value.startswith((PREFIX, PLAIN)) else value
         nonce = os.urandom(12)
         sealed = self._keys[key_id].encrypt(nonce, value.encode(), column.encode())
         token = base64.urlsafe_b64encode(nonce + sealed).decode()
@@ -69,7 +74,11 @@ class Cipher:
 
     def open(self, value: str | None, column: str) -> str | None:
         """Decrypt a value sealed for *column*; a plain value (from before) passes through."""
-        if value is None or not value.startswith(PREFIX):
+        if value is None:
+            return None
+        if value.startswith(PLAIN):
+            return value[len(PLAIN) :]
+        if not value.startswith(PREFIX):
             return value
         key_id, _, token = value[len(PREFIX) :].partition(".")
         aead = self._keys.get(key_id)

@@ -63,10 +63,15 @@ class MessageStore:
         segments: Segments | None,
         now: datetime,
     ) -> None:
-        """Remember a message we sent (never its text): id, state, cost."""
+        """Remember a message we sent (never its text): id, state, cost.
+
+        A message that was on its way while its seeker erased their data is recorded as no
+        one's: the record must not fail (and take the send's own record with it).
+        """
         await self._db.execute(
             "INSERT INTO outbound_messages (channel, seeker_id, provider_id, status, error_code, "
-            "encoding, segments, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "encoding, segments, created_at, updated_at) "
+            "VALUES (?, (SELECT id FROM seekers WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)",
             (
                 channel, seeker_id, provider_id, status, error_code,
                 segments.encoding if segments else None, segments.count if segments else None,

@@ -21,6 +21,7 @@ from bot.ports import FollowUp, Queued
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher, SealError
 from bot.storage.reply_codec import decode_replies, encode_replies
+from bot.storage.seekers import find_seeker
 from bot.storage.timestamps import utc_text
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ class OutboxStore:
         the same address is not queued again, and past MAX_QUEUED_PER_ADDRESS nothing is.
         """
         messages = [[r] for r in replies] if split else [replies]
+        if seeker_id is None and channel.traits.opt_out:
+            # Staff are never written to on such a channel: a text to a known number is the
+            # seeker's, held back by their opt-out and taken by their erasure.
+            seeker_id = await find_seeker(self._db, self._cipher, channel, address)
         address_hash = self._cipher.lookup(f"{channel}:{address}", ADDRESS)
         async with self._db.execute(
             f"SELECT digest FROM outbox INDEXED BY outbox_order WHERE address_hash = ? "  # noqa: S608

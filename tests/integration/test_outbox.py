@@ -14,8 +14,9 @@ import httpx
 from bot.app import build
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.domain.dialogue import Reply
-from bot.domain.model import Channel
-from bot.ports import Delivered, Recipient, SendError
+from bot.domain.model import Channel, DeliveryStatus
+from bot.domain.sms import Encoding, Segments
+from bot.ports import Delivered, OutboundText, Recipient, SendError
 from bot.services.outbox import PARALLEL, UNEXPECTED_ATTEMPTS, Outbox, Pacer, queue
 from bot.storage.crypto import Cipher
 from bot.storage.outbox_store import MAX_QUEUED_PER_ADDRESS
@@ -441,3 +442,49 @@ async def test_a_queue_from_before_heads_gets_its_heads(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         heads = db.execute("SELECT id, head FROM outbox ORDER BY id").fetchall()
     assert heads == [(1, 0), (2, 1), (3, 1), (4, 0), (5, 0)]
+
+
+@dataclass
+class GatedTexts:
+    """Takes texts only when let through; each becomes one SMS with its id."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    taken: list[str] = field(default_factory=list)
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> Delivered:
+        await self.gate.wait()
+        self.taken.append(replies[0].text)
+        provider_id = f"SM{len(self.taken)}"
+        text = OutboundText(provider_id, DeliveryStatus.QUEUED, None, Segments(Encoding.GSM7, 1))
+        return Delivered(provider_id, (text,))
+
+
+async def test_an_erasure_while_a_text_is_on_its_way_is_confirmed_at_once(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The text being sent is recorded as no one's; the erasure's answer follows it."""
+    jourbot = await build(settings, clock=clock, run_scheduler=False)
+    sender = GatedTexts()
+    outbox = Outbox(jourbot.units, clock, {Channel.SMS: sender}, {})
+    to = Recipient(Channel.SMS, SEEKER, "sv")
+    try:
+        async with jourbot.units.begin() as unit:
+            seeker_id = await unit.intake.add_seeker(Channel.SMS, SEEKER, clock.now())
+            await queue(unit, to, [Reply("on its way")], clock.now(), seeker_id=seeker_id)
+        sending = asyncio.create_task(outbox.deliver_due())
+        await asyncio.sleep(0.05)  # claimed and handed to the sender, which waits
+        async with jourbot.units.begin() as unit:  # the seeker erases everything meanwhile
+            await unit.outbox.forget(Channel.SMS, SEEKER, seeker_id)
+            await unit.intake.forget_seeker(seeker_id)
+            await queue(unit, to, [Reply("erased")], clock.now())
+        sender.gate.set()
+        await sending
+        await outbox.drain()
+        assert sender.taken == ["on its way", "erased"]
+        async with jourbot.units.begin() as unit:
+            assert await unit.outbox.pending() == 0
+            assert await unit.messages.delivery_status("SM1") is DeliveryStatus.QUEUED
+    finally:
+        await jourbot.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 
@@ -99,3 +100,13 @@ def test_channels_need_a_key_or_an_explicit_insecure_flag() -> None:
     require_encryption(load_settings({**bot, "JOURBOT_SECRET_KEY": new_key()}))
     require_encryption(load_settings({**bot, "JOURBOT_INSECURE_NO_ENCRYPTION": "1"}))
     require_encryption(load_settings({}))  # the console demo
+
+
+def test_without_a_key_a_value_that_looks_sealed_stays_itself() -> None:
+    """'v1.2 is my flat' is a seeker's words, not a sealed value, and reads back as written."""
+    plain = Cipher(None)
+    for text in ("v1.2 is my flat", "v0.", "v1.", "hej"):
+        stored = plain.seal(text, "c")
+        assert plain.open(stored, "c") == text
+        # A key added later opens it too (before `jourbot rekey` seals it).
+        assert Cipher([os.urandom(32)]).open(stored, "c") == text
