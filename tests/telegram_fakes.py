@@ -128,12 +128,12 @@ class Person:
 
     _update_ids = itertools.count(1)
 
-    def __init__(self, chat_id: int, language_code: str = "en") -> None:
+    def __init__(self, chat_id: int, language_code: str = "en", name: str = "Seeker") -> None:
         self.chat_id = chat_id
         self.user = {
             "id": chat_id,
             "is_bot": False,
-            "first_name": "Seeker",
+            "first_name": name,
             "language_code": language_code,
         }
 

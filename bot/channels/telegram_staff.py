@@ -17,7 +17,7 @@ from bot.channels.telegram_chats import own_private_chat
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, Staff, StaffRole
 from bot.domain.dialogue import S_, Pick, Reply
 from bot.domain.model import Channel
-from bot.domain.staff_views import NOT_STAFF, REFUSED, STAFF_STEP
+from bot.domain.staff_views import ATTEMPT_FORMS, NOT_STAFF, REFUSED, STAFF_STEP, read_when
 from bot.i18n import Catalogs
 from bot.ports import Recipient
 from bot.services.outbox import Outbox
@@ -135,14 +135,21 @@ class TelegramStaffAdapter:
         return [STAFF_HELP]
 
     async def _attempt_command(self, actor: Staff, ref: str, parts: list[str]) -> Reply:
-        if not parts:
-            return await self._staff.attempt_step(actor, ref)
+        """/attempt REF, /attempt REF HH:MM, /attempt REF how outcome HH:MM."""
         try:
-            channel, outcome = AttemptChannel(parts[0].lower()), AttemptOutcome(parts[1].lower())
-            at = time.fromisoformat(parts[2])
-        except (ValueError, IndexError):
-            return STAFF_HELP
-        return await self._staff.log_attempt_today(actor, ref, channel, outcome, at)
+            if not parts:
+                return await self._staff.attempt_step(actor, ref)
+            if len(parts) == 1:
+                at = _time_of_day(parts[0])
+                return await self._staff.attempt_step(actor, ref, when=at)
+            if len(parts) == 3:
+                channel = AttemptChannel(parts[0].lower())
+                outcome = AttemptOutcome(parts[1].lower())
+                at = _time_of_day(parts[2])
+                return await self._staff.log_attempt_today(actor, ref, channel, outcome, at)
+        except ValueError:
+            pass
+        return ATTEMPT_FORMS
 
     async def button(self, actor: Staff, pick: Pick) -> list[Reply]:
         """Run the action a staff button names; anything malformed is refused."""
@@ -166,12 +173,12 @@ class TelegramStaffAdapter:
                 reason = CloseReason(parts[1]) if len(parts) > 1 else None
                 return [await self._staff.close(actor, ref, reason)]
             if action == "att":
-                channel = AttemptChannel(parts[1]) if len(parts) > 1 else None
-                outcome = AttemptOutcome(parts[2]) if len(parts) > 2 else None
-                minutes = int(parts[3]) if len(parts) > 3 else None
-                if minutes is not None and not 0 <= minutes <= 24 * 60:
+                channel = AttemptChannel(parts[1]) if len(parts) > 1 and parts[1] else None
+                outcome = AttemptOutcome(parts[2]) if len(parts) > 2 and parts[2] else None
+                when = read_when(parts[3]) if len(parts) > 3 else None
+                if isinstance(when, int) and not 0 <= when <= 24 * 60:
                     return [REFUSED]
-                return [await self._staff.attempt_step(actor, ref, channel, outcome, minutes)]
+                return [await self._staff.attempt_step(actor, ref, channel, outcome, when)]
         except (ValueError, IndexError):
             log.warning("staff.bad_button")
         return [REFUSED]
@@ -197,3 +204,8 @@ class TelegramStaffAdapter:
             return
         to = Recipient(Channel.TELEGRAM, str(chat.id), locale)
         await self._outbox.enqueue(to, replies, edit_of)
+
+
+def _time_of_day(text: str) -> time:
+    """Read 18:30 (or 18.30, as Swedish writes it); ValueError otherwise."""
+    return time.fromisoformat(text.replace(".", ":").zfill(5))

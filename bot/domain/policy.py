@@ -29,6 +29,11 @@ _ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS})
 _COORDINATOR_ONLY = frozenset({Action.ASSIGN, Action.TRANSFER, *_ORGANISATION_WIDE})
 
 
+def needs_coordinator(action: Action) -> bool:
+    """Tell whether only coordinators may do *action*."""
+    return action in _COORDINATOR_ONLY
+
+
 def allowed(actor: Staff | None, action: Action, case: CaseRecord | None = None) -> bool:
     """Tell whether *actor* may do *action* (on *case*, for actions on a case)."""
     if actor is None or not actor.active:

@@ -7,7 +7,7 @@ against the policy again with the case as stored.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.domain import questions as q
 from bot.domain.cases import (
@@ -24,6 +24,7 @@ from bot.domain.cases import (
 from bot.domain.dialogue import S_, Choice, Line, Param, Reply, Translatable
 from bot.domain.followup import Due, FollowUp, Rule
 from bot.domain.model import Partnership
+from bot.domain.policy import Action, needs_coordinator
 
 STAFF_STEP = "s"  # the step every staff button belongs to
 
@@ -77,6 +78,9 @@ NO_CHAT = Reply(
         "There is no chat to write in: this person did not reach us through the bot, or "
         "erased their data. Call them if they gave a number."
     )
+)
+FOR_COORDINATORS = Reply(
+    S_("This is for coordinators. Ask your coordinator if something needs doing.")
 )
 NOT_STAFF = Reply(
     S_("This command is for registered staff. Ask your coordinator for an invite code.")
@@ -134,6 +138,16 @@ def answer_label(value: str) -> str | None:
 def _labels(*values: object) -> Translatable:
     msgids = tuple(_ANSWER_LABELS[str(v)] for v in values if v is not None)
     return Translatable(msgids or (NOT_GIVEN,))
+
+
+def refused(actor: Staff | None, action: Action) -> Reply:
+    """Say no the same way whether the case is missing or someone else's, and why if it is
+    the person's role (a volunteer asking for a coordinator's command)."""
+    if actor is None:
+        return NOT_STAFF
+    if needs_coordinator(action) and actor.role is not StaffRole.COORDINATOR:
+        return FOR_COORDINATORS
+    return REFUSED
 
 
 def button(label: str, *parts: object, literal: bool = False, **params: Param) -> Choice:
@@ -348,9 +362,34 @@ def suggestions(
     )
 
 
-def attempt_channels(reference: str) -> Reply:
-    """Ask how the attempt was made."""
-    choices = tuple(button(label, "att", reference, ch) for ch, label in ATTEMPT_CHANNEL.items())
+When = int | time  # minutes ago, or a time of day (Stockholm) given by hand
+
+
+def when_value(when: When | None) -> str:
+    """Write *when* into a button: minutes as digits, a time of day as tHHMM."""
+    if when is None:
+        return ""
+    return f"t{when:%H%M}" if isinstance(when, time) else str(when)
+
+
+def read_when(value: str) -> When | None:
+    """Read what when_value() wrote; ValueError for anything else."""
+    if not value:
+        return None
+    if value.startswith("t") and len(value) == 5 and value[1:].isdigit():
+        return time(int(value[1:3]), int(value[3:]))
+    if value.isdigit():
+        return int(value)
+    raise ValueError(value)
+
+
+def attempt_channels(reference: str, when: When | None = None) -> Reply:
+    """Ask how the attempt was made (its time may already be given)."""
+    tail = when_value(when)
+    choices = tuple(
+        button(label, "att", reference, ch, *(("", tail) if tail else ()))
+        for ch, label in ATTEMPT_CHANNEL.items()
+    )
     return Reply(
         S_("Attempt to reach {reference}: how?"),
         params={"reference": reference},
@@ -359,13 +398,18 @@ def attempt_channels(reference: str) -> Reply:
     )
 
 
-def attempt_outcomes(reference: str, channel: AttemptChannel) -> Reply:
+def attempt_outcomes(reference: str, channel: AttemptChannel, when: When | None = None) -> Reply:
     """Ask how the attempt went."""
+    tail = when_value(when)
     choices = tuple(
-        button(label, "att", reference, channel, outcome) for outcome, label in OUTCOME.items()
+        button(label, "att", reference, channel, outcome, *((tail,) if tail else ()))
+        for outcome, label in OUTCOME.items()
     )
     return Reply(
-        S_("How did it go?"), params={"reference": reference}, choices=choices, step=STAFF_STEP
+        S_("{reference}: how did it go?"),
+        params={"reference": reference},
+        choices=choices,
+        step=STAFF_STEP,
     )
 
 
@@ -378,11 +422,23 @@ def attempt_times(
         label = S_("Now") if minutes == 0 else S_("{minutes} min ago")
         choices.append(button(label, "att", reference, channel, outcome, minutes, minutes=minutes))
     return Reply(
-        S_("When? (Or write /attempt {reference} HH:MM for another time today.)"),
-        params={"reference": reference},
+        S_(
+            "{reference}: when? For another time today, write "
+            "/attempt {reference} {how} {outcome} HH:MM"
+        ),
+        params={"reference": reference, "how": str(channel), "outcome": str(outcome)},
         choices=tuple(choices),
         step=STAFF_STEP,
     )
+
+
+ATTEMPT_FORMS = Reply(
+    S_(
+        "To log an attempt, write /attempt REF, /attempt REF HH:MM, or "
+        "/attempt REF phone no_answer HH:MM (how: phone, sms, chat, email, meeting; how it "
+        "went: reached, no_answer, voicemail, wrong_number, declined)."
+    )
+)
 
 
 def attempt_logged(reference: str, at: datetime, outcome: AttemptOutcome) -> Reply:

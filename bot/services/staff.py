@@ -39,7 +39,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
     async def org_cases(self, actor: Staff | None) -> list[Reply]:
         """List a coordinator's unassigned, open and overdue cases."""
         if not allowed(actor, Action.ORG_CASES):
-            return [views.REFUSED if actor else views.NOT_STAFF]
+            return [views.refused(actor, Action.ORG_CASES)]
         assert actor is not None  # noqa: S101 - allowed() refuses None
         now = self._clock.now()
         async with self._units.begin() as unit:
@@ -72,7 +72,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.VIEW, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.VIEW)
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
             conversation = await unit.cases.messages(case.id)
             seeker = await unit.cases.seeker_of(case.id)
@@ -100,7 +100,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.ASSIGN, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.ASSIGN)
             volunteers = await unit.staff.of_org(case.org_id)
             load = await unit.staff.open_load(case.org_id)
         ranked = suggest_volunteers(case, volunteers, load)
@@ -112,7 +112,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.ASSIGN, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.ASSIGN)
             assert actor is not None  # noqa: S101 - _permitted refuses None
             volunteer = await unit.staff.by_id(volunteer_id)
             if volunteer is None or not may_receive(volunteer, case):
@@ -143,23 +143,28 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         reference: str,
         channel: AttemptChannel | None = None,
         outcome: AttemptOutcome | None = None,
-        minutes_ago: int | None = None,
+        when: views.When | None = None,
     ) -> Reply:
-        """Walk through logging an attempt: how, how it went, when; then record it."""
+        """Walk through logging an attempt: how, how it went, when; then record it.
+
+        *when* is minutes ago, or a time of day today (Stockholm) given up front.
+        """
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.LOG_ATTEMPT, reference)
         if case is None:
-            return self._refusal(actor)
+            return self._refusal(actor, Action.LOG_ATTEMPT)
         if channel is None:
-            return views.attempt_channels(case.reference)
+            return views.attempt_channels(case.reference, when)
         if outcome is None:
-            return views.attempt_outcomes(case.reference, channel)
+            return views.attempt_outcomes(case.reference, channel, when)
         now_local = self._clock.now().astimezone(self._zone)
-        if minutes_ago is None:
+        if when is None:
             return views.attempt_times(
                 case.reference, channel, outcome, views.earlier_today_options(now_local)
             )
-        at = self._clock.now() - timedelta(minutes=minutes_ago)
+        if isinstance(when, time):
+            return await self.log_attempt_today(actor, case.reference, channel, outcome, when)
+        at = self._clock.now() - timedelta(minutes=when)
         return await self.log_attempt(actor, case.reference, channel, outcome, at)
 
     async def log_attempt(
@@ -177,7 +182,12 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.LOG_ATTEMPT, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.LOG_ATTEMPT)
+            if at < case.received_at:
+                return Reply(
+                    S_("An attempt cannot be before {reference} came in ({received})."),
+                    params={"reference": case.reference, "received": case.received_at},
+                )
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.cases.add_attempt(case.id, actor.id, at, channel, outcome, now)
             await unit.cases.record_event(case.id, actor.id, "attempt", f"{channel}:{outcome}", now)
@@ -205,7 +215,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.CLOSE, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.CLOSE)
             if reason is None:
                 return views.close_reasons(case.reference)
             assert actor is not None  # noqa: S101 - _permitted refuses None

@@ -60,8 +60,8 @@ class StaffBase:
         return views.summary_params(case, self._partnership, self._names, due)
 
     @staticmethod
-    def _refusal(actor: Staff | None) -> Reply:
-        return views.REFUSED if actor else views.NOT_STAFF
+    def _refusal(actor: Staff | None, action: Action) -> Reply:
+        return views.refused(actor, action)
 
     @staticmethod
     async def _permitted(

@@ -65,7 +65,7 @@ class InviteMixin(StaffBase):
     async def invite(self, actor: Staff | None, role: StaffRole) -> Reply:
         """Let a coordinator invite someone to their own organisation."""
         if not allowed(actor, Action.INVITE):
-            return views.REFUSED if actor else views.NOT_STAFF
+            return views.refused(actor, Action.INVITE)
         assert actor is not None  # noqa: S101 - allowed() refuses None
         invite = await self.create_invite(actor.org_id, role, actor.id)
         return Reply(

@@ -30,7 +30,7 @@ class RelayMixin(StaffBase):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.RELAY, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.RELAY)
             seeker = await unit.cases.seeker_of(case.id)
             if seeker is None or not seeker.channel.traits.reachable_later:
                 return views.NO_CHAT
@@ -75,7 +75,7 @@ class RelayMixin(StaffBase):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.RELAY, reference)
             if case is None:
-                return [self._refusal(actor)]
+                return [self._refusal(actor, Action.RELAY)]
             seeker = await unit.cases.seeker_of(case.id)
             if seeker is None or not seeker.channel.traits.reachable_later:
                 return [views.NO_CHAT]

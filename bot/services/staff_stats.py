@@ -13,7 +13,7 @@ from bot.domain.cases import Staff
 from bot.domain.dialogue import S_, Line, Reply, Translatable
 from bot.domain.model import Partnership
 from bot.domain.policy import Action, allowed
-from bot.domain.staff_views import NOT_STAFF, REFUSED
+from bot.domain.staff_views import refused
 from bot.domain.stats import Figures, shown
 from bot.i18n import Catalogs
 from bot.ports import Clock
@@ -68,7 +68,7 @@ class StaffStats:
     async def stats(self, actor: Staff | None) -> Reply:
         """Answer a coordinator with the key figures and this year's charts as one picture."""
         if not allowed(actor, Action.STATS):
-            return REFUSED if actor else NOT_STAFF
+            return refused(actor, Action.STATS)
         assert actor is not None  # noqa: S101 - allowed() refuses None
         today = self._clock.now().astimezone(ZoneInfo(self._partnership.timezone)).date()
         reports = [

@@ -28,7 +28,7 @@ class TransferMixin(StaffBase):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.TRANSFER, reference)
             if case is None:
-                return self._refusal(actor)
+                return self._refusal(actor, Action.TRANSFER)
             others = [o for o in self._partnership.organisations if o.id != case.org_id]
             target = next((o for o in others if o.id == org_id), None)
             if target is None:

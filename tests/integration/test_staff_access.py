@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.domain.cases import CaseSource, Staff, StaffRole
 from bot.domain.dialogue import Pick, Reply
 from bot.domain.model import Channel
-from bot.domain.staff_views import NO_CHAT, NOT_STAFF, REFUSED
+from bot.domain.staff_views import FOR_COORDINATORS, NO_CHAT, NOT_STAFF, REFUSED
 from bot.services.operator import ReferredCase
 from bot.services.reports import ReportService
 from bot.services.staff_stats import StaffStats
@@ -148,7 +148,12 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
 async def test_access(world: World, actor: str, kind: str, call: str, who: set[str]) -> None:
     """Allowed for those in the table; everyone else gets the same refusal as for no case."""
     answer = await world.run(actor, kind, call, world.reference)
-    refusal = world.text(NOT_STAFF if actor == "non-staff" else REFUSED)
+    if actor == "non-staff":
+        refusal = world.text(NOT_STAFF)
+    elif who <= ANY_COORDINATOR and "volunteer" in actor:
+        refusal = world.text(FOR_COORDINATORS)  # the role says no, not the case
+    else:
+        refusal = world.text(REFUSED)
     if actor in who:
         assert refusal not in answer
         if not answer:  # relayed: "Sent" is queued for the sender once the seeker has it

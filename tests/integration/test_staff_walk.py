@@ -1,0 +1,103 @@
+"""The staff bot as volunteers and coordinators live it (issue 17's walk-through), through the
+offline Bot API: each test holds one thing that was broken or harder than it should be."""
+
+from __future__ import annotations
+
+import re
+
+from bot.config import Settings
+from tests.conftest import FakeClock
+from tests.integration.test_staff_flow import (
+    VOLUNTEER,
+    World,
+    assign_new_case,
+    running,
+    staff_and_a_case,
+)
+from tests.telegram_fakes import Person
+
+
+async def assigned_case(w: World) -> tuple[Person, Person, Person, str]:
+    coordinator, volunteer, seeker, volunteer_id = await staff_and_a_case(w)
+    reference = await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
+    return coordinator, volunteer, seeker, reference
+
+
+async def attempts(w: World, reference: str) -> list[tuple[str, str, str]]:
+    async with w.jourbot.units.begin() as unit:
+        case = await unit.cases.by_reference(reference)
+    assert case is not None
+    zone = w.jourbot.catalogs.translator("en").timezone
+    return [
+        (a.at.astimezone(zone).strftime("%H:%M"), str(a.channel), str(a.outcome))
+        for a in case.attempts
+    ]
+
+
+async def test_attempt_at_a_time_of_day_is_what_the_prompt_offers(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """/attempt REF HH:MM asks how and how it went, then logs it at that time."""
+    async with running(settings, clock) as w:
+        _, volunteer, _, reference = await assigned_case(w)
+        clock.advance(hours=4)  # 18:00 in Stockholm
+        await w.telegram(volunteer.message(f"/attempt {reference} 17.30"))
+        assert f"Attempt to reach {reference}: how?" in w.last(VOLUNTEER)
+        await w.press(volunteer, "Phone")
+        assert w.last(VOLUNTEER).startswith(f"{reference}: how did it go?")
+        await w.press(volunteer, "No answer")
+        assert f"Logged for {reference}" in w.last(VOLUNTEER)
+        assert await attempts(w, reference) == [("17:30", "phone", "no_answer")]
+
+
+async def test_the_when_prompt_names_the_case_and_a_form_that_works(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The form the "When?" prompt shows is accepted as it stands."""
+    async with running(settings, clock) as w:
+        _, volunteer, _, reference = await assigned_case(w)
+        clock.advance(hours=4)
+        await w.telegram(volunteer.message(f"/attempt {reference}"))
+        await w.press(volunteer, "SMS")
+        await w.press(volunteer, "Voicemail")
+        prompt = w.last(VOLUNTEER)
+        assert prompt.startswith(f"{reference}: when?")
+        offered = re.search(r"/attempt \S+ \S+ \S+ HH:MM", prompt)
+        assert offered is not None, prompt
+        await w.telegram(volunteer.message(offered.group(0).replace("HH:MM", "17:05")))
+        assert f"Logged for {reference}" in w.last(VOLUNTEER)
+        assert await attempts(w, reference) == [("17:05", "sms", "voicemail")]
+
+
+async def test_a_mistyped_attempt_gets_the_right_form_in_one_line(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Not the whole command list: how to write it."""
+    async with running(settings, clock) as w:
+        _, volunteer, _, reference = await assigned_case(w)
+        for wrong in ("tomorrow", "phone 17:00", "fax no_answer 17:00", "25:61"):
+            await w.telegram(volunteer.message(f"/attempt {reference} {wrong}"))
+            answer = w.last(VOLUNTEER)
+            assert answer.startswith("To log an attempt, write /attempt REF"), answer
+            assert "Staff commands" not in answer
+        assert await attempts(w, reference) == []
+
+
+async def test_no_attempt_before_the_case_came_in(settings: Settings, clock: FakeClock) -> None:
+    """The case came in at 14:00; an attempt at 09:00 that day is refused, not logged."""
+    async with running(settings, clock) as w:
+        _, volunteer, _, reference = await assigned_case(w)
+        await w.telegram(volunteer.message(f"/attempt {reference} phone no_answer 09:00"))
+        assert f"An attempt cannot be before {reference} came in" in w.last(VOLUNTEER)
+        assert await attempts(w, reference) == []
+
+
+async def test_a_volunteer_asking_for_a_coordinators_command_is_told_so(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Not "not found": the command is for coordinators."""
+    async with running(settings, clock) as w:
+        _, volunteer, _, reference = await assigned_case(w)
+        for command in ("/cases", f"/assign {reference}", f"/transfer {reference}", "/stats"):
+            await w.telegram(volunteer.message(command))
+            assert w.last(VOLUNTEER).startswith("This is for coordinators."), command
