@@ -354,7 +354,12 @@ class IntakeListener(Protocol):
     """
 
     async def case_created(
-        self, unit: Unit, case_id: int, seeker_id: int, now: datetime
+        self,
+        unit: Unit,
+        case_id: int,
+        seeker_id: int,
+        now: datetime,
+        follows: CaseRecord | None = None,
     ) -> None: ...
     async def seeker_wrote(
         self, unit: Unit, case_id: int, seeker_id: int, text: str, now: datetime

@@ -417,6 +417,13 @@ class _State:
             sms_ok=k.sms_ok if k else None,
             notes=k.notes if k else None,
             attempts=self.attempts_of(case.id, with_staff=True),
+            role=case.role,
+            gender=case.gender,
+            area_kind=case.area_kind,
+            circumstances=case.circumstances,
+            talk_language_other=k.talk_language_other if k else None,
+            closed_at=case.closed_at,
+            close_reason=case.close_reason,
         )
 
     def attempts_of(self, case_id: int, *, with_staff: bool) -> tuple[Attempt, ...]:

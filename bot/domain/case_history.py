@@ -13,6 +13,8 @@ from bot.domain.staff_views import ATTEMPT_CHANNEL, CLOSE_REASON, OUTCOME, SOURC
 from bot.domain.stats import TRANSFERRED
 
 E = TypeVar("E", bound=StrEnum)
+# A seeker who writes after their case was closed starts a new one; each names the other.
+FOLLOWS, FOLLOWED_BY = "follows", "followed_by"
 HISTORY_SHOWN = 8  # events in a case view; the operator's command shows them all
 
 
@@ -25,6 +27,8 @@ _TEXT = {
     "seeker_answered": S_("{at} the seeker answered"),
     TRANSFERRED: S_("{at} {who} moved it from {source_org} to {target_org}"),
     "closed": S_("{at} {who} closed it: {reason}"),
+    FOLLOWS: S_("{at} the seeker wrote again after {other} was closed: this case began"),
+    FOLLOWED_BY: S_("{at} the seeker wrote again: their message went to the new case {other}"),
 }
 _RECEIVED = S_("{at} received ({source})")
 _UNKNOWN = S_("{at} {who}: {event}")
@@ -68,6 +72,8 @@ def _line(event: CaseEvent, names: Mapping[int, str], partnership: Partnership) 
         params["target_org"] = _organisation(partnership, target)
     elif kind == "closed":
         params["reason"] = _label(CLOSE_REASON, CloseReason, detail)
+    elif kind in (FOLLOWS, FOLLOWED_BY):
+        params["other"] = detail
     return Line(_TEXT.get(kind, _UNKNOWN), params)
 
 

@@ -9,10 +9,14 @@ from enum import StrEnum
 from bot.domain.conversation import Answers
 from bot.domain.model import (
     AgeGroup,
+    AreaKind,
     CallTime,
     Channel,
+    Circumstance,
     ContactMethod,
     CrimeCategory,
+    Gender,
+    Role,
     SupportNeed,
 )
 
@@ -161,6 +165,13 @@ class CaseRecord:
     sms_ok: bool | None = None
     notes: str | None = None
     attempts: tuple[Attempt, ...] = ()
+    role: Role | None = None
+    gender: Gender | None = None
+    area_kind: AreaKind | None = None
+    circumstances: frozenset[Circumstance] = frozenset()
+    talk_language_other: str | None = None
+    closed_at: datetime | None = None
+    close_reason: CloseReason | None = None
 
     @property
     def language(self) -> str:
@@ -175,3 +186,29 @@ class CaseRecord:
             ContactMethod.SMS,
             ContactMethod.MEET,
         )
+
+
+def answers_of(case: CaseRecord) -> Answers:
+    """What a case holds of what the person told us: the start of a case that follows it.
+
+    Their notes stay with the earlier case; the new one begins with what they write now.
+    """
+    return Answers(
+        role=case.role,
+        age_group=case.age_group,
+        area_kind=case.area_kind,
+        district_id=case.district_id,
+        crime=case.crime,
+        circumstances=case.circumstances,
+        needs=case.needs,
+        contact=case.contact,
+        phone=case.phone,
+        email=case.email,
+        call_time=case.call_time,
+        call_time_note=case.call_time_note,
+        voicemail_ok=case.voicemail_ok,
+        sms_ok=case.sms_ok,
+        talk_language=case.talk_language,
+        talk_language_other=case.talk_language_other,
+        gender=case.gender,
+    )

@@ -7,6 +7,7 @@ against the policy again with the case as stored.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.domain import questions as q
@@ -185,13 +186,35 @@ _SUMMARY = S_(
 )
 
 
-def new_case_notice(params: dict[str, Param]) -> Reply:
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """The closed case a new one follows, and who had it."""
+
+    case: CaseRecord
+    volunteer: str | None
+
+
+def new_case_notice(params: dict[str, Param], earlier: Earlier | None = None) -> Reply:
     """Tell coordinators a case has come in, with buttons to open and assign it."""
     reference = params["reference"]
+    lines = [Line(_SUMMARY, params)]
+    if earlier is not None:
+        reason = earlier.case.close_reason
+        lines.append(
+            Line(
+                S_("The seeker wrote again after {earlier} was closed ({reason}); it was with "
+                   "{volunteer}."),
+                {
+                    "earlier": earlier.case.reference,
+                    "reason": Translatable((CLOSE_REASON[reason],)) if reason else "-",
+                    "volunteer": earlier.volunteer or Translatable((S_("nobody yet"),)),
+                },
+            )
+        )  # fmt: skip
     return Reply(
         S_("New case {reference}"),
         params=params,
-        lines=(Line(_SUMMARY, params),),
+        lines=tuple(lines),
         choices=(
             button(S_("Open"), "open", reference),
             button(S_("Assign"), "assign", reference),

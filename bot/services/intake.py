@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.cases import CaseSource, NewCase, Staff
+from bot.domain.case_history import FOLLOWED_BY, FOLLOWS
+from bot.domain.cases import CaseRecord, CaseSource, CaseStatus, NewCase, Staff, answers_of
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
-from bot.domain.dialogue import Command, CommandName, Inbound, Reply
+from bot.domain.dialogue import N_, Command, CommandName, Inbound, Reply
 from bot.domain.information import Library, after_intake
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 # No 0/O or 1/I/L: a reference is read aloud on the phone and typed on a small screen.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _ERASE = Command(CommandName.ERASE)
+_FOLLOW_ON = N_(
+    "Your earlier case is closed, so we have opened a new one: {reference}. Your message is "
+    "passed on, and a support person will answer here."
+)
 
 
 def new_reference() -> str:
@@ -255,6 +260,10 @@ class IntakeService:
                 await listener.case_created(unit, case_id, seeker_id, now)
         elif isinstance(event, SeekerWrote):
             case = await unit.cases.case_of_seeker(seeker_id)
+            if case is not None and case.status is CaseStatus.CLOSED:
+                case = await self._follow_on(unit, ctx, case, seeker_id, new_state.locale, now)
+                new_state = replace(new_state, reference=case.reference, org_id=case.org_id)
+                replies = [Reply(_FOLLOW_ON, {"reference": case.reference})]
             if case is not None:
                 await unit.cases.add_message(
                     case.id, from_seeker=True, staff_id=None, body=event.text, now=now
@@ -264,6 +273,33 @@ class IntakeService:
 
         await intake.save_conversation(seeker_id, new_state, now)
         return Answer(new_state.locale, replies), None, seeker_id
+
+    async def _follow_on(
+        self,
+        unit: Unit,
+        ctx: IntakeContext,
+        earlier: CaseRecord,
+        seeker_id: int,
+        locale: str,
+        now: datetime,
+    ) -> CaseRecord:
+        """Open a new case for a seeker who writes after theirs was closed.
+
+        It goes to the organisation that had the earlier case, with what that case holds,
+        and runs from now as any new case does (deadline, reminders, the city's figures).
+        """
+        new = NewCase(
+            earlier.org_id, CaseSource.BOT, locale, now, answers_of(earlier), ctx.channel, seeker_id
+        )
+        case_id, reference = await unit.cases.add(new, self._new_reference)
+        await unit.cases.record_event(case_id, None, FOLLOWS, earlier.reference, now)
+        await unit.cases.record_event(earlier.id, None, FOLLOWED_BY, reference, now)
+        log.info("intake.case_followed case=%s earlier=%s", reference, earlier.reference)
+        if self._listener is not None:
+            await self._listener.case_created(unit, case_id, seeker_id, now, follows=earlier)
+        case = await unit.cases.by_id(case_id)
+        assert case is not None  # noqa: S101 - added in this unit of work
+        return case
 
     async def keep_text(self, channel: Channel, message_id: str, sender: str, body: str) -> None:
         """Store an incoming text before its provider is told it arrived."""

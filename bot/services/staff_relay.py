@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.domain import staff_views as views
-from bot.domain.cases import Staff
+from bot.domain.cases import CaseRecord, Staff
 from bot.domain.dialogue import N_, S_, Choice, Line, Reply
 from bot.domain.policy import Action
 from bot.ports import FollowUp, Recipient, Unit
@@ -109,12 +109,26 @@ class RelayMixin(StaffBase):
 
     # -- told by the intake, inside the intake's unit of work --------------------------
 
-    async def case_created(self, unit: Unit, case_id: int, seeker_id: int, now: datetime) -> None:
-        """Tell the organisation's coordinators about a new case at once."""
+    async def case_created(
+        self,
+        unit: Unit,
+        case_id: int,
+        seeker_id: int,
+        now: datetime,
+        follows: CaseRecord | None = None,
+    ) -> None:
+        """Tell the organisation's coordinators about a new case at once (and which closed
+        case it follows, for a seeker who came back)."""
         case = await unit.cases.by_id(case_id)
         if case is None:
             return
-        notice = views.new_case_notice(self._summary(case, self._due(case)))
+        earlier = None
+        if follows is not None:
+            volunteer = (
+                await unit.staff.by_id(follows.volunteer_id) if follows.volunteer_id else None
+            )
+            earlier = views.Earlier(follows, volunteer.name if volunteer else None)
+        notice = views.new_case_notice(self._summary(case, self._due(case)), earlier)
         recipients = await self._coordinators(unit, case.org_id)
         await self._tell(unit, recipients, [notice], now, about=seeker_id)
 

@@ -21,10 +21,14 @@ from bot.domain.cases import (
 )
 from bot.domain.model import (
     AgeGroup,
+    AreaKind,
     CallTime,
     Channel,
+    Circumstance,
     ContactMethod,
     CrimeCategory,
+    Gender,
+    Role,
     SupportNeed,
 )
 from bot.storage.case_rows import contact_column, insert_case
@@ -48,7 +52,8 @@ _SELECT = (
     "SELECT c.id, c.reference, c.org_id, c.source, c.status, c.received_at, c.locale, "
     "c.channel, c.volunteer_id, c.age_group, c.district_id, c.crime, c.contact, "
     "c.talk_language, k.phone, k.email, k.call_time, k.call_time_note, k.voicemail_ok, "
-    "k.sms_ok, k.notes FROM cases c LEFT JOIN case_contacts k ON k.case_id = c.id "
+    "k.sms_ok, k.notes, c.role, c.gender, c.area_kind, k.talk_language_other, c.closed_at, "
+    "c.close_reason FROM cases c LEFT JOIN case_contacts k ON k.case_id = c.id "
 )
 
 
@@ -92,6 +97,9 @@ class CaseStore:
             return []
         ids = [int(r[0]) for r in rows]
         needs = await self._grouped("SELECT case_id, need FROM case_needs", ids)
+        circumstances = await self._grouped(
+            "SELECT case_id, circumstance FROM case_circumstances", ids
+        )
         attempts = await self._grouped(
             "SELECT case_id, at, channel, outcome, staff_id FROM attempts", ids, order="at"
         )
@@ -128,6 +136,15 @@ class CaseStore:
                     )
                     for a in attempts.get(int(r[0]), [])
                 ),
+                role=_enum(Role, r[21]),
+                gender=_enum(Gender, r[22]),
+                area_kind=_enum(AreaKind, r[23]),
+                circumstances=frozenset(
+                    Circumstance(c[0]) for c in circumstances.get(int(r[0]), [])
+                ),
+                talk_language_other=self._contact(r[24], "talk_language_other"),
+                closed_at=datetime.fromisoformat(r[25]) if r[25] else None,
+                close_reason=_enum(CloseReason, r[26]),
             )
             for r in rows
         ]

@@ -19,7 +19,7 @@ from bot.domain.cases import (
     CloseReason,
     SeekerOfCase,
 )
-from bot.domain.model import Channel, ContactMethod
+from bot.domain.model import AreaKind, Channel, ContactMethod
 from bot.ports import UnitsOfWork
 from tests.conftest import FakeClock
 from tests.contract.builders import (
@@ -48,7 +48,9 @@ async def test_a_case_is_stored_whole(
         age_group=told.age_group, district_id=district, crime=told.crime, needs=told.needs,
         contact=told.contact, talk_language="sv", phone=told.phone, email=told.email,
         call_time=told.call_time, call_time_note=told.call_time_note, voicemail_ok=True,
-        sms_ok=False, notes=told.notes,
+        sms_ok=False, notes=told.notes, role=told.role, gender=told.gender,
+        area_kind=AreaKind.DISTRICT, circumstances=told.circumstances,
+        talk_language_other=told.talk_language_other,
     )  # fmt: skip
     async with units.begin() as unit:
         assert reference == "ABC-234"

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 
 from bot.config import Settings
+from bot.domain.cases import CaseStatus
 from tests.conftest import FakeClock
 from tests.integration.test_staff_flow import (
+    COORDINATOR,
+    SEEKER_CHAT,
     VOLUNTEER,
     World,
     assign_new_case,
@@ -101,3 +104,46 @@ async def test_a_volunteer_asking_for_a_coordinators_command_is_told_so(
         for command in ("/cases", f"/assign {reference}", f"/transfer {reference}", "/stats"):
             await w.telegram(volunteer.message(command))
             assert w.last(VOLUNTEER).startswith("This is for coordinators."), command
+
+
+async def test_a_seeker_who_writes_after_closure_gets_a_new_case_and_the_truth(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Their message is kept with a new case for the same association, the coordinators are
+    told which case it follows, and the seeker is told what happened, not "passed on"."""
+    async with running(settings, clock) as w:
+        coordinator, volunteer, seeker, reference = await assigned_case(w)
+        await w.telegram(volunteer.message(f"/close {reference}"))
+        await w.press(volunteer, "Supported")
+        clock.advance(days=10)
+        await w.telegram(seeker.message("Hej igen, det har hänt något nytt."))
+        answer = w.last(SEEKER_CHAT)
+        later = re.search(r"[0-9A-Z]{3}-[0-9A-Z]{3}", answer)
+        assert later is not None and later.group(0) != reference, answer
+        assert answer.startswith("Ditt tidigare ärende är avslutat"), answer
+        new_case, message = [str(m["text"]) for m in w.api.sent(COORDINATOR)[-2:]]
+        assert new_case.startswith(f"New case {later.group(0)}")
+        assert f"The seeker wrote again after {reference} was closed (Supported)" in new_case
+        assert message == (
+            f"Message from the seeker in {later.group(0)}:\nHej igen, det har hänt något nytt."
+        )
+        async with w.jourbot.units.begin() as unit:
+            earlier = await unit.cases.by_reference(reference)
+            follow_on = await unit.cases.by_reference(later.group(0))
+            assert earlier is not None and follow_on is not None
+            assert [m.body for m in await unit.cases.messages(follow_on.id)] == [
+                "Hej igen, det har hänt något nytt."
+            ]
+            assert await unit.cases.messages(earlier.id) == []
+        assert (follow_on.status, follow_on.org_id, follow_on.phone) == (
+            CaseStatus.NEW, earlier.org_id, earlier.phone,
+        )  # fmt: skip
+        assert follow_on.received_at == clock.now()  # its deadline runs from now
+        # The coordinator answers from the notice: the seeker gets it.
+        await w.press(coordinator, "Answer")
+        await w.telegram(coordinator.message("Vi ringer dig i dag."))
+        assert w.last(SEEKER_CHAT).endswith("Vi ringer dig i dag.")
+        await w.telegram(coordinator.message(f"/case {reference}"))
+        assert f"the seeker wrote again: their message went to the new case {later.group(0)}" in (
+            w.last(COORDINATOR)
+        )
