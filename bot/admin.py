@@ -72,12 +72,15 @@ async def _staff(args: argparse.Namespace, core: app.Core) -> int:
             print(f"{s.id}\t{s.org_id}\t{s.role}\t{s.name}\t{','.join(s.languages) or '-'}\t"
                   f"{trained}\t{state}")  # fmt: skip
         return 0
-    if args.action == "train":
-        found = await core.operator.update_staff(args.id, trained_on=args.date or date.today())
-    elif args.action == "languages":
-        found = await core.operator.update_staff(args.id, languages=tuple(args.codes))
-    else:
-        found = await core.operator.update_staff(args.id, active=args.action == "activate")
+    try:
+        if args.action == "train":
+            found = await core.operator.update_staff(args.id, trained_on=args.date or date.today())
+        elif args.action == "languages":
+            found = await core.operator.update_staff(args.id, languages=tuple(args.codes))
+        else:
+            found = await core.operator.update_staff(args.id, active=args.action == "activate")
+    except ValueError as exc:
+        return _fail(str(exc))
     if not found:
         return _fail(f"no staff member {args.id}")
     print(f"staff member {args.id}: {args.action} done")

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format, get_day_names
 from babel.languages import get_official_languages
 from babel.support import Translations
@@ -224,3 +224,12 @@ def load_information(locales_dir: Path, codes: Iterable[str], fallback: str = "e
         {code: tuple(read(code, key) or english[key] for key in TOPICS) for code in codes},
         fallback,
     )
+
+
+def known_language(code: str) -> bool:
+    """Tell whether *code* names a language (ISO 639, as sv, ar, so, fa_AF)."""
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return True

@@ -28,6 +28,7 @@ from bot.domain.staff_views import STAFF_STEP
 from bot.i18n import Catalogs
 from bot.ports import Recipient
 from bot.services.intake import Hints, IntakeService
+from bot.services.invite_codes import looks_like_invite
 from bot.services.outbox import Outbox
 from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
@@ -149,7 +150,13 @@ class TelegramAdapter:
         message = update.effective_message
         if message is None or not message.text:
             return
-        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        words = message.text.split()
+        name = words[0].lstrip("/").split("@")[0].lower()
+        invited = name == "start" and len(words) > 1 and looks_like_invite(words[1])
+        if invited and self._staff_adapter is not None:
+            # An invite's start link: a new staff member joins at one tap, never as a seeker.
+            await self._staff_adapter.join(update, words[1])
+            return
         await self._handle(update, Command(CommandName(name)))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,10 +7,11 @@ they chose to answer, and seeker commands there show the staff help.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import time
 
-from telegram import CallbackQuery, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram_chats import own_private_chat
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = (
     "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
-    "stats", "transfer",
+    "stats", "transfer", "trained", "languages",
 )  # fmt: skip
 
 STAFF_HELP = Reply(
@@ -37,7 +38,7 @@ STAFF_HELP = Reply(
         "/mycases: your open cases and what is due\n"
         "/case REF: a case in full\n"
         "/attempt REF: log an attempt to reach the seeker\n"
-        "/attempt REF phone no_answer 18:30: log an earlier attempt today\n"
+        "/attempt REF 18:30 or /attempt REF phone no_answer 18:30: an earlier attempt today\n"
         "/reply REF: write to the seeker (/cancel to stop)\n"
         "/close REF: close a case\n"
         "Coordinators also:\n"
@@ -45,9 +46,34 @@ STAFF_HELP = Reply(
         "/assign REF: give a case to a volunteer\n"
         "/transfer REF: move a case to another organisation of the partnership\n"
         "/invite volunteer or /invite coordinator: make an invite code\n"
+        "/trained ID: record a volunteer's basic training; /languages ID sv ar: their languages\n"
         "/stats: figures and charts for this month, last month and this year"
     )
 )
+
+
+MENU_TEXT = {
+    "mycases": S_("your open cases and what is due"),
+    "case": S_("a case in full: /case REF"),
+    "attempt": S_("log an attempt: /attempt REF"),
+    "reply": S_("write to the seeker: /reply REF"),
+    "cancel": S_("stop writing to the seeker"),
+    "close": S_("close a case: /close REF"),
+    "cases": S_("unassigned, overdue and open cases"),
+    "assign": S_("give a case to a volunteer: /assign REF"),
+    "transfer": S_("move a case to another organisation"),
+    "invite": S_("an invite code: /invite volunteer"),
+    "trained": S_("record a volunteer's training: /trained ID"),
+    "languages": S_("a volunteer's languages: /languages ID sv ar"),
+    "stats": S_("figures and charts"),
+}
+_VOLUNTEER_MENU = ("mycases", "case", "attempt", "reply", "cancel", "close")
+MENU = {
+    StaffRole.VOLUNTEER: _VOLUNTEER_MENU,
+    StaffRole.COORDINATOR: (
+        "cases", *_VOLUNTEER_MENU, "assign", "transfer", "invite", "trained", "languages", "stats",
+    ),
+}  # fmt: skip
 
 
 class TelegramStaffAdapter:
@@ -73,14 +99,43 @@ class TelegramStaffAdapter:
         name = words[0].lstrip("/").split("@")[0].lower()
         args = words[1:]
         if name == "join":
-            locale = self._catalogs.staff_locale(user.language_code)
-            code = args[0] if args else ""
-            reply = await self._staff.join(user.id, user.first_name or "-", locale, code)
-            await self._send(update, locale, [reply] if reply is not None else [])
+            await self.join(update, args[0] if args else "")
             return
         actor = await self._staff.identify(user.id)
-        replies = await self.command(actor, name, args)
+        if name == "invite" and actor is not None:
+            wanted = args[0].lower() if args else ""
+            role = StaffRole.COORDINATOR if wanted == "coordinator" else StaffRole.VOLUNTEER
+            link = _start_link(context.bot.username) if context.bot.username else None
+            replies = [await self._staff.invite(actor, role, link)]
+        else:
+            replies = await self.command(actor, name, args)
         await self._send(update, self._locale(actor, user.language_code), replies)
+
+    async def join(self, update: Update, code: str) -> None:
+        """Register the sender with an invite code (/join CODE, or a start link)."""
+        user = update.effective_user
+        if user is None:
+            return
+        locale = self._catalogs.staff_locale(user.language_code)
+        reply = await self._staff.join(user.id, user.first_name or "-", locale, code)
+        await self._send(update, locale, [reply] if reply is not None else [])
+        staff = await self._staff.identify(user.id)
+        if staff is not None:
+            await self._set_menu(update.get_bot(), user.id, staff)
+
+    async def _set_menu(self, bot: Bot, chat_id: int, staff: Staff) -> None:
+        """Show this staff member their commands in the chat's menu, in their language.
+
+        The menu is the chat's own (a seeker's chat keeps the seeker's); failing to set it
+        only costs the menu, so it is logged and left.
+        """
+        tr = self._catalogs.translator(staff.locale)
+        names = MENU[staff.role]
+        commands = [BotCommand(name, tr.gettext(MENU_TEXT[name])) for name in names]
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as error:
+            log.warning("telegram.menu_failed error=%s", type(error).__name__)
 
     async def on_staff_update(
         self, update: Update, actor: Staff, pick: Pick | None, text: str | None
@@ -126,6 +181,18 @@ class TelegramStaffAdapter:
             return [await self._staff.transfer(actor, ref)]
         if name == "close":
             return [await self._staff.close(actor, ref)]
+        if name == "trained":
+            if not ref.isdigit():
+                return [Reply(S_("Write /trained and the staff number, for example /trained 12."))]
+            return [await self._staff.record_training(actor, int(ref))]
+        if name == "languages":
+            if not ref.isdigit():
+                return [
+                    Reply(
+                        S_("Write /languages, the staff number and the codes: /languages 12 sv ar")
+                    )
+                ]
+            return [await self._staff.set_languages(actor, int(ref), rest.split())]
         if name == "reply":
             if rest.strip():
                 return await self._staff.relay(actor, ref, rest.strip())
@@ -169,6 +236,8 @@ class TelegramStaffAdapter:
                 return [await self._staff.transfer(actor, ref, parts[1] if len(parts) > 1 else "")]
             if action == "reply":
                 return [await self._staff.start_reply(actor, ref)]
+            if action == "trained":
+                return [await self._staff.record_training(actor, int(ref))]
             if action == "close":
                 reason = CloseReason(parts[1]) if len(parts) > 1 else None
                 return [await self._staff.close(actor, ref, reason)]
@@ -209,3 +278,8 @@ class TelegramStaffAdapter:
 def _time_of_day(text: str) -> time:
     """Read 18:30 (or 18.30, as Swedish writes it); ValueError otherwise."""
     return time.fromisoformat(text.replace(".", ":").zfill(5))
+
+
+def _start_link(username: str) -> Callable[[str], str]:
+    """Make an invite code into a link that opens the bot and joins at one tap."""
+    return lambda code: f"https://t.me/{username}?start={code}"

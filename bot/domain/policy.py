@@ -23,9 +23,10 @@ class Action(StrEnum):
     ORG_CASES = "cases"
     INVITE = "invite"
     STATS = "stats"
+    TRAIN = "train"  # record a volunteer's basic training and languages
 
 
-_ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS})
+_ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS, Action.TRAIN})
 _COORDINATOR_ONLY = frozenset({Action.ASSIGN, Action.TRANSFER, *_ORGANISATION_WIDE})
 
 
@@ -47,6 +48,11 @@ def allowed(actor: Staff | None, action: Action, case: CaseRecord | None = None)
     if action is not Action.VIEW and case.status is CaseStatus.CLOSED:
         return False
     return actor.role is StaffRole.COORDINATOR or case.volunteer_id == actor.id
+
+
+def may_train(actor: Staff | None, volunteer: Staff) -> bool:
+    """Tell whether *actor* may record *volunteer*'s training: their own organisation's."""
+    return allowed(actor, Action.TRAIN) and actor is not None and actor.org_id == volunteer.org_id
 
 
 def may_see_phone(actor: Staff | None, case: CaseRecord) -> bool:

@@ -526,3 +526,31 @@ def reminder(due: Due, partnership: Partnership) -> Reply:
         choices=actions,
         step=STAFF_STEP,
     )
+
+
+def joined_notice(staff: Staff) -> Reply:
+    """Tell coordinators someone joined, and how to record a volunteer's training."""
+    params: dict[str, Param] = {
+        "name": staff.name, "role": Translatable((ROLE[staff.role],)), "id": staff.id,
+    }  # fmt: skip
+    if staff.role is not StaffRole.VOLUNTEER:
+        return Reply(S_("{name} joined as {role}."), params=params)
+    return Reply(
+        S_(
+            "{name} joined as {role} (staff number {id}). When their basic training is done, "
+            "press the button or write /trained {id}; their languages: /languages {id} sv ar"
+        ),
+        params=params,
+        choices=(button(S_("Training done"), "trained", staff.id),),
+        step=STAFF_STEP,
+    )
+
+
+def training_recorded(staff: Staff) -> Reply:
+    """Confirm to the coordinator that a volunteer's training is recorded."""
+    return Reply(S_("Training recorded for {name}: they can get cases now."), {"name": staff.name})
+
+
+YOUR_TRAINING = Reply(
+    S_("Your basic training is recorded. You can get cases now: /mycases shows yours.")
+)

@@ -23,6 +23,12 @@ def new_invite_code() -> str:
     return "".join(chars[:4]) + "-" + "".join(chars[4:])
 
 
+def looks_like_invite(text: str) -> bool:
+    """Tell whether *text* has an invite code's shape (a start link's parameter, say)."""
+    head, dash, tail = text.upper().partition("-")
+    return dash == "-" and len(head) == len(tail) == 4 and set(head + tail) <= set(_INVITE_ALPHABET)
+
+
 @dataclass(frozen=True, slots=True)
 class Invite:
     code: str

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain import staff_views as views
 from bot.domain.case_history import history_lines
-from bot.domain.cases import CaseSource, NewCase, Staff
+from bot.domain.cases import STAFF_CHANNEL, CaseSource, NewCase, Staff
 from bot.domain.conversation import Answers
 from bot.domain.dialogue import Line
 from bot.domain.model import (
@@ -23,8 +24,10 @@ from bot.domain.model import (
     Partnership,
     SupportNeed,
 )
-from bot.ports import Clock, UnitsOfWork
+from bot.i18n import known_language
+from bot.ports import Clock, Recipient, UnitsOfWork
 from bot.services.intake import new_reference
+from bot.services.outbox import queue
 from bot.services.staff import staff_names
 
 log = logging.getLogger(__name__)
@@ -74,11 +77,24 @@ class OperatorService:
         active: bool | None = None,
         languages: tuple[str, ...] | None = None,
     ) -> bool:
-        """Record training, (de)activation or languages; False if there is no such person."""
+        """Record training, (de)activation or languages; False if there is no such person.
+
+        ValueError for a language code that names no language (a typo stays out).
+        """
+        unknown = [code for code in languages or () if not known_language(code)]
+        if unknown:
+            raise ValueError(f"not a language code: {', '.join(unknown)}")
         async with self._units.begin() as unit:
-            return await unit.staff.update(
+            found = await unit.staff.update(
                 staff_id, trained_on=trained_on, active=active, languages=languages
             )
+            staff = await unit.staff.by_id(staff_id) if trained_on is not None else None
+            chat = await unit.staff.telegram_id(staff_id) if staff is not None else None
+            if staff is not None and chat is not None:
+                # Told with the change; the running service's outbox worker sends it.
+                to = Recipient(STAFF_CHANNEL, str(chat), staff.locale)
+                await queue(unit, to, [views.YOUR_TRAINING], self._clock.now())
+        return found
 
     async def register_case(self, case: ReferredCase) -> str:
         """Store a case registered by hand; from then on it is followed up like any other.

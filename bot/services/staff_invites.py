@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.domain import staff_views as views
 from bot.domain.cases import STAFF_CHANNEL, Staff, StaffRole
-from bot.domain.dialogue import S_, Reply, Translatable
+from bot.domain.dialogue import S_, Line, Param, Reply, Translatable
 from bot.domain.model import Channel
-from bot.domain.policy import Action, allowed
+from bot.domain.policy import Action, allowed, may_train
+from bot.i18n import known_language
 from bot.ports import Unit
 from bot.services.invite_codes import Invite, hash_code
 from bot.services.staff_base import StaffBase
@@ -62,22 +64,70 @@ class InviteMixin(StaffBase):
         log.info("staff.invite_created org=%s role=%s", org_id, role)
         return Invite(code, org_id, role, expires)
 
-    async def invite(self, actor: Staff | None, role: StaffRole) -> Reply:
-        """Let a coordinator invite someone to their own organisation."""
+    async def invite(
+        self, actor: Staff | None, role: StaffRole, link: Callable[[str], str] | None = None
+    ) -> Reply:
+        """Let a coordinator invite someone to their own organisation.
+
+        *link* makes the code into a link that joins at one tap (Telegram's start link).
+        """
         if not allowed(actor, Action.INVITE):
             return views.refused(actor, Action.INVITE)
         assert actor is not None  # noqa: S101 - allowed() refuses None
         invite = await self.create_invite(actor.org_id, role, actor.id)
+        params: dict[str, Param] = {
+            "role": Translatable((views.ROLE[role],)),
+            "code": invite.code,
+            "expires": invite.expires_at,
+        }
+        how = S_("They write /join {code} to this bot.")
+        if link is not None:
+            how = S_("They open {link} and press Start, or write /join {code} to this bot.")
+            params["link"] = link(invite.code)
         return Reply(
             S_(
                 "Invite code for a {role}: {code}\n"
                 "It works once, until {expires}. Send it privately."
             ),
-            params={
-                "role": Translatable((views.ROLE[role],)),
-                "code": invite.code,
-                "expires": invite.expires_at,
-            },
+            params=params,
+            lines=(Line(how, params),),
+        )
+
+    async def record_training(self, actor: Staff | None, staff_id: int) -> Reply:
+        """Record today as a volunteer's basic training (rule 9); the volunteer is told."""
+        now = self._clock.now()
+        async with self._units.begin() as unit:
+            volunteer = await unit.staff.by_id(staff_id)
+            if volunteer is None or not may_train(actor, volunteer):
+                return views.refused(actor, Action.TRAIN)
+            await unit.staff.update(staff_id, trained_on=now.astimezone(self._zone).date())
+            chat = await unit.staff.telegram_id(staff_id)
+            if chat is not None and volunteer.id != (actor.id if actor else None):
+                to = self._staff_recipient(volunteer, chat)
+                await self._tell(unit, [to], [views.YOUR_TRAINING], now)
+        self._wake_outbox()
+        log.info("staff.trained staff=%s", staff_id)
+        return views.training_recorded(volunteer)
+
+    async def set_languages(
+        self, actor: Staff | None, staff_id: int, codes: Sequence[str]
+    ) -> Reply:
+        """Record the languages a volunteer speaks (language codes: sv, ar, so, ...)."""
+        unknown = [code for code in codes if not known_language(code)]
+        if unknown or not codes:
+            return Reply(
+                S_("Not a language code: {codes}. Write codes such as sv, ar, so, fa."),
+                {"codes": ", ".join(unknown) or "-"},
+            )
+        async with self._units.begin() as unit:
+            volunteer = await unit.staff.by_id(staff_id)
+            if volunteer is None or not may_train(actor, volunteer):
+                return views.refused(actor, Action.TRAIN)
+            languages = tuple(dict.fromkeys(code.lower() for code in codes))
+            await unit.staff.update(staff_id, languages=languages)
+        return Reply(
+            S_("Languages recorded for {name}: {languages}."),
+            {"name": volunteer.name, "languages": ", ".join(languages)},
         )
 
     async def join(self, telegram_id: int, name: str, locale: str, code: str) -> Reply | None:
@@ -104,6 +154,13 @@ class InviteMixin(StaffBase):
                 org_id=org_id, role=role, name=name, telegram_id=telegram_id, locale=locale, now=now
             )
             await unit.staff.mark_invite_used_by(hash_code(code), staff_id)
+            joined = await unit.staff.by_id(staff_id)
+            assert joined is not None  # noqa: S101 - added in this unit of work
+            others = [
+                r for r in await self._coordinators(unit, org_id) if r.address != str(telegram_id)
+            ]
+            await self._tell(unit, others, [views.joined_notice(joined)], now)
+        self._wake_outbox()
         self._join_guesses.succeeded(telegram_id)
         log.info("staff.joined staff=%s org=%s role=%s", staff_id, org_id, role)
         org = self._partnership.organisation(org_id)

@@ -39,6 +39,8 @@ def test_staff_commands(tmp_path: Path) -> None:
         )
     assert jourbot(db, "staff", "train", "1", "--date", "2026-02-01").returncode == 0
     assert jourbot(db, "staff", "languages", "1", "sv", "ar").returncode == 0
+    typo = jourbot(db, "staff", "languages", "1", "sv", "zz")
+    assert (typo.returncode, typo.stderr) == (2, "jourbot: not a language code: zz\n")
     listing = jourbot(db, "staff", "list", "--org", "vasterort")
     assert listing.stdout.split("\t")[4:7] == ["sv,ar", "2026-02-01", "active\n"]
     assert jourbot(db, "staff", "deactivate", "1").returncode == 0

@@ -3,10 +3,13 @@ offline Bot API: each test holds one thing that was broken or harder than it sho
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from bot.config import Settings
-from bot.domain.cases import CaseStatus
+from bot.domain.cases import CaseStatus, StaffRole
+from bot.domain.model import Channel
 from tests.conftest import FakeClock
 from tests.integration.test_staff_flow import (
     COORDINATOR,
@@ -147,3 +150,70 @@ async def test_a_seeker_who_writes_after_closure_gets_a_new_case_and_the_truth(
         assert f"the seeker wrote again: their message went to the new case {later.group(0)}" in (
             w.last(COORDINATOR)
         )
+
+
+def menu_of(w: World, chat: int) -> list[str]:
+    """The commands last set for *chat*'s own menu."""
+
+    def read(value: object) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    calls = [
+        p for e, p in w.api.calls
+        if e == "setMyCommands" and read(p.get("scope", {})).get("chat_id") == chat
+    ]  # fmt: skip
+    assert calls, f"no menu for {chat}"
+    return [c["command"] for c in read(calls[-1]["commands"])]
+
+
+async def test_joining_at_one_tap_and_being_trained_in_the_bot(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The invite says how to join and carries a start link; the link joins (never as a
+    seeker); the coordinator is told and records the training with a button; the volunteer
+    is told; each gets the menu of their role."""
+    coordinator, newcomer = Person(COORDINATOR, "en", "Cora"), Person(VOLUNTEER, "en", "Vera")
+    async with running(settings, clock) as w:
+        invite = await w.jourbot.staff.create_invite("vasterort", StaffRole.COORDINATOR)
+        await w.telegram(coordinator.message(f"/join {invite.code}"))
+        await w.telegram(coordinator.message("/invite volunteer"))
+        offer = w.last(COORDINATOR)
+        found = re.search(r"https://t\.me/jourbot_test_bot\?start=([0-9A-Z]{4}-[0-9A-Z]{4})", offer)
+        assert found is not None, offer
+        assert f"/join {found.group(1)}" in offer
+        await w.telegram(newcomer.message(f"/start {found.group(1)}"))
+        assert "registered as volunteer" in w.last(VOLUNTEER)
+        async with w.jourbot.units.begin() as unit:
+            assert await unit.intake.find_seeker(Channel.TELEGRAM, str(VOLUNTEER)) is None
+            vera = await unit.staff.by_telegram(VOLUNTEER)
+        assert vera is not None and vera.trained_on is None
+        told = w.last(COORDINATOR)
+        assert told.startswith(f"Vera joined as volunteer (staff number {vera.id})"), told
+        assert "cases" in menu_of(w, COORDINATOR) and "cases" not in menu_of(w, VOLUNTEER)
+        assert "mycases" in menu_of(w, VOLUNTEER)
+
+        await w.press(coordinator, "Training done")
+        assert w.last(COORDINATOR) == "Training recorded for Vera: they can get cases now."
+        assert w.last(VOLUNTEER).startswith("Your basic training is recorded.")
+        await w.telegram(coordinator.message(f"/languages {vera.id} sv zz"))
+        assert w.last(COORDINATOR).startswith("Not a language code: zz.")
+        await w.telegram(coordinator.message(f"/languages {vera.id} sv ar"))
+        assert w.last(COORDINATOR) == "Languages recorded for Vera: sv, ar."
+        await w.telegram(newcomer.message(f"/trained {vera.id}"))
+        assert w.last(VOLUNTEER).startswith("This is for coordinators.")
+        async with w.jourbot.units.begin() as unit:
+            vera = await unit.staff.by_telegram(VOLUNTEER)
+        assert vera is not None and vera.assignable and vera.languages == ("sv", "ar")
+
+
+async def test_training_is_recorded_only_within_the_coordinators_own_organisation(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A coordinator of another association cannot mark someone trained."""
+    other = Person(8001, "en", "Otto")
+    async with running(settings, clock) as w:
+        _, _, _, volunteer_id = await staff_and_a_case(w)
+        invite = await w.jourbot.staff.create_invite("stodcentrum", StaffRole.COORDINATOR)
+        await w.telegram(other.message(f"/join {invite.code}"))
+        await w.telegram(other.message(f"/trained {volunteer_id}"))
+        assert w.last(8001) == "Not found, or not yours to see."
