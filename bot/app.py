@@ -94,11 +94,6 @@ class Jourbot(Core):
         await super().close()
 
 
-def language_names(catalogs: Catalogs) -> dict[str, str]:
-    """Name every language a seeker or volunteer may have, in the language itself."""
-    return {code: catalogs.native_name(code) for code in catalogs.codes}
-
-
 async def schema_version(settings: Settings) -> int:
     """Bring the database up to date (`jourbot migrate`) and return its schema version."""
     database = await Database.open(settings.db_path)
@@ -138,9 +133,7 @@ async def open_core(
     }
     outbox = Outbox(units, clock, dict(senders or {}), pacers)
     partnership = settings.partnership
-    staff = StaffService(
-        units, clock, partnership, outbox.wake, language_names=language_names(catalogs)
-    )
+    staff = StaffService(units, clock, partnership, outbox.wake)
     intake = IntakeService(
         units,
         clock,

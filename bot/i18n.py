@@ -15,7 +15,7 @@ from babel.dates import format_date, format_time, get_datetime_format, get_day_n
 from babel.languages import get_official_languages
 from babel.support import Translations
 
-from bot.domain.dialogue import Param, Translatable, Weekday
+from bot.domain.dialogue import LanguageNames, Param, Translatable, Weekday
 from bot.domain.information import TOPICS, Library, Topic, parse_topic
 
 DOMAIN = "messages"
@@ -124,11 +124,21 @@ class Translator:
             return ", ".join(self.gettext(msgid) for msgid in value.msgids)
         if isinstance(value, Weekday):
             return str(get_day_names("wide", locale=self.locale)[value.number])
+        if isinstance(value, LanguageNames):
+            return ", ".join(self.language_name(code) for code in value.codes) or "-"
         if isinstance(value, datetime):
             return self.datetime(value)
         if isinstance(value, time):
             return format_time(value, "short", locale=self.locale)
         return str(value)
+
+    def language_name(self, code: str) -> str:
+        """Name a language in this locale ("arabiska" in Swedish); the code if unknown."""
+        try:
+            name = Locale.parse(code.replace("-", "_")).get_display_name(self.locale)
+        except (ValueError, TypeError, UnknownLocaleError):
+            return code
+        return name[:1].upper() + name[1:] if name else code
 
     def datetime(self, moment: datetime) -> str:
         """Write a stored UTC moment as local date and time: 'onsdag 2 december 2026 14:30'."""

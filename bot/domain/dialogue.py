@@ -40,7 +40,14 @@ class Weekday:
     number: int
 
 
-Param = str | int | datetime | time | Weekday | Translatable
+@dataclass(frozen=True, slots=True)
+class LanguageNames:
+    """A parameter naming languages by code (sv, ar), in the reader's own language."""
+
+    codes: tuple[str, ...]
+
+
+Param = str | int | datetime | time | Weekday | Translatable | LanguageNames
 
 
 @dataclass(frozen=True, slots=True)

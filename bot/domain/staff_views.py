@@ -22,7 +22,7 @@ from bot.domain.cases import (
     Staff,
     StaffRole,
 )
-from bot.domain.dialogue import S_, Choice, Line, Param, Reply, Translatable
+from bot.domain.dialogue import S_, Choice, LanguageNames, Line, Param, Reply, Translatable
 from bot.domain.followup import Due, FollowUp, Rule
 from bot.domain.model import Partnership
 from bot.domain.policy import Action, needs_coordinator
@@ -156,16 +156,14 @@ def button(label: str, *parts: object, literal: bool = False, **params: Param) -
     return Choice(value, label, literal=literal, params=dict(params))
 
 
-def summary_params(
-    case: CaseRecord, partnership: Partnership, languages: Mapping[str, str], due: FollowUp
-) -> dict[str, Param]:
+def summary_params(case: CaseRecord, partnership: Partnership, due: FollowUp) -> dict[str, Param]:
     """The facts every case notice shows; never free text, never contact details."""
     district = (
         partnership.district(case.district_id).name if case.district_id else None
     )  # a proper name, not translated
     return {
         "reference": case.reference,
-        "language": languages.get(case.language, case.language),
+        "language": LanguageNames((case.language,)),
         "district": district or Translatable((NOT_GIVEN,)),
         "age": _labels(case.age_group),
         "needs": _labels(*sorted(case.needs)),
@@ -356,9 +354,7 @@ def case_list(title: str, cases: Sequence[tuple[CaseRecord, FollowUp]]) -> Reply
     return Reply(title, lines=lines, choices=choices, step=STAFF_STEP)
 
 
-def suggestions(
-    case: CaseRecord, ranked: Sequence[Staff], load: Mapping[int, int], names: Mapping[str, str]
-) -> Reply:
+def suggestions(case: CaseRecord, ranked: Sequence[Staff], load: Mapping[int, int]) -> Reply:
     """Offer the volunteers who may take the case, best match first."""
     if not ranked:
         return Reply(
@@ -372,7 +368,7 @@ def suggestions(
             case.reference,
             v.id,
             name=v.name,
-            languages=", ".join(names.get(code, code) for code in v.languages) or "-",
+            languages=LanguageNames(v.languages),
             load=load.get(v.id, 0),
         )
         for v in ranked[:10]

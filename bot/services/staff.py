@@ -104,7 +104,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             volunteers = await unit.staff.of_org(case.org_id)
             load = await unit.staff.open_load(case.org_id)
         ranked = suggest_volunteers(case, volunteers, load)
-        return views.suggestions(case, ranked, load, self._names)
+        return views.suggestions(case, ranked, load)
 
     async def assign(self, actor: Staff | None, reference: str, volunteer_id: int) -> Reply:
         """Give the case to a trained, active volunteer of the organisation."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,6 @@ class StaffBase:
         clock: Clock,
         partnership: Partnership,
         wake_outbox: Callable[[], None],
-        language_names: Mapping[str, str],
         invite_code: Callable[[], str] = new_invite_code,
     ) -> None:
         self._units = units
@@ -43,7 +42,6 @@ class StaffBase:
         # Every message is queued in the unit of work of the change that causes it; once
         # that commits, the outbox worker is told there is something to send.
         self._wake_outbox = wake_outbox
-        self._names = language_names
         self._invite_code = invite_code
         self._join_guesses = Lockout()  # per Telegram account, in memory only
 
@@ -57,7 +55,7 @@ class StaffBase:
         return follow_up(case, self._partnership)
 
     def _summary(self, case: CaseRecord, due: FollowUp) -> dict[str, Param]:
-        return views.summary_params(case, self._partnership, self._names, due)
+        return views.summary_params(case, self._partnership, due)
 
     @staticmethod
     def _refusal(actor: Staff | None, action: Action) -> Reply:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, time
 from typing import Any
 
-from bot.domain.dialogue import Choice, Line, Param, Reply, Translatable, Weekday
+from bot.domain.dialogue import Choice, LanguageNames, Line, Param, Reply, Translatable, Weekday
 
 
 def _param(value: Param) -> Any:
@@ -19,6 +19,8 @@ def _param(value: Param) -> Any:
         return {"wd": value.number}
     if isinstance(value, Translatable):
         return {"tr": list(value.msgids)}
+    if isinstance(value, LanguageNames):
+        return {"lang": list(value.codes)}
     return value
 
 
@@ -30,6 +32,8 @@ def _unparam(value: Any) -> Param:
             return time.fromisoformat(value["t"])
         if "wd" in value:
             return Weekday(int(value["wd"]))
+        if "lang" in value:
+            return LanguageNames(tuple(value["lang"]))
         return Translatable(tuple(value["tr"]))
     return value  # type: ignore[no-any-return]
 

@@ -128,7 +128,7 @@ async def assign_new_case(w: World, coordinator: Person, notes: str, volunteer_i
     notice = w.last(COORDINATOR)
     reference = re.search(r"New case ([0-9A-Z]{3}-[0-9A-Z]{3})", notice)
     assert reference is not None, notice
-    assert "Language: Svenska" in notice
+    assert "Language: Swedish" in notice
     assert notes not in notice  # free text only when the case is opened
     assert SEEKER_PHONE not in notice
     await w.press(coordinator, "Assign")
@@ -204,7 +204,7 @@ async def test_full_flow_with_a_telegram_seeker(settings: Settings, clock: FakeC
         assert messages == [(0, "Hej! Jag ringer dig i kväll."), (1, "Tack, det passar bra.")]
         seen_by_seeker = " ".join(str(m["text"]) for m in w.api.sent(SEEKER_CHAT))
         assert str(VOLUNTEER) not in seen_by_seeker
-        assert "Seeker · Svenska" not in seen_by_seeker  # the volunteer's name never shows
+        assert "Seeker · Swedish" not in seen_by_seeker  # the volunteer's name never shows
 
 
 async def staff_and_a_case(w: World) -> tuple[Person, Person, Person, int]:

@@ -11,11 +11,13 @@ from bot.config import Settings
 from bot.domain.cases import CaseStatus, StaffRole
 from bot.domain.model import Channel
 from tests.conftest import FakeClock
+from tests.intake_script import WHOLE_INTAKE
 from tests.integration.test_staff_flow import (
     COORDINATOR,
     SEEKER_CHAT,
     VOLUNTEER,
     World,
+    answer_seeker,
     assign_new_case,
     running,
     staff_and_a_case,
@@ -217,3 +219,20 @@ async def test_training_is_recorded_only_within_the_coordinators_own_organisatio
         await w.telegram(other.message(f"/join {invite.code}"))
         await w.telegram(other.message(f"/trained {volunteer_id}"))
         assert w.last(8001) == "Not found, or not yours to see."
+
+
+async def test_languages_are_named_in_the_readers_language(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A Swedish coordinator reads "Språk: Arabiska", not the language's own name."""
+    coordinator = Person(COORDINATOR, "sv", "Cora")
+    seeker = Person(SEEKER_CHAT, "ar")
+    async with running(settings, clock) as w:
+        invite = await w.jourbot.staff.create_invite("vasterort", StaffRole.COORDINATOR)
+        await w.telegram(coordinator.message(f"/join {invite.code}"))
+        await w.telegram(seeker.message("/start"))
+        answers = [(s, "ar" if v == "sv" else v) for s, v in WHOLE_INTAKE]
+        await answer_seeker(w, seeker, tuple(answers))
+        notice = w.last(COORDINATOR)
+        assert "Språk: Arabiska" in notice, notice
+        assert "العربية" not in notice

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time
 
-from bot.domain.dialogue import Choice, Line, Reply, Translatable, Weekday
+from bot.domain.dialogue import Choice, LanguageNames, Line, Reply, Translatable, Weekday
 from bot.storage.reply_codec import decode_replies, encode_replies
 
 QUESTION = Reply(
     "Which of these fit? {when}",
     params={"when": datetime(2026, 11, 28, 18, 30, tzinfo=UTC), "count": 2},
-    lines=(Line("Open {day} at {at}", {"day": Weekday(3), "at": time(18, 0)}),),
+    lines=(
+        Line("Open {day} at {at}", {"day": Weekday(3), "at": time(18, 0)}),
+        Line("In {languages}", {"languages": LanguageNames(("sv", "ar"))}),
+    ),
     plural="Which of these fit?",
     choices=(
         Choice("a", "Alpha", selected=True),
