@@ -144,7 +144,8 @@ class TelegramStaffAdapter:
         query = update.callback_query
         if pick is not None:
             replies = await self.button(actor, pick)
-            await self._send(update, actor.locale, replies, query)
+            # A list, a notice or a reminder stays; only a step of a flow replaces its prompt.
+            await self._send(update, actor.locale, replies, query if _continues(pick) else None)
             return
         relayed = await self._staff.staff_text(actor, text) if text else None
         # Relayed: "Sent" follows once it is (nothing now); nothing to relay: the help.
@@ -161,7 +162,7 @@ class TelegramStaffAdapter:
         if actor is None:
             return [NOT_STAFF]
         if name == "cases":
-            return await self._staff.org_cases(actor)
+            return [await self._staff.org_cases(actor)]
         if name == "mycases":
             return [await self._staff.my_cases(actor)]
         if name == "cancel":
@@ -283,3 +284,13 @@ def _time_of_day(text: str) -> time:
 def _start_link(username: str) -> Callable[[str], str]:
     """Make an invite code into a link that opens the bot and joins at one tap."""
     return lambda code: f"https://t.me/{username}?start={code}"
+
+
+_FLOW_STEPS = {"att": 2, "close": 2, "to": 2, "move": 2}  # parts after which a step continues
+
+
+def _continues(pick: Pick) -> bool:
+    """Tell whether a button answers a flow's own prompt (how? why? to whom?)."""
+    action, _, rest = pick.value.partition(":")
+    needed = _FLOW_STEPS.get(action)
+    return needed is not None and len(rest.split(":")) >= needed

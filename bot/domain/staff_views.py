@@ -330,11 +330,37 @@ def case_actions(case: CaseRecord) -> tuple[Choice, ...]:
     return tuple(actions)
 
 
+LISTED = 10  # cases a section of /cases shows; the rest are counted
+
+
+def org_cases(sections: Sequence[tuple[str, Sequence[tuple[CaseRecord, FollowUp]]]]) -> Reply:
+    """All of a coordinator's lists in one message, a button for each case shown."""
+    lines: list[Line] = []
+    shown: dict[str, None] = {}
+    for title, cases in sections:
+        lines.append(Line(title))
+        lines += _case_lines(cases[:LISTED]) or [Line(S_("None."))]
+        if len(cases) > LISTED:
+            lines.append(Line(S_("…and {count} more"), {"count": len(cases) - LISTED}))
+        shown |= dict.fromkeys(case.reference for case, _ in cases[:LISTED])
+    choices = tuple(Choice(f"open:{ref}", ref, literal=True) for ref in shown)
+    return Reply(
+        S_("Your organisation's cases"), lines=tuple(lines), choices=choices, step=STAFF_STEP
+    )
+
+
 def case_list(title: str, cases: Sequence[tuple[CaseRecord, FollowUp]]) -> Reply:
     """List cases under *title*, each with what is due next and a button to open it."""
     if not cases:
         return Reply(title, lines=(Line(S_("None.")),))
-    lines = tuple(
+    choices = tuple(
+        Choice(f"open:{case.reference}", case.reference, literal=True) for case, _ in cases
+    )
+    return Reply(title, lines=tuple(_case_lines(cases)), choices=choices, step=STAFF_STEP)
+
+
+def _case_lines(cases: Sequence[tuple[CaseRecord, FollowUp]]) -> list[Line]:
+    return [
         Line(
             S_("{reference} · {status} · first contact by {deadline} · attempts: {attempts}, "
                "in the evening: {evening}"),
@@ -347,11 +373,7 @@ def case_list(title: str, cases: Sequence[tuple[CaseRecord, FollowUp]]) -> Reply
             },
         )
         for case, due in cases
-    )  # fmt: skip
-    choices = tuple(
-        Choice(f"open:{case.reference}", case.reference, literal=True) for case, _ in cases
-    )
-    return Reply(title, lines=lines, choices=choices, step=STAFF_STEP)
+    ]  # fmt: skip
 
 
 def suggestions(case: CaseRecord, ranked: Sequence[Staff], load: Mapping[int, int]) -> Reply:

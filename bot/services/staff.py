@@ -36,10 +36,10 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
 
     # -- seeing cases -----------------------------------------------------------------
 
-    async def org_cases(self, actor: Staff | None) -> list[Reply]:
+    async def org_cases(self, actor: Staff | None) -> Reply:
         """List a coordinator's unassigned, open and overdue cases."""
         if not allowed(actor, Action.ORG_CASES):
-            return [views.refused(actor, Action.ORG_CASES)]
+            return views.refused(actor, Action.ORG_CASES)
         assert actor is not None  # noqa: S101 - allowed() refuses None
         now = self._clock.now()
         async with self._units.begin() as unit:
@@ -50,11 +50,13 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         unassigned = [(c, d) for c, d in dues if c.status is CaseStatus.NEW]
         overdue = [(c, d) for c, d in dues if d.overdue(now)]
         open_ = [(c, d) for c, d in dues if c.status is not CaseStatus.NEW]
-        return [
-            views.case_list(S_("Unassigned:"), unassigned[:20]),
-            views.case_list(S_("Overdue (not reached within the deadline):"), overdue[:20]),
-            views.case_list(S_("Open:"), open_[:20]),
-        ]
+        return views.org_cases(
+            [
+                (S_("Unassigned:"), unassigned),
+                (S_("Overdue (not reached within the deadline):"), overdue),
+                (S_("Open:"), open_),
+            ]
+        )
 
     async def my_cases(self, actor: Staff | None) -> Reply:
         """List a volunteer's open cases with what is due next."""

@@ -209,7 +209,7 @@ async def test_registered_case_is_worked_like_any_other(world: World, clock: Fak
     case = ReferredCase("vasterort", CaseSource.POLICE, "ar", phone="+46707654321")
     reference = await world.jourbot.operator.register_case(case)
     coordinator = world.actors["coordinator of the org"]
-    unassigned, _overdue, _open = await world.adapter.command(coordinator, "cases", [])
+    (unassigned,) = await world.adapter.command(coordinator, "cases", [])
     assert reference in world.text(unassigned)
     (done,) = await world.adapter.button(
         coordinator,  # type: ignore[arg-type]

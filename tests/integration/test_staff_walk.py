@@ -236,3 +236,43 @@ async def test_languages_are_named_in_the_readers_language(
         notice = w.last(COORDINATOR)
         assert "Språk: Arabiska" in notice, notice
         assert "العربية" not in notice
+
+
+def edits(w: World, chat: int) -> int:
+    return sum(1 for e, p in w.api.calls if e == "editMessageText" and p["chat_id"] == chat)
+
+
+async def test_cases_come_as_one_list_that_opening_a_case_leaves_in_place(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """/cases is one message; a case opened from it, or from a notice, comes as a new one."""
+    async with running(settings, clock) as w:
+        coordinator, _, _, volunteer_id = await staff_and_a_case(w)
+        before = len(w.api.sent(COORDINATOR))
+        await w.telegram(coordinator.message("/cases"))
+        assert len(w.api.sent(COORDINATOR)) == before + 1
+        listing = w.last(COORDINATOR)
+        assert listing.startswith("Your organisation's cases\nUnassigned:\n")
+        assert "Overdue (not reached within the deadline):" in listing and "Open:" in listing
+        reference = re.search(r"[0-9A-Z]{3}-[0-9A-Z]{3}", listing)
+        assert reference is not None
+        await w.press(coordinator, f"open:{reference.group(0)}")
+        assert w.last(COORDINATOR).startswith(f"Case {reference.group(0)}")
+        await w.press(coordinator, "Assign")  # from the case view: a new message too
+        assert edits(w, COORDINATOR) == 0
+        await w.press(coordinator, f"to:{reference.group(0)}:{volunteer_id}")
+        assert edits(w, COORDINATOR) == 1  # the choice answers the menu in place
+
+
+async def test_a_reminders_buttons_leave_the_reminder(settings: Settings, clock: FakeClock) -> None:
+    """Logging an attempt from a reminder keeps the reminder readable above."""
+    async with running(settings, clock) as w:
+        _, volunteer, _, reference = await assigned_case(w)
+        clock.advance(days=2, hours=2)  # Thursday 16:00 in Stockholm: the deadline is near
+        await w.jourbot.reminders.sweep()
+        await w.jourbot.outbox.drain()
+        reminder = w.last(VOLUNTEER)
+        assert reference in reminder and "Log attempt" in str(w.api.buttons(VOLUNTEER))
+        await w.press(volunteer, "Log attempt")
+        assert w.api.sent(VOLUNTEER)[-2]["text"] == reminder
+        assert edits(w, VOLUNTEER) == 0
