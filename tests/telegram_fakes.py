@@ -150,6 +150,18 @@ class Person:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return {"update_id": next(self._update_ids), "message": message}
 
+    def reply(self, text: str, to: dict[str, Any]) -> dict[str, Any]:
+        """Answer with Telegram's own Reply on *to*, a message the bot sent (its parameters)."""
+        update = self.message(text)
+        update["message"]["reply_to_message"] = {
+            "message_id": int(to.get("message_id", 1)),
+            "date": DATE,
+            "chat": {"id": self.chat_id, "type": "private"},
+            "from": BOT_USER,
+            "text": str(to.get("text", "")),
+        }
+        return update
+
     def press(self, data: str, message_id: int = 1) -> dict[str, Any]:
         return {
             "update_id": next(self._update_ids),

@@ -7,6 +7,7 @@ they chose to answer, and seeker commands there show the staff help.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import time
 
@@ -15,6 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram_chats import own_private_chat
+from bot.domain import staff_views as views
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, Staff, StaffRole
 from bot.domain.dialogue import S_, Pick, Reply
 from bot.domain.model import Channel
@@ -26,6 +28,8 @@ from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
 
 log = logging.getLogger(__name__)
+
+REFERENCE = r"[0-9A-Z]{3}-[0-9A-Z]{3}"
 
 STAFF_COMMANDS = (
     "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
@@ -147,9 +151,27 @@ class TelegramStaffAdapter:
             # A list, a notice or a reminder stays; only a step of a flow replaces its prompt.
             await self._send(update, actor.locale, replies, query if _continues(pick) else None)
             return
+        answering = self._answered_case(update, actor)
+        if answering is not None and text:
+            # Telegram's own Reply on a seeker's message answers that seeker.
+            await self._send(update, actor.locale, await self._staff.relay(actor, answering, text))
+            return
         relayed = await self._staff.staff_text(actor, text) if text else None
         # Relayed: "Sent" follows once it is (nothing now); nothing to relay: the help.
         await self._send(update, actor.locale, [STAFF_HELP] if relayed is None else relayed)
+
+    def _answered_case(self, update: Update, actor: Staff) -> str | None:
+        """Return the case whose seeker's message this one replies to, if it does."""
+        message = update.effective_message
+        replied = message.reply_to_message if message is not None else None
+        if replied is None or replied.text is None or replied.from_user is None:
+            return None
+        if not replied.from_user.is_bot:
+            return None
+        header = self._catalogs.translator(actor.locale).gettext(views.SEEKER_MESSAGE)
+        before, _, after = header.partition("{reference}")
+        found = re.match(re.escape(before) + f"({REFERENCE})" + re.escape(after), replied.text)
+        return found.group(1) if found else None
 
     async def refuse_button(self, update: Update, language_code: str | None) -> None:
         """Answer a staff button pressed by someone who is not staff."""

@@ -80,6 +80,7 @@ NO_CHAT = Reply(
         "erased their data. Call them if they gave a number."
     )
 )
+SEEKER_MESSAGE = S_("Message from the seeker in {reference}:")
 FOR_COORDINATORS = Reply(
     S_("This is for coordinators. Ask your coordinator if something needs doing.")
 )

@@ -155,7 +155,7 @@ class RelayMixin(StaffBase):
             message = views.more_from_seeker(case.reference)
         else:
             message = Reply(
-                S_("Message from the seeker in {reference}:"),
+                views.SEEKER_MESSAGE,
                 params={"reference": case.reference},
                 lines=(Line("{body}", {"body": text}),),
                 choices=(Choice(f"reply:{case.reference}", S_("Answer")),),

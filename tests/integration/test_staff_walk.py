@@ -276,3 +276,27 @@ async def test_a_reminders_buttons_leave_the_reminder(settings: Settings, clock:
         await w.press(volunteer, "Log attempt")
         assert w.api.sent(VOLUNTEER)[-2]["text"] == reminder
         assert edits(w, VOLUNTEER) == 0
+
+
+async def test_telegrams_own_reply_on_a_seekers_message_answers_the_seeker(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Reply on "Message from the seeker in REF" goes to that seeker; on anything else not."""
+    async with running(settings, clock) as w:
+        _, volunteer, seeker, reference = await assigned_case(w)
+        await w.telegram(seeker.message("Kan ni ringa efter sex?"))
+        from_seeker = w.api.sent(VOLUNTEER)[-1]
+        assert str(from_seeker["text"]).startswith(f"Message from the seeker in {reference}:")
+        await w.telegram(volunteer.reply("Ja, jag ringer 18:15.", to=from_seeker))
+        assert w.last(SEEKER_CHAT).endswith("Ja, jag ringer 18:15.")
+        before = len(w.api.sent(SEEKER_CHAT))
+        notice = w.api.sent(VOLUNTEER)[0]  # not a seeker's message: nothing is relayed
+        await w.telegram(volunteer.reply("Hej", to=notice))
+        assert len(w.api.sent(SEEKER_CHAT)) == before
+        # Someone else's case is refused even by reply.
+        other = Person(9100, "en", "Olle")
+        invite = await w.jourbot.staff.create_invite("stodcentrum", StaffRole.COORDINATOR)
+        await w.telegram(other.message(f"/join {invite.code}"))
+        await w.telegram(other.reply("Hej", to=from_seeker))
+        assert w.last(9100) == "Not found, or not yours to see."
+        assert len(w.api.sent(SEEKER_CHAT)) == before
