@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 
 from bot.domain.dialogue import N_, Choice, Param, Reply
@@ -120,8 +121,9 @@ SINGLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...], bool]] = {
         N_("When is it safe to call you? Pick one, or write a time that suits you."),
         (
             (CallTime.ANY, N_("Any time")),
-            (CallTime.DAYTIME, N_("Daytime (8–17)")),
-            (CallTime.EVENING, N_("Evening (17–21)")),
+            # The hours come from the partnership's configuration (see call_time_hours).
+            (CallTime.DAYTIME, N_("Daytime ({from}–{to})")),
+            (CallTime.EVENING, N_("Evening ({from}–{to})")),
         ),
         True,
     ),
@@ -260,3 +262,17 @@ def intro_replies(partnership: Partnership, channel: Channel) -> list[Reply]:
             "Delete). You can write {delete} at any time to erase what you have told us."
         )
     return [intro, Reply(privacy)]
+
+
+def call_time_hours(partnership: Partnership) -> dict[str, dict[str, Param]]:
+    """The hours each call-time choice names: the evening is the one the follow-up rules
+    count (evening_start to evening_end), the day runs from the end of the quiet hours."""
+
+    def hour(moment: time) -> str:
+        return str(moment.hour) if moment.minute == 0 else f"{moment:%H:%M}"
+
+    p = partnership
+    return {
+        CallTime.DAYTIME: {"from": hour(p.quiet_end), "to": hour(p.evening_start)},
+        CallTime.EVENING: {"from": hour(p.evening_start), "to": hour(p.evening_end)},
+    }

@@ -24,7 +24,7 @@ from bot.domain.cases import (
 )
 from bot.domain.dialogue import S_, Choice, LanguageNames, Line, Param, Reply, Translatable
 from bot.domain.followup import Due, FollowUp, Rule
-from bot.domain.model import Partnership
+from bot.domain.model import CallTime, Partnership
 from bot.domain.policy import Action, needs_coordinator
 
 STAFF_STEP = "s"  # the step every staff button belongs to
@@ -135,6 +135,13 @@ def shortened(text: str, limit: int) -> str:
 def answer_label(value: str) -> str | None:
     """Return the msgid of a seeker's answer (gender, age group, role, crime, need), if any."""
     return _ANSWER_LABELS.get(value)
+
+
+# Staff read the call time without its hours (the seeker's choice named them).
+_ANSWER_LABELS |= {
+    CallTime.DAYTIME: S_("daytime"),
+    CallTime.EVENING: S_("evening"),
+}
 
 
 def _labels(*values: object) -> Translatable:

@@ -85,6 +85,14 @@ def _single_choice_question(step: Step) -> Reply:
     return Reply(text, choices=choices, step=step)
 
 
+def _call_time_question(ctx: IntakeContext) -> Reply:
+    """The call-time question, its hours those of the configuration."""
+    hours = q.call_time_hours(ctx.partnership)
+    plain = _SINGLE_CHOICE_QUESTIONS[Step.CALL_TIME]
+    choices = tuple(replace(c, params=hours.get(c.value, c.params)) for c in plain.choices)
+    return replace(plain, choices=choices)
+
+
 # They never change, and each turn asks for its question twice (to read the answer, then to
 # ask the next one): built once.
 _SINGLE_CHOICE_QUESTIONS = {step: _single_choice_question(step) for step in q.SINGLE_CHOICE}
@@ -95,6 +103,8 @@ def question(state: IntakeState, ctx: IntakeContext) -> Reply:
     step = state.step
     if step is Step.LANGUAGE:
         return _language_question(state, ctx)
+    if step is Step.CALL_TIME:
+        return _call_time_question(ctx)
     if step in _SINGLE_CHOICE_QUESTIONS:
         return _SINGLE_CHOICE_QUESTIONS[step]
     if step in q.MULTIPLE_CHOICE:

@@ -327,7 +327,7 @@ SEGMENT_BUDGET = {
     # GSM-7 (160 characters a segment)
     "sv": 23, "en": 23, "fi": 26, "so": 28,
     # UCS-2 (70): scripts, or Latin letters GSM-7 lacks (á, ł, ş, ê, ...)
-    "fr": 36, "am": 40, "ti": 42, "syr": 44, "ar": 47, "th": 48, "ps": 49, "fa": 50,
+    "fr": 36, "am": 40, "ti": 42, "syr": 44, "ar": 47, "th": 48, "ps": 50, "fa": 51,
     "es": 51, "bs": 52, "tr": 52, "fa_AF": 53, "pl": 53, "ru": 53, "uk": 53, "ckb": 55,
     "ku": 56,
 }  # fmt: skip
