@@ -158,7 +158,7 @@ async def open_core(
         reminders=ReminderService(units, clock, partnership, outbox.wake),
         retention=RetentionService(units, clock, settings.retention),
         reports=ReportService(units, partnership),
-        operator=OperatorService(units, clock, partnership),
+        operator=OperatorService(units, clock, partnership, listener=staff),
     )
 
 

@@ -357,7 +357,7 @@ class IntakeListener(Protocol):
         self,
         unit: Unit,
         case_id: int,
-        seeker_id: int,
+        seeker_id: int | None,
         now: datetime,
         follows: CaseRecord | None = None,
     ) -> None: ...

@@ -17,7 +17,14 @@ from telegram.ext import ContextTypes
 
 from bot.channels.telegram_chats import own_private_chat
 from bot.domain import staff_views as views
-from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, Staff, StaffRole
+from bot.domain.cases import (
+    AttemptChannel,
+    AttemptOutcome,
+    CloseReason,
+    Staff,
+    StaffRole,
+    TransferReason,
+)
 from bot.domain.dialogue import S_, Pick, Reply
 from bot.domain.model import Channel
 from bot.domain.staff_views import ATTEMPT_FORMS, NOT_STAFF, REFUSED, STAFF_STEP, read_when
@@ -256,7 +263,9 @@ class TelegramStaffAdapter:
             if action == "to":
                 return [await self._staff.assign(actor, ref, int(parts[1]))]
             if action == "move":
-                return [await self._staff.transfer(actor, ref, parts[1] if len(parts) > 1 else "")]
+                org = parts[1] if len(parts) > 1 else ""
+                why = TransferReason(parts[2]) if len(parts) > 2 else None
+                return [await self._staff.transfer(actor, ref, org, why)]
             if action == "reply":
                 return [await self._staff.start_reply(actor, ref)]
             if action == "trained":

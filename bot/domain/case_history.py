@@ -6,11 +6,18 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseEvent, CaseRecord, CloseReason
+from bot.domain.cases import (
+    AttemptChannel,
+    AttemptOutcome,
+    CaseEvent,
+    CaseRecord,
+    CloseReason,
+    TransferReason,
+)
 from bot.domain.dialogue import S_, Line, Param, Translatable
 from bot.domain.model import Partnership
-from bot.domain.staff_views import ATTEMPT_CHANNEL, CLOSE_REASON, OUTCOME, SOURCE
-from bot.domain.stats import TRANSFERRED
+from bot.domain.staff_views import ATTEMPT_CHANNEL, CLOSE_REASON, OUTCOME, SOURCE, TRANSFER_REASON
+from bot.domain.stats import TRANSFERRED, parse_transfer, transfer_reason
 
 E = TypeVar("E", bound=StrEnum)
 # A seeker who writes after their case was closed starts a new one; each names the other.
@@ -25,7 +32,7 @@ _TEXT = {
     "attempt": S_("{at} {who} logged an attempt: {how}, {outcome}"),
     "message_to_seeker": S_("{at} {who} wrote to the seeker"),
     "seeker_answered": S_("{at} the seeker answered"),
-    TRANSFERRED: S_("{at} {who} moved it from {source_org} to {target_org}"),
+    TRANSFERRED: S_("{at} {who} moved it from {source_org} to {target_org} ({reason})"),
     "closed": S_("{at} {who} closed it: {reason}"),
     FOLLOWS: S_("{at} the seeker wrote again after {other} was closed: this case began"),
     FOLLOWED_BY: S_("{at} the seeker wrote again: their message went to the new case {other}"),
@@ -67,9 +74,10 @@ def _line(event: CaseEvent, names: Mapping[int, str], partnership: Partnership) 
         params["how"] = _label(ATTEMPT_CHANNEL, AttemptChannel, how)
         params["outcome"] = _label(OUTCOME, AttemptOutcome, outcome)
     elif kind == TRANSFERRED:
-        source, _, target = detail.partition(">")
+        source, target = parse_transfer(detail)
         params["source_org"] = _organisation(partnership, source)
         params["target_org"] = _organisation(partnership, target)
+        params["reason"] = _label(TRANSFER_REASON, TransferReason, transfer_reason(detail))
     elif kind == "closed":
         params["reason"] = _label(CLOSE_REASON, CloseReason, detail)
     elif kind in (FOLLOWS, FOLLOWED_BY):

@@ -49,6 +49,12 @@ class CaseSource(StrEnum):
     WALK_IN = "walk_in"
 
 
+class TransferReason(StrEnum):
+    AGE = "age"  # under 21 to Stödcentrum, 21 or older to an association
+    AREA = "area"  # the person lives in the other association's districts
+    OTHER = "other"
+
+
 class AttemptChannel(StrEnum):
     PHONE = "phone"
     SMS = "sms"

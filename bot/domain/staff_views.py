@@ -21,6 +21,7 @@ from bot.domain.cases import (
     CloseReason,
     Staff,
     StaffRole,
+    TransferReason,
 )
 from bot.domain.dialogue import S_, Choice, LanguageNames, Line, Param, Reply, Translatable
 from bot.domain.followup import Due, FollowUp, Rule
@@ -80,6 +81,11 @@ NO_CHAT = Reply(
         "erased their data. Call them if they gave a number."
     )
 )
+TRANSFER_REASON = {
+    TransferReason.AGE: S_("age: under 21 to Stödcentrum, 21 or older to an association"),
+    TransferReason.AREA: S_("the person lives in that organisation's districts"),
+    TransferReason.OTHER: S_("another reason"),
+}
 SEEKER_MESSAGE = S_("Message from the seeker in {reference}:")
 FOR_COORDINATORS = Reply(
     S_("This is for coordinators. Ask your coordinator if something needs doing.")
@@ -250,6 +256,7 @@ def case_view(
     conversation: Sequence[CaseMessage],
     opted_out: bool = False,
     history: Sequence[Line] = (),
+    closed_by: str | None = None,
 ) -> Reply:
     """Show a case to someone allowed to see it, with what they can do next.
 
@@ -264,6 +271,18 @@ def case_view(
             {"volunteer": volunteer or Translatable((S_("nobody yet"),))},
         ),
     ]
+    if case.status is CaseStatus.CLOSED and case.closed_at is not None:
+        reason = case.close_reason
+        lines.append(
+            Line(
+                S_("Closed {at} by {who}: {reason}"),
+                {
+                    "at": case.closed_at,
+                    "who": closed_by or Translatable((S_("an operator"),)),
+                    "reason": Translatable((CLOSE_REASON[reason],)) if reason else "-",
+                },
+            )
+        )
     if show_phone and case.phone:
         lines.append(Line(S_("Phone: {phone}"), {"phone": case.phone}))
     if case.email:
@@ -580,3 +599,17 @@ def training_recorded(staff: Staff) -> Reply:
 YOUR_TRAINING = Reply(
     S_("Your basic training is recorded. You can get cases now: /mycases shows yours.")
 )
+
+
+def closed_notice(reference: str, who: str, reason: CloseReason) -> Reply:
+    """Tell the coordinators a case was closed, by whom and why."""
+    return Reply(
+        S_("{reference} was closed by {who}: {reason}."),
+        params={
+            "reference": reference,
+            "who": who,
+            "reason": Translatable((CLOSE_REASON[reason],)),
+        },
+        choices=(button(S_("Open"), "open", reference),),
+        step=STAFF_STEP,
+    )

@@ -123,15 +123,20 @@ def figures(
     )
 
 
-def transfer_detail(from_org: str, to_org: str) -> str:
-    """Write the organisations of a move for the case's event trail."""
-    return f"{from_org}>{to_org}"
+def transfer_detail(from_org: str, to_org: str, reason: str = "") -> str:
+    """Write the organisations of a move (and why) for the case's event trail."""
+    return f"{from_org}>{to_org}" + (f":{reason}" if reason else "")
 
 
 def parse_transfer(detail: str) -> tuple[str, str]:
     """Read back (from, to) from a move's event detail."""
-    from_org, _, to_org = detail.partition(">")
-    return from_org, to_org
+    from_org, _, rest = detail.partition(">")
+    return from_org, rest.partition(":")[0]
+
+
+def transfer_reason(detail: str) -> str:
+    """Read back why a case moved ("" if the move was recorded without a reason)."""
+    return detail.partition(">")[2].partition(":")[2]
 
 
 def referrals(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.domain.dialogue import S_, Line, Param, Reply
+from bot.domain.cases import TransferReason
+from bot.domain.dialogue import N_, S_, Line, Param, Reply, Translatable
 from bot.domain.model import Organisation
-from bot.domain.staff_views import STAFF_STEP, button, new_case_notice
+from bot.domain.staff_views import STAFF_STEP, TRANSFER_REASON, button, new_case_notice
 
 
 def destinations(reference: str, organisations: Sequence[Organisation]) -> Reply:
@@ -24,6 +25,28 @@ def destinations(reference: str, organisations: Sequence[Organisation]) -> Reply
     )  # fmt: skip
 
 
+def reasons(reference: str, organisation: Organisation) -> Reply:
+    """Ask why, before anything moves: choosing the reason moves the case."""
+    choices = tuple(
+        button(label, "move", reference, organisation.id, reason)
+        for reason, label in TRANSFER_REASON.items()
+    )
+    return Reply(
+        S_("Move {reference} to {organisation}: why? The case moves when you choose, and the "
+           "seeker is told which organisation has it now."),
+        params={"reference": reference, "organisation": organisation.name},
+        choices=(*choices, button(S_("Do not move it"), "open", reference)),
+        step=STAFF_STEP,
+    )  # fmt: skip
+
+
+# What the seeker reads once their case has moved.
+MOVED_FOR_SEEKER = N_(
+    "Your case {reference} is now with {organisation}, who will contact you. You can keep "
+    "writing here."
+)
+
+
 def moved(reference: str, organisation: str) -> Reply:
     """Tell the coordinator who moved the case, and its former volunteer, where it went."""
     return Reply(
@@ -32,8 +55,13 @@ def moved(reference: str, organisation: str) -> Reply:
     )
 
 
-def received_notice(params: dict[str, Param], from_organisation: str) -> Reply:
-    """Tell the new organisation's coordinators: a new case for them, and where it came from."""
+def received_notice(
+    params: dict[str, Param], from_organisation: str, reason: TransferReason
+) -> Reply:
+    """Tell the new organisation's coordinators: a new case for them, where it came from, why."""
     notice = new_case_notice(params)
-    line = Line(S_("Moved here by {organisation}."), {"organisation": from_organisation})
+    line = Line(
+        S_("Moved here by {organisation}: {reason}."),
+        {"organisation": from_organisation, "reason": Translatable((TRANSFER_REASON[reason],))},
+    )
     return replace(notice, lines=(line, *notice.lines))

@@ -25,7 +25,7 @@ from bot.domain.model import (
     SupportNeed,
 )
 from bot.i18n import known_language
-from bot.ports import Clock, Recipient, UnitsOfWork
+from bot.ports import Clock, IntakeListener, Recipient, UnitsOfWork
 from bot.services.intake import new_reference
 from bot.services.outbox import queue
 from bot.services.staff import staff_names
@@ -58,11 +58,15 @@ class OperatorService:
         clock: Clock,
         partnership: Partnership,
         reference_factory: Callable[[], str] = new_reference,
+        *,
+        listener: IntakeListener | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
         self._partnership = partnership
         self._new_reference = reference_factory
+        # The coordinators hear of a case registered by hand as of any other new case.
+        self._listener = listener
 
     async def roster(self, org_id: str | None = None) -> list[Staff]:
         """Return the staff of one organisation, or of all."""
@@ -121,6 +125,8 @@ class OperatorService:
         async with self._units.begin() as unit:
             case_id, reference = await unit.cases.add(new, self._new_reference)
             await unit.cases.record_event(case_id, None, "registered", str(case.source), now)
+            if self._listener is not None:
+                await self._listener.case_created(unit, case_id, None, now)
         log.info("case.registered case=%s org=%s source=%s", reference, case.org_id, case.source)
         return reference
 

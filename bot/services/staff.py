@@ -84,6 +84,8 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             events = await unit.cases.events(case.id)
             names = await staff_names(unit, events)
         due = self._due(case)
+        closers = [e.staff_id for e in events if e.kind == "closed"]
+        closed_by = names.get(closers[-1]) if closers and closers[-1] is not None else None
         return views.case_view(
             case,
             self._summary(case, due),
@@ -93,6 +95,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             conversation=conversation,
             opted_out=opted_out,
             history=history_lines(case, events, names, self._partnership),
+            closed_by=closed_by,
         )
 
     # -- assigning --------------------------------------------------------------------
@@ -223,6 +226,12 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             assert actor is not None  # noqa: S101 - _permitted refuses None
             await unit.cases.close(case.id, reason, now)
             await unit.cases.record_event(case.id, actor.id, "closed", str(reason), now)
+            coordinators = await self._coordinators(unit, case.org_id)
+            chat = await unit.staff.telegram_id(actor.id)
+            others = [c for c in coordinators if c.address != str(chat)]
+            notice = views.closed_notice(case.reference, actor.name, reason)
+            await self._tell(unit, others, [notice], now)
+        self._wake_outbox()
         log.info("case.closed case=%s reason=%s", case.reference, reason)
         return Reply(
             S_("{reference} is closed: {reason}."),

@@ -113,7 +113,7 @@ class RelayMixin(StaffBase):
         self,
         unit: Unit,
         case_id: int,
-        seeker_id: int,
+        seeker_id: int | None,
         now: datetime,
         follows: CaseRecord | None = None,
     ) -> None:

@@ -54,6 +54,7 @@ CALLS = [
     ("button", "to:{ref}:{vol}", COORDINATOR),
     ("button", "move:{ref}", COORDINATOR),
     ("button", "move:{ref}:stodcentrum", COORDINATOR),
+    ("button", "move:{ref}:stodcentrum:area", COORDINATOR),
     ("button", "att:{ref}", OWN),
     ("button", "att:{ref}:phone", OWN),
     ("button", "att:{ref}:phone:no_answer", OWN),

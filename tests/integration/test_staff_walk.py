@@ -8,8 +8,9 @@ import re
 from typing import Any
 
 from bot.config import Settings
-from bot.domain.cases import CaseStatus, StaffRole
+from bot.domain.cases import CaseSource, CaseStatus, StaffRole
 from bot.domain.model import Channel
+from bot.services.operator import ReferredCase
 from tests.conftest import FakeClock
 from tests.intake_script import WHOLE_INTAKE
 from tests.integration.test_staff_flow import (
@@ -19,6 +20,7 @@ from tests.integration.test_staff_flow import (
     World,
     answer_seeker,
     assign_new_case,
+    join_staff,
     running,
     staff_and_a_case,
 )
@@ -300,3 +302,27 @@ async def test_telegrams_own_reply_on_a_seekers_message_answers_the_seeker(
         await w.telegram(other.reply("Hej", to=from_seeker))
         assert w.last(9100) == "Not found, or not yours to see."
         assert len(w.api.sent(SEEKER_CHAT)) == before
+
+
+async def test_coordinators_hear_of_referrals_and_closures(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A case registered by hand is a new case to them; a closure names who and why, and the
+    closed case shows it."""
+    coordinator = Person(COORDINATOR, "en", "Cora")
+    volunteer = Person(VOLUNTEER, "en", "Vera")
+    async with running(settings, clock) as w:
+        volunteer_id = await join_staff(w, coordinator, volunteer)
+        referral = ReferredCase("vasterort", CaseSource.POLICE, "sv", phone="+46707654321")
+        reference = await w.jourbot.operator.register_case(referral)
+        await w.jourbot.outbox.drain()
+        assert w.last(COORDINATOR).startswith(f"New case {reference}")
+        await w.press(coordinator, "Assign")
+        await w.press(coordinator, f"to:{reference}:{volunteer_id}")
+        await w.telegram(volunteer.message(f"/close {reference}"))
+        await w.press(volunteer, "Not reached")
+        assert w.last(COORDINATOR) == f"{reference} was closed by Vera: Not reached."
+        await w.telegram(coordinator.message(f"/case {reference}"))
+        assert "Closed Tuesday, November 24, 2026, 2:00 PM by Vera: Not reached" in (
+            w.last(COORDINATOR).replace("\u202f", " ")
+        )

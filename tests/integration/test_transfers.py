@@ -43,12 +43,22 @@ async def test_case_moves_to_stodcentrum_with_its_deadline(
         assert "Stödcentrum" in labels
         assert "Brottsofferjouren Västerort" not in labels  # not to where it already is
         await w.press(coordinator, f"move:{reference}:stodcentrum")
+        assert w.last(COORDINATOR).startswith(f"Move {reference} to Stödcentrum: why?")
+        assert "moved" not in w.last(VOLUNTEER)  # nothing moves before the reason
+        await w.press(coordinator, f"move:{reference}:stodcentrum:age")
 
         moved = f"{reference} has moved to Stödcentrum. It is no longer on your lists."
         assert w.last(COORDINATOR) == moved
         assert w.last(VOLUNTEER) == moved
         notice = w.last(YOUNG_COORDINATOR)
-        came_from = "Moved here by Brottsofferjouren Västerort."
+        came_from = (
+            "Moved here by Brottsofferjouren Västerort: "
+            "age: under 21 to Stödcentrum, 21 or older to an association."
+        )
+        assert w.last(SEEKER_CHAT) == (
+            f"Ditt ärende {reference} ligger nu hos Stödcentrum, som kontaktar dig. "
+            "Du kan fortsätta skriva här."
+        )
         assert notice.startswith(f"New case {reference}\n{came_from}")
         assert "Ring efter sex" not in notice and "+46701234567" not in notice
 
@@ -62,7 +72,7 @@ async def test_case_moves_to_stodcentrum_with_its_deadline(
             ("stodcentrum", "new", None, deadline_before[0])
         ]
         events = await w.rows("SELECT event, detail FROM case_events ORDER BY id")
-        assert events[-1] == ("transferred", "vasterort>stodcentrum")
+        assert events[-1] == ("transferred", "vasterort>stodcentrum:age")
         await w.telegram(seeker.message("/info"))
         await w.telegram(seeker.press("info:company"))
         assert w.last(SEEKER_CHAT).endswith("Stödcentrum på 08-508 00 508.")  # its new home
