@@ -16,7 +16,8 @@ import pytest
 
 from bot.app import Jourbot, build
 from bot.config import Settings, TelegramSettings, TwilioSettings
-from bot.domain.cases import StaffRole
+from bot.domain.cases import CaseRecord, CaseStatus, StaffRole
+from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.logs import configure_logging
 from bot.storage.units import Units
@@ -76,6 +77,20 @@ class World:
         assert data is not None, f"no {label_or_value!r} in {buttons}"
         message_id = int(self.api.sent(person.chat_id)[-1].get("message_id", 1))
         await self.telegram(person.press(data, message_id))
+
+    async def case(self, reference: str) -> CaseRecord:
+        """Read a case as stored, through the storage port."""
+        async with self.jourbot.units.begin() as unit:
+            case = await unit.cases.by_reference(reference)
+        assert case is not None
+        return case
+
+    async def events(self, reference: str) -> list[tuple[str, str]]:
+        """Read a case's audit trail as (event, detail), through the storage port."""
+        async with self.jourbot.units.begin() as unit:
+            case = await unit.cases.by_reference(reference)
+            assert case is not None
+            return [(e.kind, e.detail) for e in await unit.cases.events(case.id)]
 
     async def rows(self, sql: str) -> list[tuple[Any, ...]]:
         async with aiosqlite.connect(self.jourbot.settings.db_path) as db, db.execute(sql) as c:
@@ -195,13 +210,17 @@ async def test_full_flow_with_a_telegram_seeker(settings: Settings, clock: FakeC
             "Seeker closed it: Supported",
         ]
 
-        events = await w.rows("SELECT event FROM case_events ORDER BY id")
-        assert [e for (e,) in events] == [
+        assert [kind for kind, _ in await w.events(reference)] == [
             "assigned", "attempt", "message_to_seeker", "seeker_answered", "attempt", "closed",
         ]  # fmt: skip
-        assert await w.rows("SELECT status, close_reason FROM cases") == [("closed", "supported")]
-        messages = await w.rows("SELECT from_seeker, body FROM case_messages ORDER BY id")
-        assert messages == [(0, "Hej! Jag ringer dig i kväll."), (1, "Tack, det passar bra.")]
+        assert (await w.events(reference))[-1] == ("closed", "supported")
+        case = await w.case(reference)
+        assert case.status is CaseStatus.CLOSED
+        async with w.jourbot.units.begin() as unit:
+            messages = await unit.cases.messages(case.id)
+        assert [(m.from_seeker, m.body) for m in messages] == [
+            (False, "Hej! Jag ringer dig i kväll."), (True, "Tack, det passar bra."),
+        ]  # fmt: skip
         seen_by_seeker = " ".join(str(m["text"]) for m in w.api.sent(SEEKER_CHAT))
         assert str(VOLUNTEER) not in seen_by_seeker
         assert "Seeker · Swedish" not in seen_by_seeker  # the volunteer's name never shows
@@ -254,7 +273,7 @@ async def test_full_flow_with_an_sms_seeker(settings: Settings, clock: FakeClock
         assert w.last(VOLUNTEER) == f"Message from the seeker in {reference}:\nRing nu går bra"
 
         await log_attempt(w, volunteer, reference, "Reached")
-        assert await w.rows("SELECT status FROM cases") == [("in_contact",)]
+        assert (await w.case(reference)).status is CaseStatus.IN_CONTACT
 
 
 async def test_unassigned_case_messages_go_to_coordinators(
@@ -302,7 +321,8 @@ async def test_seeker_commands_from_staff_show_staff_help(
         await join_staff(w, coordinator, volunteer)
         await w.telegram(volunteer.message("/start"))
         assert "/mycases" in w.last(VOLUNTEER)
-        assert await w.rows("SELECT COUNT(*) FROM seekers") == [(0,)]
+        async with w.jourbot.units.begin() as unit:  # no seeker was made of the volunteer
+            assert await unit.intake.find_seeker(Channel.TELEGRAM, str(VOLUNTEER)) is None
         await w.telegram(coordinator.message("/cases"))
         assert w.last(COORDINATOR).startswith("Organisationens ärenden\nEj tilldelade:")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.domain.cases import StaffRole
+from bot.domain.cases import CaseStatus, StaffRole
 from bot.services.reports import ReportService
 from tests.conftest import FakeClock
 from tests.integration.test_staff_flow import (
@@ -35,7 +35,7 @@ async def test_case_moves_to_stodcentrum_with_its_deadline(
         await w.telegram(seeker.message("/start"))
         await answer_seeker(w, seeker)
         reference = await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
-        (deadline_before,) = await w.rows("SELECT received_at FROM cases")
+        before = await w.case(reference)
 
         await w.telegram(coordinator.message(f"/transfer {reference}"))
         assert w.last(COORDINATOR).startswith(f"Move {reference} to which organisation?")
@@ -68,11 +68,12 @@ async def test_case_moves_to_stodcentrum_with_its_deadline(
         await w.telegram(young.message(f"/case {reference}"))
         assert "Volunteer: nobody yet" in w.last(YOUNG_COORDINATOR)
 
-        assert await w.rows("SELECT org_id, status, volunteer_id, received_at FROM cases") == [
-            ("stodcentrum", "new", None, deadline_before[0])
-        ]
-        events = await w.rows("SELECT event, detail FROM case_events ORDER BY id")
-        assert events[-1] == ("transferred", "vasterort>stodcentrum:age")
+        moved_case = await w.case(reference)
+        assert (moved_case.org_id, moved_case.status, moved_case.volunteer_id) == (
+            "stodcentrum", CaseStatus.NEW, None,
+        )  # fmt: skip
+        assert moved_case.received_at == before.received_at  # and so the deadline
+        assert (await w.events(reference))[-1] == ("transferred", "vasterort>stodcentrum:age")
         await w.telegram(seeker.message("/info"))
         await w.telegram(seeker.press("info:company"))
         assert w.last(SEEKER_CHAT).endswith("Stödcentrum på 08-508 00 508.")  # its new home
@@ -101,4 +102,5 @@ async def test_moving_needs_a_coordinator_and_a_real_destination(
             assert w.last(COORDINATOR).startswith(f"Move {reference} to which organisation?")
         await w.telegram(volunteer.press(f"s:move:{reference}:stodcentrum"))
         assert w.last(VOLUNTEER).startswith("This is for coordinators.")
-        assert await w.rows("SELECT org_id FROM cases") == [("vasterort",)]
+        assert (await w.case(reference)).org_id == "vasterort"
+        assert [kind for kind, _ in await w.events(reference)] == ["assigned"]

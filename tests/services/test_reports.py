@@ -1,0 +1,252 @@
+"""ReportService on the in-memory units: the follow-up figures from cases made through the ports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.cases import (
+    AttemptChannel,
+    AttemptOutcome,
+    CaseSource,
+    CloseReason,
+    NewCase,
+    StaffRole,
+)
+from bot.domain.followup import Rule
+from bot.domain.model import Channel, Gender, IntakeOutcome, Partnership
+from bot.domain.stats import TRANSFERRED, transfer_detail
+from bot.services.reports import ReportService, as_csv, as_dict, as_json, as_markdown
+from tests.contract.builders import answers
+from tests.memory_units import MemoryUnits
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
+
+
+def local(text: str) -> datetime:
+    """Return a Stockholm wall-clock time as the UTC moment it is."""
+    return datetime.fromisoformat(text).replace(tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+@dataclass
+class Books:
+    """Cases, calls, closures and moves written through the ports, as the services write them."""
+
+    units: MemoryUnits
+    staff_id: int
+
+    async def case(
+        self,
+        received: str,
+        org_id: str = "vasterort",
+        *,
+        gender: Gender | None = Gender.WOMAN,
+        channel: Channel = Channel.TELEGRAM,
+    ) -> int:
+        """Store a case received at the local time *received*."""
+        told = replace(answers(), gender=gender)
+        new = NewCase(org_id, CaseSource.BOT, "sv", local(received), told, channel=channel)
+        async with self.units.begin() as unit:
+            case_id, _ = await unit.cases.add(new, lambda: f"R{received[5:16]}{org_id}")
+        return case_id
+
+    async def call(self, case_id: int, at: str, outcome: AttemptOutcome) -> None:
+        """Record a phone call at the local time *at*."""
+        async with self.units.begin() as unit:
+            await unit.cases.add_attempt(
+                case_id, self.staff_id, local(at), AttemptChannel.PHONE, outcome, local(at)
+            )
+
+    async def answered(self, case_id: int, at: str) -> None:
+        """The seeker answered their support person in the chat at *at*."""
+        async with self.units.begin() as unit:
+            await unit.cases.record_event(case_id, None, "seeker_answered", "", local(at))
+
+    async def close(self, case_id: int, reason: CloseReason) -> None:
+        async with self.units.begin() as unit:
+            await unit.cases.close(case_id, reason, local("2026-11-29 12:00"))
+
+    async def move(self, case_id: int, from_org: str, to_org: str, at: str) -> None:
+        """Move a case as the staff service does: the case, and the event the report counts."""
+        async with self.units.begin() as unit:
+            await unit.cases.transfer(case_id, to_org)
+            detail = transfer_detail(from_org, to_org)
+            await unit.cases.record_event(case_id, self.staff_id, TRANSFERRED, detail, local(at))
+
+
+@pytest.fixture
+async def books(units: MemoryUnits) -> Books:
+    async with units.begin() as unit:
+        staff_id = await unit.staff.add(
+            org_id="vasterort", role=StaffRole.VOLUNTEER, name="Vera", telegram_id=9002,
+            locale="sv", now=local("2026-10-01 09:00"),
+        )  # fmt: skip
+    return Books(units, staff_id)
+
+
+@pytest.fixture
+def reports(units: MemoryUnits, partnership: Partnership) -> ReportService:
+    return ReportService(units, partnership)
+
+
+async def test_a_period_holds_the_cases_received_in_it_in_stockholm_time(
+    books: Books, reports: ReportService
+) -> None:
+    """Local dates bound the period, both ends included; each month counts its own."""
+    for received in (
+        "2026-10-31 23:59",  # 22:59 UTC: October
+        "2026-11-01 00:30",  # 31 October in UTC, November here
+        "2026-11-30 23:59",
+        "2026-12-01 00:30",  # 30 November in UTC, December here
+    ):
+        await books.case(received)
+    november = await reports.report("vasterort", *NOVEMBER)
+    assert november.figures.cases == 2
+    quarter = await reports.report("vasterort", date(2026, 10, 1), date(2026, 12, 31))
+    assert quarter.figures.cases == 4
+    assert {month: f.cases for month, f in quarter.monthly.items()} == {
+        "2026-10": 1,
+        "2026-11": 2,
+        "2026-12": 1,
+    }
+
+
+async def test_first_contact_attempts_and_closures(books: Books, reports: ReportService) -> None:
+    """Reached by a call or by answering in the chat, in time or late; not reached, and how."""
+    in_time = await books.case("2026-11-02 10:00")
+    await books.call(in_time, "2026-11-02 19:30", AttemptOutcome.REACHED)  # 9.5 h
+    late = await books.case("2026-11-03 10:00")
+    await books.call(late, "2026-11-07 10:00", AttemptOutcome.REACHED)  # 96 h: past three days
+    chatted = await books.case("2026-11-04 10:00")
+    await books.answered(chatted, "2026-11-04 12:00")  # 2 h
+    tried_well = await books.case("2026-11-05 10:00")
+    for at in ("2026-11-05 11:00", "2026-11-05 19:00", "2026-11-06 11:00"):  # one evening
+        await books.call(tried_well, at, AttemptOutcome.NO_ANSWER)
+    await books.close(tried_well, CloseReason.NOT_REACHED)
+    tried_badly = await books.case("2026-11-06 10:00")
+    for at in ("2026-11-06 11:00", "2026-11-06 12:00"):  # daytime, and only two
+        await books.call(tried_badly, at, AttemptOutcome.NO_ANSWER)
+    await books.close(tried_badly, CloseReason.NOT_REACHED)
+    await books.close(in_time, CloseReason.SUPPORTED)
+
+    f = (await reports.report("vasterort", *NOVEMBER)).figures
+    assert f.cases == 5
+    assert f.first_contact_within_deadline == 2 / 5
+    assert f.median_hours_to_first_contact == 9.5  # of 2, 9.5 and 96
+    assert (f.not_reached, f.not_reached_with_three_incl_evening) == (2, 0.5)
+    assert f.attempts_per_case == (1 + 1 + 0 + 3 + 2) / 5
+    assert f.by["closure"] == {"not_reached": 2, "supported": 1}
+
+
+async def test_cases_are_broken_down_by_what_the_seeker_told(
+    books: Books, reports: ReportService
+) -> None:
+    """Gender (or not given), channel, district, needs: counted from the stored answers."""
+    await books.case("2026-11-02 10:00", gender=Gender.MAN, channel=Channel.SMS)
+    await books.case("2026-11-03 10:00", gender=None)
+    await books.case("2026-11-04 10:00")
+    by = (await reports.report("vasterort", *NOVEMBER)).figures.by
+    assert by["gender"] == {"man": 1, "not_given": 1, "woman": 1}
+    assert by["channel"] == {"sms": 1, "telegram": 2}
+    assert by["source"] == {"bot": 3}
+    assert by["need"] == {"legal_process": 3, "talk": 3}
+    assert by["district"] == {"not_given": 3}
+
+
+async def test_only_the_organisations_own_cases_count(books: Books, reports: ReportService) -> None:
+    """Another partner's cases are theirs; a moved case counts where it is now."""
+    await books.case("2026-11-02 10:00")
+    await books.case("2026-11-03 10:00", "soderort")
+    moved = await books.case("2026-11-04 10:00")
+    await books.move(moved, "vasterort", "stodcentrum", "2026-11-05 10:00")
+    cases = {
+        org: (await reports.report(org, *NOVEMBER)).figures.cases
+        for org in ("vasterort", "soderort", "stodcentrum", "innerstaden")
+    }
+    assert cases == {"vasterort": 1, "soderort": 1, "stodcentrum": 1, "innerstaden": 0}
+    with pytest.raises(KeyError):
+        await reports.report("nowhere", *NOVEMBER)
+
+
+async def test_intakes_reminders_and_referrals_of_the_period(
+    books: Books, reports: ReportService, units: MemoryUnits
+) -> None:
+    """Intakes without a case, reminders sent for its cases, and moves in and out, in period."""
+    ours = await books.case("2026-11-02 10:00")
+    theirs = await books.case("2026-11-02 11:00", "soderort")
+    async with units.begin() as unit:
+        for outcome, at in (
+            (IntakeOutcome.CONSENT_REFUSED, "2026-11-10 10:00"),
+            (IntakeOutcome.CONSENT_REFUSED, "2026-11-11 10:00"),
+            (IntakeOutcome.REFERRED_NATIONAL, "2026-11-12 10:00"),
+            (IntakeOutcome.STOPPED, "2026-12-01 10:00"),  # December
+        ):
+            await unit.intake.record_outcome(outcome, Channel.TELEGRAM, "sv", local(at))
+        morning = local("2026-11-03 08:00")
+        for case_id in (ours, theirs):
+            assert await unit.reminders.claim(case_id, Rule.UNASSIGNED, "2026-11-03", morning)
+            await unit.reminders.mark_sent(case_id, Rule.UNASSIGNED, "2026-11-03", morning)
+        # Claimed by a sweep that never finished: not sent, so not counted.
+        await unit.reminders.claim(ours, Rule.UNASSIGNED, "2026-11-04", local("2026-11-04 08:00"))
+    await books.move(ours, "vasterort", "stodcentrum", "2026-11-15 10:00")
+    await books.move(ours, "soderort", "vasterort", "2026-11-16 10:00")
+    await books.move(ours, "vasterort", "soderort", "2026-11-17 10:00")
+    december = await books.case("2026-11-20 10:00", "soderort")
+    await books.move(december, "soderort", "vasterort", "2026-12-01 10:00")
+
+    f = (await reports.report("vasterort", *NOVEMBER)).figures
+    assert f.outcomes == {"consent_refused": 2, "referred_national": 1}
+    assert f.reminders == {}  # the case now belongs to soderort, and its reminders with it
+    assert f.referrals == {
+        "national_line": 1,
+        "received": 1,
+        "to_association": 1,
+        "to_stodcentrum": 1,
+    }
+    theirs_now = (await reports.report("soderort", *NOVEMBER)).figures
+    assert theirs_now.reminders == {"unassigned": 2}
+    assert theirs_now.referrals == {"national_line": 1, "received": 1, "to_association": 1}
+
+
+async def test_small_counts_are_suppressed_in_what_leaves(
+    books: Books, reports: ReportService
+) -> None:
+    """Below five a count shows as "<5", zero stays zero; shares and the threshold as asked."""
+    for day in range(2, 6):
+        await books.case(f"2026-11-0{day} 10:00")
+    await books.case("2026-11-06 10:00", gender=Gender.MAN)
+    report = await reports.report("vasterort", *NOVEMBER)
+    data = as_dict(report)
+    assert (data["cases"], data["not_reached"]) == (5, 0)
+    by = data["by"]
+    assert isinstance(by, dict)
+    assert by["gender"] == {"man": "<5", "woman": "<5"}
+    assert data["first_contact_within_deadline"] == 0.0
+    assert json.loads(as_json(report)) == data
+    table = list(csv.reader(io.StringIO(as_csv(report))))
+    assert table[:2] == [["figure", "group", "value"], ["cases", "", "5"]]
+    assert ["gender", "man", "<5"] in table and ["gender", "woman", "<5"] in table
+    exact = list(csv.reader(io.StringIO(as_csv(report, threshold=1))))
+    assert ["gender", "man", "1"] in exact and ["gender", "woman", "4"] in exact
+    assert as_dict(report, threshold=10)["cases"] == "<10"
+    markdown = as_markdown(report)
+    assert "Counts below 5 are shown as <5." in markdown
+    assert "| gender | man | <5 |" in markdown
+
+
+async def test_an_empty_period_has_no_shares(reports: ReportService) -> None:
+    """Without cases nothing is divided by zero: the shares are absent, the counts zero."""
+    report = await reports.report("vasterort", *NOVEMBER)
+    data = as_dict(report)
+    assert data["cases"] == 0
+    assert data["first_contact_within_deadline"] is None
+    assert data["attempts_per_case"] is None
+    assert ["cases", "", "0"] in list(csv.reader(io.StringIO(as_csv(report))))
+    assert (report.start, report.end) == NOVEMBER
