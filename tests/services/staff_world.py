@@ -31,7 +31,6 @@ from tests.intake_script import through_service
 from tests.memory_units import MemoryUnits
 
 LANGUAGES = (Language("sv", "Svenska"), Language("en", "English"))
-LANGUAGE_NAMES = {language.code: language.name for language in LANGUAGES}
 ORG, OTHER_ORG, YOUNG_ORG = "vasterort", "soderort", "stodcentrum"
 COORDINATOR_CHAT, VOLUNTEER_CHAT = 9001, 9002
 SEEKER_CHAT = "555000111"  # a Telegram seeker's chat
@@ -94,6 +93,19 @@ def to_chat(delivered: list[Delivered], chat: int) -> list[Reply]:
 def listed(reply: Reply) -> list[str]:
     """Return the references a case list shows (each has a button to open it)."""
     return [choice.value.removeprefix("open:") for choice in reply.choices]
+
+
+def sections(reply: Reply) -> dict[str, list[str]]:
+    """Read /cases back: each list's title and the references under it, in order."""
+    found: dict[str, list[str]] = {}
+    title = ""
+    for line in reply.lines:
+        if not line.params:
+            title = line.text
+            found.setdefault(title, [])
+        elif "reference" in line.params:
+            found[title].append(str(line.params["reference"]))
+    return found
 
 
 @dataclass
@@ -209,7 +221,7 @@ class StaffWorld:
 async def staff_world(units: MemoryUnits, clock: FakeClock, partnership: Partnership) -> StaffWorld:
     """Build the staff service as bot/app.py does, with an intake that tells it of cases."""
     wakes = Wakes()
-    service = StaffService(units, clock, partnership, wakes, language_names=LANGUAGE_NAMES)
+    service = StaffService(units, clock, partnership, wakes)
     intake = IntakeService(
         units, clock, partnership, LANGUAGES, "sv", listener=service, screen=service
     )

@@ -20,6 +20,7 @@ from bot.domain.cases import (
     CaseStatus,
     CloseReason,
     StaffRole,
+    TransferReason,
 )
 from bot.domain.dialogue import Line, Reply, Text, Translatable
 from bot.domain.model import Channel, ContactMethod, Partnership
@@ -38,6 +39,7 @@ from tests.services.staff_world import (
     YOUNG_ORG,
     StaffWorld,
     listed,
+    sections,
     staff_world,
     to_chat,
 )
@@ -148,7 +150,9 @@ async def test_a_coordinator_invites_to_their_own_organisation(world: StaffWorld
     joined = await world.service.identify(4242)
     assert joined is not None
     assert (joined.org_id, joined.role) == (world.coordinator.org_id, StaffRole.COORDINATOR)
-    assert await world.service.invite(world.volunteer, StaffRole.VOLUNTEER) == views.REFUSED
+    assert await world.service.invite(world.volunteer, StaffRole.VOLUNTEER) == (
+        views.FOR_COORDINATORS
+    )
     assert await world.service.invite(None, StaffRole.VOLUNTEER) == views.NOT_STAFF
 
 
@@ -189,15 +193,16 @@ async def test_a_coordinator_sees_unassigned_overdue_and_open_cases(
     async with world.units.begin() as unit:
         await unit.cases.assign(taken.id, world.volunteer.id)
         await unit.cases.close(closed.id, CloseReason.SUPPORTED, clock.now())
-    unassigned, overdue, open_ = await world.service.org_cases(world.coordinator)
-    assert listed(unassigned) == [late.reference, fresh.reference]
-    assert listed(overdue) == [late.reference]
-    assert listed(open_) == [taken.reference]
-    assert elsewhere.reference not in str([unassigned, overdue, open_])
-    assert await world.service.org_cases(world.volunteer) == [views.REFUSED]
-    assert await world.service.org_cases(None) == [views.NOT_STAFF]
+    cases = await world.service.org_cases(world.coordinator)
+    assert list(sections(cases).values()) == [
+        [late.reference, fresh.reference], [late.reference], [taken.reference],
+    ]  # fmt: skip
+    assert listed(cases) == [late.reference, fresh.reference, taken.reference]
+    assert elsewhere.reference not in str(cases)
+    assert await world.service.org_cases(world.volunteer) == views.FOR_COORDINATORS
+    assert await world.service.org_cases(None) == views.NOT_STAFF
     resigned = replace(world.coordinator, active=False)
-    assert await world.service.org_cases(resigned) == [views.REFUSED]
+    assert await world.service.org_cases(resigned) == views.REFUSED
 
 
 async def test_a_volunteer_sees_their_own_open_cases(world: StaffWorld, clock: FakeClock) -> None:
@@ -296,9 +301,9 @@ async def test_only_the_organisations_coordinators_assign(world: StaffWorld) -> 
     case = await world.add_case()
     stranger = await world.add_staff(4242, role=StaffRole.COORDINATOR, org_id=OTHER_ORG)
     vera = world.volunteer.id
-    for actor in (world.volunteer, stranger):
-        assert await world.service.assign(actor, case.reference, vera) == views.REFUSED
-        assert await world.service.assign_menu(actor, case.reference) == views.REFUSED
+    for actor, refusal in ((world.volunteer, views.FOR_COORDINATORS), (stranger, views.REFUSED)):
+        assert await world.service.assign(actor, case.reference, vera) == refusal
+        assert await world.service.assign_menu(actor, case.reference) == refusal
     assert await world.service.assign(None, case.reference, vera) == views.NOT_STAFF
     await world.service.close(world.coordinator, case.reference, CloseReason.DECLINED)
     assert await world.service.assign(world.coordinator, case.reference, vera) == views.REFUSED
@@ -312,7 +317,7 @@ async def test_an_attempt_is_asked_for_step_by_step_then_recorded(
     world: StaffWorld, clock: FakeClock
 ) -> None:
     """How, how it went, when: then the attempt and its event are stored, by whom and when."""
-    case = await world.add_case()
+    case = await world.add_case(received_at=clock.now() - timedelta(hours=2))
     await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
     step = world.service.attempt_step
     ref, me, phone, no_answer = (
@@ -321,7 +326,7 @@ async def test_an_attempt_is_asked_for_step_by_step_then_recorded(
     assert await step(me, ref) == views.attempt_channels(ref)
     assert await step(me, ref, phone) == views.attempt_outcomes(ref, phone)
     times = await step(me, ref, phone, no_answer)
-    assert times.text.startswith("When?")
+    assert times.text.startswith("{reference}: when?")
     assert [c.params["minutes"] for c in times.choices] == [0, 30, 60, 120, 180, 240]
     assert (await world.case(ref)).attempts == ()  # nothing is stored while asking
     at = clock.now() - timedelta(minutes=30)
@@ -335,7 +340,7 @@ async def test_an_attempt_is_asked_for_step_by_step_then_recorded(
 
 async def test_reaching_the_seeker_puts_the_case_in_contact(world: StaffWorld) -> None:
     """A reached attempt (logged at a local clock time today) means first contact is made."""
-    case = await world.add_case()
+    case = await world.add_case(received_at=world.clock.now() - timedelta(hours=6))
     await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
     answer = await world.service.log_attempt_today(
         world.volunteer, case.reference, AttemptChannel.PHONE, AttemptOutcome.REACHED, time(9, 15)
@@ -368,7 +373,7 @@ async def test_an_attempt_on_another_day_is_refused(world: StaffWorld, clock: Fa
 
 async def test_the_day_of_an_attempt_is_stockholms(world: StaffWorld, clock: FakeClock) -> None:
     """Just after local midnight is today though UTC says yesterday, and the other way round."""
-    case = await world.add_case()
+    case = await world.add_case(received_at=clock.now() - timedelta(days=1))
     await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
     ref, how, outcome = case.reference, AttemptChannel.PHONE, AttemptOutcome.NO_ANSWER
     # 14:00 in Stockholm; 00:30 there was 23:30 UTC the day before.
@@ -614,24 +619,34 @@ async def test_a_moved_case_goes_to_the_new_coordinators_with_its_deadline(
     offered = [c.value.rsplit(":", 1)[1] for c in menu.choices]
     assert YOUNG_ORG in offered and case.org_id not in offered
 
-    answer = await world.service.transfer(world.coordinator, ref, YOUNG_ORG)
+    why = await world.service.transfer(world.coordinator, ref, YOUNG_ORG)
+    assert why.text.startswith("Move {reference} to {organisation}: why?")
+    assert (await world.case(ref)).org_id == case.org_id  # nothing moves before the reason
+    answer = await world.service.transfer(world.coordinator, ref, YOUNG_ORG, TransferReason.AGE)
     assert answer == moves.moved(ref, "Stödcentrum")
     moved = await world.case(ref)
     assert (moved.org_id, moved.status, moved.volunteer_id, moved.received_at) == (
         YOUNG_ORG, CaseStatus.NEW, None, case.received_at,
     )  # fmt: skip
-    assert (await world.events(ref))[-1] == ("transferred", f"{case.org_id}>{YOUNG_ORG}")
+    assert (await world.events(ref))[-1] == ("transferred", f"{case.org_id}>{YOUNG_ORG}:age")
     async with world.units.begin() as unit:
         state = await unit.intake.load_conversation(seeker_id)
     assert state is not None and state.org_id == YOUNG_ORG  # what the seeker reads names it
 
     told = await world.deliver()
-    assert {m.address for m in told} == {"4242", str(VOLUNTEER_CHAT)}  # not the mover
+    # The new coordinators, the former volunteer and the seeker; not the mover.
+    assert {m.address for m in told} == {"4242", str(VOLUNTEER_CHAT), SEEKER_CHAT}
     (notice,) = to_chat(told, 4242)
     assert notice.text == "New case {reference}" and notice.params["reference"] == ref
     assert notice.lines[0] == Line(
-        "Moved here by {organisation}.", {"organisation": "Brottsofferjouren Västerort"}
+        "Moved here by {organisation}: {reason}.",
+        {
+            "organisation": "Brottsofferjouren Västerort",
+            "reason": Translatable((views.TRANSFER_REASON[TransferReason.AGE],)),
+        },
     )
+    (to_seeker,) = [m for m in told if m.address == SEEKER_CHAT]
+    assert to_seeker.replies[0].text == moves.MOVED_FOR_SEEKER
     assert to_chat(told, VOLUNTEER_CHAT) == [moves.moved(ref, "Stödcentrum")]
     # The old side no longer sees it; the new side does.
     for actor in (world.coordinator, world.volunteer):
@@ -647,7 +662,7 @@ async def test_moving_needs_a_coordinator_and_a_real_destination(world: StaffWor
         answer = await world.service.transfer(world.coordinator, case.reference, destination)
         assert answer.text.startswith("Move {reference} to which organisation?")
     refused = await world.service.transfer(world.volunteer, case.reference, YOUNG_ORG)
-    assert refused == views.REFUSED
+    assert refused == views.FOR_COORDINATORS
     assert (await world.case(case.reference)).org_id == case.org_id
     assert [kind for kind, _ in await world.events(case.reference)] == ["assigned"]
 
@@ -748,3 +763,17 @@ async def test_a_flood_from_a_seeker_reaches_staff_as_one_notice(
     await world.intake.handle(Channel.TELEGRAM, SEEKER_CHAT, Text("lugnt nu"))
     (calm,) = to_chat(await world.deliver(), VOLUNTEER_CHAT)
     assert calm.lines == (Line("{body}", {"body": "lugnt nu"}),)
+
+
+async def test_an_attempt_before_the_case_came_in_is_refused(
+    world: StaffWorld, clock: FakeClock
+) -> None:
+    """Thirty minutes before the case existed is not an attempt to reach its seeker."""
+    case = await world.add_case()
+    await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
+    step = world.service.attempt_step
+    answer = await step(
+        world.volunteer, case.reference, AttemptChannel.PHONE, AttemptOutcome.NO_ANSWER, 30
+    )
+    assert answer.text == "An attempt cannot be before {reference} came in ({received})."
+    assert (await world.case(case.reference)).attempts == ()
