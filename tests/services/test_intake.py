@@ -26,10 +26,13 @@ from bot.domain.conversation import Answers, IntakeState
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Reply, Text
 from bot.domain.model import (
     AgeGroup,
+    AreaKind,
     CallTime,
     Channel,
     ContactMethod,
     CrimeCategory,
+    Gender,
+    Role,
     SupportNeed,
 )
 from bot.domain.questions import Step
@@ -113,7 +116,15 @@ class RecordingListener:
     created: list[tuple[int, int]] = field(default_factory=list)
     wrote: list[tuple[int, int, str]] = field(default_factory=list)
 
-    async def case_created(self, unit: Unit, case_id: int, seeker_id: int, now: datetime) -> None:
+    async def case_created(
+        self,
+        unit: Unit,
+        case_id: int,
+        seeker_id: int | None,
+        now: datetime,
+        follows: CaseRecord | None = None,
+    ) -> None:
+        assert seeker_id is not None  # the intake's cases always have their seeker
         self.created.append((case_id, seeker_id))
 
     async def seeker_wrote(
@@ -125,7 +136,14 @@ class RecordingListener:
 class BreakingListener:
     """Queues a notice for staff, then fails, as a staff side with a bug would."""
 
-    async def case_created(self, unit: Unit, case_id: int, seeker_id: int, now: datetime) -> None:
+    async def case_created(
+        self,
+        unit: Unit,
+        case_id: int,
+        seeker_id: int | None,
+        now: datetime,
+        follows: CaseRecord | None = None,
+    ) -> None:
         to = Recipient(Channel.TELEGRAM, STAFF_CHAT, "en")
         await queue(unit, to, [Reply("New case")], now)
         raise RuntimeError("the staff side failed")
@@ -217,7 +235,7 @@ async def test_completed_intake_stores_a_case_with_answers_and_contacts(
         age_group=AgeGroup.AGE_21_PLUS, district_id="bromma", crime=CrimeCategory.ASSAULT,
         needs=frozenset({SupportNeed.MEETING}), contact=ContactMethod.CALL, talk_language="en",
         phone="+46701234567", call_time=CallTime.EVENING, voicemail_ok=False, sms_ok=False,
-        notes="Only after six",
+        notes="Only after six", role=Role.VICTIM, gender=Gender.MAN, area_kind=AreaKind.DISTRICT,
     )  # fmt: skip
     async with units.begin() as unit:
         (facts,) = await unit.stats.cases("vasterort", clock.now() - DAY, clock.now() + DAY)

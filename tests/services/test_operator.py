@@ -17,6 +17,7 @@ from bot.domain.cases import (
 from bot.domain.dialogue import Translatable
 from bot.domain.model import (
     AgeGroup,
+    AreaKind,
     CallTime,
     ContactMethod,
     CrimeCategory,
@@ -85,7 +86,7 @@ async def test_a_referral_is_stored_as_a_case(
         age_group=AgeGroup.AGE_21_PLUS, district_id="bromma", crime=CrimeCategory.THREAT,
         needs=frozenset({SupportNeed.TALK, SupportNeed.LEGAL_PROCESS}),
         contact=ContactMethod.CALL, talk_language="ar", phone="+46707654321",
-        call_time=CallTime.DAYTIME, voicemail_ok=True, sms_ok=False,
+        call_time=CallTime.DAYTIME, voicemail_ok=True, sms_ok=False, area_kind=AreaKind.DISTRICT,
     )  # fmt: skip
     assert len(reference) == 7 and reference[3] == "-"
     async with units.begin() as unit:
