@@ -220,9 +220,12 @@ class IntakeService:
             # In a staff member's chat the messages to the seeker they were go with the
             # seeker (by cascade); the staff messages in it are not theirs to take back.
             sent = [] if staff_chat else await unit.outbox.forget(channel, address, seeker_id)
+            # Counted once, as an intake that ended without a case: a case that is erased is
+            # counted as that case, and someone we knew nothing of erased nothing.
+            if seeker_id is not None and not await intake.has_case(seeker_id):
+                await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
             if seeker_id is not None:
                 await intake.forget_seeker(seeker_id)
-            await intake.record_outcome(IntakeOutcome.ERASED, channel, new_state.locale, now)
             log.info("intake.erased")
             return Answer(new_state.locale, replies), _Erased(sent), None
 

@@ -54,6 +54,11 @@ class ReportService:
         )
 
 
+def _or_dash(value: object) -> str:
+    """Write a figure, or "-" where there is none (0 is a figure: 0.0 attempts per case)."""
+    return "-" if value is None else str(value)
+
+
 def _count(value: int, threshold: int) -> int | str:
     text = shown(value, threshold)
     return value if text == str(value) else text
@@ -97,14 +102,14 @@ def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
     table = [
         ("cases", "", str(data["cases"])),
         ("first_contact_within_deadline", "", _percent(data["first_contact_within_deadline"])),
-        ("median_hours_to_first_contact", "", str(data["median_hours_to_first_contact"] or "-")),
+        ("median_hours_to_first_contact", "", _or_dash(data["median_hours_to_first_contact"])),
         ("not_reached", "", str(data["not_reached"])),
         (
             "not_reached_with_three_incl_evening",
             "",
             _percent(data["not_reached_with_three_incl_evening"]),
         ),
-        ("attempts_per_case", "", str(data["attempts_per_case"] or "-")),
+        ("attempts_per_case", "", _or_dash(data["attempts_per_case"])),
     ]
     for section in ("by", "intakes_without_case", "reminders_sent", "referrals"):
         groups = data[section]

@@ -125,6 +125,11 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
                     S_("That person cannot take cases: they must be an active volunteer of "
                        "this organisation with basic training recorded.")
                 )  # fmt: skip
+            if case.volunteer_id == volunteer.id:
+                return Reply(
+                    S_("{reference} is already with {name}."),
+                    params={"reference": case.reference, "name": volunteer.name},
+                )
             await unit.cases.assign(case.id, volunteer.id)
             event = "reassigned" if case.volunteer_id else "assigned"
             await unit.cases.record_event(case.id, actor.id, event, str(volunteer.id), now)

@@ -41,7 +41,9 @@ class InviteMixin(StaffBase):
         """Return the staff member whose own chat *address* is, within the caller's unit."""
         if channel is not STAFF_CHANNEL or not address.isdigit():
             return None
-        return await unit.staff.by_telegram(int(address))
+        staff = await unit.staff.by_telegram(int(address))
+        # Someone no longer active is a person like any other: they may need support too.
+        return staff if staff is not None and staff.active else None
 
     async def create_invite(
         self, org_id: str, role: StaffRole, created_by: int | None = None, hours: int = INVITE_HOURS

@@ -304,6 +304,16 @@ async def test_erase_after_the_case_keeps_only_statistics(
         assert await unit.cases.seeker_of(case.id) is None
         (facts,) = await unit.stats.cases("vasterort", clock.now() - DAY, clock.now() + DAY)
     assert (facts.status, facts.crime, facts.gender) == ("erased", "assault", "man")
+    assert await outcomes(units, clock) == []  # counted as the case, not again as an intake
+
+
+async def test_an_erasure_from_someone_we_never_knew_counts_nothing(
+    intake: IntakeService, units: MemoryUnits, clock: FakeClock
+) -> None:
+    """/delete twice from a chat that never started: nothing erased, nothing counted."""
+    for _ in range(2):
+        await intake.handle(Channel.TELEGRAM, CHAT, Command(CommandName.ERASE))
+    assert await outcomes(units, clock) == []
 
 
 async def test_erase_in_the_middle_leaves_nothing(

@@ -777,3 +777,24 @@ async def test_an_attempt_before_the_case_came_in_is_refused(
     )
     assert answer.text == "An attempt cannot be before {reference} came in ({received})."
     assert (await world.case(case.reference)).attempts == ()
+
+
+async def test_assigning_to_the_volunteer_who_has_it_changes_nothing(world: StaffWorld) -> None:
+    """No second event and no second notice: the coordinator is told it is already theirs."""
+    case = await world.add_case()
+    await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
+    await world.deliver()
+    again = await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
+    assert again.text == "{reference} is already with {name}."
+    assert [kind for kind, _ in await world.events(case.reference)] == ["assigned"]
+    assert await world.deliver() == []
+
+
+async def test_someone_no_longer_active_is_not_screened_as_staff(world: StaffWorld) -> None:
+    """A former volunteer writing to the bot is a person like any other."""
+    async with world.units.begin() as unit:
+        await unit.staff.update(world.volunteer.id, active=False)
+        screened = await world.service.staff_at(unit, Channel.TELEGRAM, str(VOLUNTEER_CHAT))
+        active = await world.service.staff_at(unit, Channel.TELEGRAM, str(COORDINATOR_CHAT))
+    assert screened is None
+    assert active is not None and active.id == world.coordinator.id

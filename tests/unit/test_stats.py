@@ -141,3 +141,14 @@ def test_by_month_keeps_empty_months(partnership: Partnership) -> None:
     monthly = by_month(CASES, date(2026, 9, 1), date(2026, 11, 30), partnership)
     assert [f.cases for f in monthly.values()] == [0, 0, len(CASES)]
     assert monthly["2026-09"].first_contact_within_deadline is None
+
+
+def test_a_zero_is_a_figure_not_a_gap(partnership: Partnership) -> None:
+    """Cases without a single attempt: 0.0 attempts per case, written as 0.0, not "-"."""
+    untried = [case(), case()]
+    report = Report(
+        "vasterort", date(2026, 11, 1), date(2026, 11, 30), figures(untried, partnership)
+    )
+    assert as_dict(report)["attempts_per_case"] == 0.0
+    assert "attempts_per_case,,0.0" in as_csv(report).replace("\r", "")
+    assert "| attempts_per_case |  | 0.0 |" in as_markdown(report)
