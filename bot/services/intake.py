@@ -13,7 +13,7 @@ from bot.domain.case_history import FOLLOWED_BY, FOLLOWS
 from bot.domain.cases import CaseRecord, CaseSource, CaseStatus, NewCase, Staff, answers_of
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
-from bot.domain.dialogue import N_, Command, CommandName, Inbound, Reply
+from bot.domain.dialogue import N_, Command, CommandName, Inbound, Reply, Text
 from bot.domain.information import Library, after_intake
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
@@ -173,7 +173,8 @@ class IntakeService:
                     return Answer(self._default_locale, []), None
                 if await unit.messages.opted_out(channel, address):
                     if kept is not Opting.START:
-                        log.info("sms.ignored_opted_out")
+                        # Nothing may be sent back, but what they write still reaches staff.
+                        await self._from_opted_out(unit, channel, address, read, now)
                         return Answer(self._default_locale, []), None
                     await unit.messages.opt_in(channel, address)
                     log.info("sms.opted_in")
@@ -276,6 +277,23 @@ class IntakeService:
 
         await intake.save_conversation(seeker_id, new_state, now)
         return Answer(new_state.locale, replies), None, seeker_id
+
+    async def _from_opted_out(
+        self, unit: Unit, channel: Channel, address: str, inbound: Inbound, now: datetime
+    ) -> None:
+        """Keep a text from someone who sent STOP with their open case, and pass it on."""
+        seeker_id = await unit.intake.find_seeker(channel, address)
+        case = await unit.cases.case_of_seeker(seeker_id) if seeker_id is not None else None
+        if seeker_id is None or case is None or not case.status.open:
+            log.info("sms.ignored_opted_out")
+            return
+        if not isinstance(inbound, Text) or not inbound.text.strip():
+            return
+        text = inbound.text.strip()
+        await unit.cases.add_message(case.id, from_seeker=True, staff_id=None, body=text, now=now)
+        if self._listener is not None:
+            await self._listener.seeker_wrote(unit, case.id, seeker_id, text, now)
+        log.info("sms.kept_from_opted_out case=%s", case.reference)
 
     async def _follow_on(
         self,

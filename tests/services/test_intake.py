@@ -599,3 +599,23 @@ def test_an_apology_is_in_the_seekers_language(intake: IntakeService) -> None:
     assert intake.apology(Channel.TELEGRAM, Hints(locale="en-GB")).locale == "en"
     assert intake.apology(Channel.TELEGRAM, Hints(locale="xx")).locale == "sv"
     assert intake.apology(Channel.SMS).replies
+
+
+async def test_a_seeker_who_sent_stop_still_reaches_their_support_person(
+    units: MemoryUnits, clock: FakeClock, settings: Settings, catalogs: Catalogs
+) -> None:
+    """After STOP nothing is sent to them, but what they write is kept with their open case
+    and passed to staff: a message from someone in need is never dropped."""
+    listener = RecordingListener()
+    intake = intake_service(units, clock, settings, catalogs, listener=listener)
+    await intake.handle(Channel.SMS, NUMBER, Command(CommandName.START))
+    for step, value in WHOLE_INTAKE:  # by SMS the district is written, not picked
+        given = Text("Bromma") if step is Step.AREA else as_inbound(step, value)
+        await intake.handle(Channel.SMS, NUMBER, given)
+    reference = await reference_of(units, Channel.SMS, NUMBER)
+    assert await text(intake, Text("STOP"), "s1", Opting.STOP) == []
+    assert await text(intake, Text("Ring inte, skriv hellre."), "s2") == []
+    case = await case_by(units, reference)
+    assert [m.body for m in await messages_of(units, case.id)] == ["Ring inte, skriv hellre."]
+    ((case_id, _, said),) = listener.wrote
+    assert (case_id, said) == (case.id, "Ring inte, skriv hellre.")
