@@ -488,3 +488,30 @@ async def test_an_erasure_while_a_text_is_on_its_way_is_confirmed_at_once(
             assert await unit.messages.delivery_status("SM1") is DeliveryStatus.QUEUED
     finally:
         await jourbot.close()
+
+
+async def test_a_notice_to_staff_does_not_wait_for_a_seekers_pace(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Pacing is per chat: a coordinator's notice goes while the seeker's chat rests."""
+    sender = FlakySender()
+    jourbot = await build(settings, clock=clock, run_scheduler=False)
+    pacer = Pacer(1000.0, 0.2)  # one message a chat every 0.2 s (Telegram's is 1 s)
+    outbox = Outbox(jourbot.units, clock, {Channel.TELEGRAM: sender}, {Channel.TELEGRAM: pacer})
+    seeker, coordinator = (
+        Recipient(Channel.TELEGRAM, "1", "sv"),
+        Recipient(Channel.TELEGRAM, "2", "en"),
+    )
+    try:
+        async with jourbot.units.begin() as unit:
+            closing = [Reply("Tack."), Reply("Ärendenummer"), Reply("Information")]
+            await queue(unit, seeker, closing, clock.now())
+            await queue(unit, coordinator, [Reply("New case")], clock.now())
+        await outbox.drain()
+        order = [address for address, _ in sender.taken]
+        assert order.index("2") < 2, order  # before the seeker's second message, not after all
+        assert [text for address, text in sender.taken if address == "1"] == [
+            "Tack.", "Ärendenummer", "Information",
+        ]  # fmt: skip
+    finally:
+        await jourbot.close()
