@@ -167,6 +167,12 @@ def shown(count: int, threshold: int = SUPPRESS_BELOW) -> str:
     return f"<{threshold}" if 0 < count < threshold else str(count)
 
 
+def share_shown(share: float | None, base: int, threshold: int = SUPPRESS_BELOW) -> float | None:
+    """A share (or an average) of fewer than *threshold* cases is not shown: 25 % of "<5"
+    would give away that there were four."""
+    return None if share is None or base < threshold else share
+
+
 def months(start: date, end: date) -> list[str]:
     """Name every calendar month from *start* to *end* inclusive, as "YYYY-MM"."""
     names = []

@@ -15,11 +15,12 @@ from babel import Locale
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.domain import staff_views as views
 from bot.domain.dialogue import S_
 from bot.domain.model import Partnership
-from bot.domain.stats import NOT_GIVEN, SUPPRESS_BELOW, shown
+from bot.domain.stats import NOT_GIVEN, SUPPRESS_BELOW, share_shown, shown
 from bot.i18n import Translator
 from bot.services.reports import Report
 from bot.services.reports import rows as table_rows
@@ -108,10 +109,11 @@ def _bars(ax: Axes, names: list[str], counts: list[int], threshold: int) -> None
     ax.barh(positions, drawn, color="#3b6ea5")
     ax.set_yticks(positions, names)
     ax.invert_yaxis()
+    ax.set_xlim(0, max([*drawn, 1]) * 1.15)  # counts start at 0, even when all are hidden
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for y, n in zip(positions, counts, strict=True):
         ax.annotate(shown(n, threshold), (drawn[y], y), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=8)  # fmt: skip
-    ax.margins(x=0.15)
 
 
 def _per_month(ax: Axes, report: Report, labels: Labels, threshold: int) -> None:
@@ -124,27 +126,37 @@ def _per_month(ax: Axes, report: Report, labels: Labels, threshold: int) -> None
                     textcoords="offset points", ha="center", fontsize=8)  # fmt: skip
     ax.set_title(labels.text(S_("Cases per month")))
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.margins(y=0.15)
+    ax.set_ylim(0, max([*drawn, 1]) * 1.15)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _promises(ax: Axes, report: Report, labels: Labels) -> None:
     names = list(report.monthly)
     months = list(report.monthly.values())
+    # A month of fewer than five cases gets no point: its share would give them away.
     lines: list[tuple[str, Callable[[int], float | None]]] = [
-        (S_("Reached within three days"), lambda i: months[i].first_contact_within_deadline),
+        (
+            S_("Reached within three days"),
+            lambda i: share_shown(months[i].first_contact_within_deadline, months[i].cases),
+        ),
         (
             S_("Not reached: three attempts, one in the evening"),
-            lambda i: months[i].not_reached_with_three_incl_evening,
+            lambda i: share_shown(
+                months[i].not_reached_with_three_incl_evening, months[i].not_reached
+            ),
         ),
     ]
+    positions = list(range(len(names)))  # every month on the axis, even with no point
     for msgid, share in lines:
-        values = [share(i) for i in range(len(names))]
-        ax.plot(names, [float("nan") if v is None else v * 100 for v in values], marker="o",
-                label=labels.text(msgid))  # fmt: skip
+        values = [share(i) for i in positions]
+        ax.plot(positions, [float("nan") if v is None else v * 100 for v in values],
+                marker="o", label=labels.text(msgid))  # fmt: skip
+    ax.set_xticks(positions, names)
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.set_title(labels.text(S_("The promises, month by month")))
-    ax.legend(fontsize=7, loc="lower left")
+    # Below the plot, where it has the whole width: inside, the long labels were cut off.
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
 
 

@@ -15,7 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import Partnership
-from bot.domain.stats import SUPPRESS_BELOW, Figures, by_month, figures, referrals, shown
+from bot.domain.stats import (
+    SUPPRESS_BELOW,
+    Figures,
+    by_month,
+    figures,
+    referrals,
+    share_shown,
+    shown,
+)
 from bot.ports import UnitsOfWork
 
 
@@ -76,11 +84,17 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
         "cases": _count(f.cases, threshold),
-        "first_contact_within_deadline": _share(f.first_contact_within_deadline),
-        "median_hours_to_first_contact": _share(f.median_hours_to_first_contact),
+        "first_contact_within_deadline": _share(
+            share_shown(f.first_contact_within_deadline, f.cases, threshold)
+        ),
+        "median_hours_to_first_contact": _share(
+            share_shown(f.median_hours_to_first_contact, f.cases, threshold)
+        ),
         "not_reached": _count(f.not_reached, threshold),
-        "not_reached_with_three_incl_evening": _share(f.not_reached_with_three_incl_evening),
-        "attempts_per_case": _share(f.attempts_per_case),
+        "not_reached_with_three_incl_evening": _share(
+            share_shown(f.not_reached_with_three_incl_evening, f.not_reached, threshold)
+        ),
+        "attempts_per_case": _share(share_shown(f.attempts_per_case, f.cases, threshold)),
         "by": {
             name: {key: _count(n, threshold) for key, n in counts.items()}
             for name, counts in f.by.items()

@@ -14,7 +14,7 @@ from bot.domain.dialogue import S_, Line, Reply, Translatable
 from bot.domain.model import Partnership
 from bot.domain.policy import Action, allowed
 from bot.domain.staff_views import refused
-from bot.domain.stats import Figures, shown
+from bot.domain.stats import Figures, share_shown, shown
 from bot.i18n import Catalogs
 from bot.ports import Clock
 from bot.services.report_drawing import drawn
@@ -39,8 +39,8 @@ def periods(today: date) -> list[tuple[str, date, date]]:
 
 
 def _line(period: str, figures: Figures) -> Line:
-    reached = figures.first_contact_within_deadline
-    hours = figures.median_hours_to_first_contact
+    reached = share_shown(figures.first_contact_within_deadline, figures.cases)
+    hours = share_shown(figures.median_hours_to_first_contact, figures.cases)
     return Line(
         PERIOD_LINE,
         {

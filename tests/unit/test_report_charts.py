@@ -12,8 +12,8 @@ from bot.domain.model import Partnership
 from bot.domain.stats import by_month, figures
 from bot.i18n import Catalogs
 from bot.services.report_charts import Labels, charts
-from bot.services.reports import Report
-from bot.services.staff_stats import LAST_MONTH, THIS_MONTH, THIS_YEAR, periods
+from bot.services.reports import Report, as_dict
+from bot.services.staff_stats import LAST_MONTH, THIS_MONTH, THIS_YEAR, _line, periods
 from bot.storage.reply_codec import decode_replies, encode_replies
 from tests.unit.test_stats import CASES, case
 
@@ -80,3 +80,40 @@ def test_a_picture_survives_the_outbox_codec() -> None:
     pictured, plain = decode_replies(encode_replies([reply, Reply("text")]))
     assert pictured.image == reply.image
     assert plain.image is None
+
+
+def small(partnership: Partnership) -> Report:
+    """Four cases: every count below the threshold, every share of them a giveaway."""
+    cases = CASES[:4]
+    start, end = date(2026, 10, 1), date(2026, 11, 30)
+    return Report("vasterort", start, end, figures(cases, partnership),
+                  by_month(cases, start, end, partnership))  # fmt: skip
+
+
+def test_no_share_of_fewer_than_five_cases_is_shown(
+    partnership: Partnership, catalogs: Catalogs
+) -> None:
+    """Not in the report, not as a point on the chart, not in the /stats caption."""
+    four = small(partnership)
+    assert four.figures.first_contact_within_deadline is not None  # there is one to hide
+    data = as_dict(four)
+    assert data["cases"] == "<5"
+    assert data["first_contact_within_deadline"] is None
+    assert data["attempts_per_case"] is None
+    drawn = charts(four, Labels(catalogs.translator("en"), partnership))
+    promises = drawn.axes[1]
+    points = [y for line in promises.get_lines() for y in line.get_ydata() if y == y]  # not NaN
+    assert points == []
+    assert [t.get_text() for t in promises.get_xticklabels()] == ["2026-10", "2026-11"]
+    caption = _line(THIS_MONTH, four.figures)
+    assert (caption.params["cases"], caption.params["reached"]) == ("<5", "-")
+
+
+def test_count_axes_start_at_zero_in_whole_numbers_even_when_all_is_hidden(
+    partnership: Partnership, catalogs: Catalogs
+) -> None:
+    drawn = charts(small(partnership), Labels(catalogs.translator("en"), partnership))
+    for ax in (drawn.axes[2], drawn.axes[3]):
+        assert ax.get_xlim()[0] == 0
+        assert all(tick == int(tick) for tick in ax.get_xticks())
+    assert drawn.axes[0].get_ylim()[0] == 0

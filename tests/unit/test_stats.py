@@ -145,7 +145,7 @@ def test_by_month_keeps_empty_months(partnership: Partnership) -> None:
 
 def test_a_zero_is_a_figure_not_a_gap(partnership: Partnership) -> None:
     """Cases without a single attempt: 0.0 attempts per case, written as 0.0, not "-"."""
-    untried = [case(), case()]
+    untried = [case() for _ in range(5)]
     report = Report(
         "vasterort", date(2026, 11, 1), date(2026, 11, 30), figures(untried, partnership)
     )
