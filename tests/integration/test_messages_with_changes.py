@@ -121,7 +121,7 @@ async def test_no_assignment_relay_or_transfer_without_its_messages(
         assert received(w, VOLUNTEER, f"Sent to the seeker of {reference}") == 1
 
         # A transfer tells the volunteer it left them, or does not happen.
-        move = f"s:move:{reference}:soderort"
+        move = f"s:move:{reference}:soderort:area"
         async with refusing(w, VOLUNTEER):
             await post(w, coordinator.press(move))
             assert await w.rows("SELECT org_id FROM cases") == [("vasterort",)]

@@ -99,7 +99,7 @@ async def test_every_message_kind_survives_a_kill_before_it_is_sent(tmp_path: Pa
             await telegram(coordinator.press(f"s:to:{reference}:{volunteer_id}"))
             await telegram(volunteer.message(f"/reply {reference} Hej, jag ringer i kväll"))
             await sms("Tack, det passar")
-            await telegram(coordinator.press(f"s:move:{reference}:soderort"))
+            await telegram(coordinator.press(f"s:move:{reference}:soderort:area"))
             await until(lambda: one(db, "SELECT org_id FROM cases") == "soderort")
             await asyncio.sleep(0.3)  # the last webhook's turn is committed; nothing sent
             service.kill()
