@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+from bot.domain.cases import StaffRole
+from bot.storage.database import Database
+from bot.storage.units import Units
 
 
 def jourbot(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -160,3 +166,40 @@ def test_purge_and_backup_commands(tmp_path: Path) -> None:
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT reference FROM cases").fetchone() == (reference.group(1),)
     assert jourbot(db, "backup", str(copy)).returncode == 2  # never overwrites
+
+
+async def add_coordinator(db: Path) -> None:
+    database = await Database.open(db)
+    try:
+        async with Units(database).begin() as unit:
+            await unit.staff.add(
+                org_id="vasterort", role=StaffRole.COORDINATOR, name="Cora", telegram_id=42,
+                locale="sv", now=datetime(2026, 11, 24, 13, 0, tzinfo=UTC),
+            )  # fmt: skip
+    finally:
+        await database.close()
+
+
+def test_remind_queues_without_a_telegram_token(tmp_path: Path) -> None:
+    """The sweep records and queues; the running service sends: no token is needed for it."""
+    db = tmp_path / "jourbot.db"
+    added = jourbot(
+        db, "case", "add", "--org", "vasterort", "--source", "phone", "--language", "sv"
+    )
+    assert added.returncode == 0, added.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE cases SET received_at = '2026-11-24T13:00:00+00:00'")
+    asyncio.run(add_coordinator(db))
+    with sqlite3.connect(db) as conn:
+        queued_before = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    env_without_token = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    swept = subprocess.run(
+        [sys.executable, "-m", "bot", "remind", "--at", "2026-11-27T15:00+01:00"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**env_without_token, "JOURBOT_DB": str(db)},
+    )  # fmt: skip
+    assert swept.returncode == 0, swept.stderr
+    assert "reminders queued; the running service sends them" in swept.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM reminders").fetchone()[0] >= 1
+        assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] > queued_before
