@@ -1,0 +1,150 @@
+"""Every statement the hot paths run finds its rows through an index, never by reading a
+table whose size grows with history (cases, attempts, messages, the outbox, ...).
+
+The paths run for real against SQLite with the statements recorded; each recorded statement
+is then asked for its plan. A full SCAN of a history table fails the test and names it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Core, open_core
+from bot.config import Settings
+from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, StaffRole
+from bot.domain.dialogue import Command, CommandName, Pick, Reply, Text
+from bot.domain.model import Channel
+from bot.domain.questions import Step
+from bot.ports import Delivered
+from bot.services.outbox import Outbox
+from bot.storage.connection import Connection
+from tests.conftest import FakeClock
+from tests.intake_script import through_service
+
+# Tables that grow with every case, message and day: never read whole on a hot path.
+HISTORY = (
+    "cases", "attempts", "reminders", "outbox", "case_messages", "case_events", "seekers",
+    "conversations", "outbound_messages", "inbound_messages", "intake_outcomes",
+    "case_contacts", "case_needs", "case_circumstances", "inbox",
+)  # fmt: skip
+FULL_SCAN = re.compile(rf"^SCAN ({'|'.join(HISTORY)})\b(?! USING (COVERING )?INDEX)")
+
+
+class Taken:
+    """A sender that takes everything at once."""
+
+    async def send(
+        self, channel: Channel, address: str, locale: str, replies: list[Reply], edit_of: int | None
+    ) -> Delivered:
+        return Delivered(f"m{address}")
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    statements: list[tuple[str, Any]] = []
+    fetch, many = Connection._fetch, Connection._executemany
+
+    def record_fetch(self: Connection, sql: str, params: Any) -> Any:
+        statements.append((sql, params))
+        return fetch(self, sql, params)
+
+    def record_many(self: Connection, sql: str, rows: list[Any]) -> None:
+        if rows:
+            statements.append((sql, rows[0]))
+        many(self, sql, rows)
+
+    monkeypatch.setattr(Connection, "_fetch", record_fetch)
+    monkeypatch.setattr(Connection, "_executemany", record_many)
+    return statements
+
+
+async def hot_paths(core: Core, clock: FakeClock) -> None:
+    """Intakes that make a case, end without one and are erased; the relay both ways; an
+    attempt and a closure; the reminder sweep; delivery; the report; retention."""
+    async with core.units.begin() as unit:
+        coordinator = await unit.staff.add(
+            org_id="vasterort", role=StaffRole.COORDINATOR, name="Cora", telegram_id=9001,
+            locale="en", now=clock.now(),
+        )  # fmt: skip
+    coordinator_staff = await core.staff.identify(9001)
+    assert coordinator_staff is not None
+    for n in range(3):
+        await through_service(core.intake, Channel.TELEGRAM, f"70{n}")
+    await core.intake.handle(Channel.TELEGRAM, "800", Command(CommandName.START))
+    await core.intake.handle(Channel.TELEGRAM, "800", Pick(Step.LANGUAGE, "sv"))
+    await core.intake.handle(Channel.TELEGRAM, "800", Command(CommandName.STOP))
+    await core.intake.handle(Channel.TELEGRAM, "801", Command(CommandName.START))
+    await core.intake.handle(Channel.TELEGRAM, "801", Command(CommandName.ERASE))
+    await core.intake.handle(Channel.TELEGRAM, "700", Text("Kan ni ringa i kväll?"))
+    async with core.units.begin() as unit:
+        seeker = await unit.intake.find_seeker(Channel.TELEGRAM, "700")
+        assert seeker is not None
+        case = await unit.cases.case_of_seeker(seeker)
+    assert case is not None
+    await core.staff.open_case(coordinator_staff, case.reference)
+    await core.staff.relay(coordinator_staff, case.reference, "Ja, vi ringer.")
+    await core.intake.handle(Channel.TELEGRAM, "700", Text("Tack!"))
+    await core.staff.log_attempt(
+        coordinator_staff, case.reference, AttemptChannel.PHONE, AttemptOutcome.REACHED,
+        clock.now(),
+    )  # fmt: skip
+    await core.staff.close(coordinator_staff, case.reference, CloseReason.SUPPORTED)
+    await core.intake.handle(Channel.TELEGRAM, "701", Command(CommandName.ERASE))
+    clock.advance(days=3)
+    await core.reminders.sweep()
+    outbox = Outbox(core.units, clock, {Channel.TELEGRAM: Taken()}, {})
+    await outbox.recover()
+    await outbox.drain()
+    today = clock.now().date()
+    await core.reports.report("vasterort", today - timedelta(days=365), today)
+    clock.advance(days=400)
+    await core.retention.purge()
+    del coordinator
+
+
+def plans(db: Path, statements: list[tuple[str, Any]]) -> dict[str, list[str]]:
+    """The plan of each distinct statement that reads or changes rows."""
+    found: dict[str, list[str]] = {}
+    with sqlite3.connect(db) as conn:
+        for sql, params in statements:
+            head = sql.lstrip().split(None, 1)[0].upper()
+            if head not in ("SELECT", "UPDATE", "DELETE", "INSERT", "WITH") or sql in found:
+                continue
+            try:
+                rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            except sqlite3.Error:
+                continue  # a statement only its own transaction can plan (none so far)
+            found[sql] = [str(row[3]) for row in rows]
+    return found
+
+
+async def test_no_hot_statement_reads_a_history_table_whole(
+    settings: Settings, clock: FakeClock, recorded: list[tuple[str, Any]]
+) -> None:
+    core = await open_core(settings, clock=clock)
+    recorded.clear()  # start-up's one-off checks (the keyring's probes) are not hot paths
+    try:
+        await hot_paths(core, clock)
+    finally:
+        await core.close()
+    assert len(recorded) > 100  # the paths ran
+    scans = {
+        sql: [step for step in steps if FULL_SCAN.search(step)]
+        for sql, steps in plans(settings.db_path, recorded).items()
+    }
+    offenders = {" ".join(sql.split()): steps for sql, steps in scans.items() if steps}
+    assert offenders == {}, "\n".join(f"{steps}: {sql}" for sql, steps in offenders.items())
+    # The report reads the cases of its period, found by day, not all the organisation's.
+    period = [
+        steps for sql, steps in plans(settings.db_path, recorded).items()
+        if "FROM cases WHERE org_id = ? AND received_at >= ?" in " ".join(sql.split())
+    ]  # fmt: skip
+    assert period, "the report ran"
+    for steps in period:
+        assert any("received_at>? AND received_at<?" in step for step in steps), steps
