@@ -291,6 +291,10 @@ class UnitsOfWork(Protocol):
         """Run a unit of work whole as one transaction; *work* awaits only its queries."""
         ...
 
+    def read(self) -> AbstractAsyncContextManager[Unit]:
+        """Read a consistent snapshot without holding up writers (long reads: the report)."""
+        ...
+
     def lookup(self) -> AbstractAsyncContextManager[Unit]:
         """Run one reading statement alone, without the cost of a transaction."""
         ...

@@ -1427,6 +1427,11 @@ class MemoryUnits:
             yield MemoryUnit.over(working)
             self._state = working
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[MemoryUnit]:
+        """Read the state as last committed, holding up no one; what it writes is dropped."""
+        yield MemoryUnit.over(self._state.copy())
+
     async def run(self, work: Callable[[MemoryUnit], Coroutine[object, None, T]]) -> T:
         """Run *work* whole as one transaction; WorkSuspended if it awaits anything else.
 

@@ -47,7 +47,8 @@ class ReportService:
         zone = ZoneInfo(self._partnership.timezone)
         begin = datetime.combine(start, time(0), zone).astimezone(UTC)
         until = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
-        async with self._units.begin() as unit:
+        # A snapshot beside the writer: a year of history never holds up a seeker's turn.
+        async with self._units.read() as unit:
             cases = await unit.stats.cases(org_id, begin, until)
             outcomes = await unit.stats.outcomes(begin, until)
             reminders = await unit.stats.reminders(org_id, begin, until)

@@ -41,6 +41,9 @@ class Database:
         self._runner: asyncio.Task[None] | None = None
         self._commits = 0  # since the last checkpoint
         self._checkpointer: Connection | None = None
+        # Long reads (the report) run here, in a snapshot of their own, beside the writer.
+        self._reader: Connection | None = None
+        self._reading = asyncio.Lock()
         self._checkpointing: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -67,6 +70,9 @@ class Database:
         self._closing = True
         if self._checkpointing is not None:
             await self._checkpointing
+        async with self._reading:
+            if self._reader is not None:
+                await self._reader.close()
         async with self._lock:
             if self._checkpointer is not None:
                 await self._checkpointer.close()
@@ -157,6 +163,24 @@ class Database:
         """Run one reading statement on its own, without a transaction around it."""
         async with self._lock:
             yield self._connection
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Connection]:
+        """Read in a transaction of its own, on a connection of its own.
+
+        In WAL mode a reader sees the database as it was when it began and never holds up
+        the writer, however long it reads: a year's report does not stall a seeker's turn.
+        """
+        async with self._reading:
+            if self._reader is None:
+                self._reader = await Connection.open(self._path)
+                for pragma in ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"):
+                    await self._reader.execute(pragma)
+            await self._reader.execute("BEGIN")
+            try:
+                yield self._reader
+            finally:
+                await self._reader.execute("ROLLBACK")  # it only read
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it (secure_delete zeroes freed pages)."""

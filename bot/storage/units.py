@@ -78,6 +78,12 @@ class Units:
         async with self._database.lookup() as db:
             yield self._unit(db)
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteUnit]:
+        """Read a consistent snapshot beside the writer, never holding it up (the report)."""
+        async with self._database.snapshot() as db:
+            yield self._unit(db)
+
     def _unit(self, db: Connection) -> SqliteUnit:
         # The stores keep nothing but the connection and the cipher, so one set serves
         # every transaction on the same connection; this runs for every message.

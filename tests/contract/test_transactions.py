@@ -122,3 +122,22 @@ async def test_scrub_keeps_the_data(units: UnitsOfWork, clock: FakeClock) -> Non
     assert await units.run(lambda unit: unit.intake.find_seeker(Channel.SMS, SEEKER_PHONE)) == (
         seeker_id
     )
+
+
+async def test_a_read_sees_one_moment_and_never_holds_up_a_writer(
+    units: UnitsOfWork, clock: FakeClock
+) -> None:
+    """A long read (the report) sees the state as it began; writes go on meanwhile."""
+    async with units.begin() as unit:
+        first = await add_seeker(unit, clock.now())
+
+    async def write_another(unit: Unit) -> int:
+        return await unit.intake.add_seeker(Channel.SMS, "+46709999999", clock.now())
+
+    async with units.read() as reading:
+        assert await reading.intake.find_seeker(Channel.SMS, SEEKER_PHONE) == first
+        # The writer does not wait for the reader to finish (it would wait forever here).
+        second = await asyncio.wait_for(units.run(write_another), timeout=5)
+        assert await reading.intake.find_seeker(Channel.SMS, "+46709999999") is None
+    async with units.read() as reading:
+        assert await reading.intake.find_seeker(Channel.SMS, "+46709999999") == second
