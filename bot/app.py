@@ -118,7 +118,7 @@ async def open_core(
     clock = clock or SystemClock()
     locales = locales_dir or default_locales_dir()
     catalogs = catalogs or Catalogs(locales, settings.partnership.timezone)
-    database = await Database.open(settings.db_path)
+    database = await Database.open(settings.db_path, settings.synchronous)
     try:
         units = await Units.open(database, Cipher(list(settings.secret_keys)))
     except KeyringError:

@@ -18,6 +18,7 @@ from bot.config_file import (
     read_toml,
     retention_from,
     send_limits_from,
+    synchronous_from,
 )
 from bot.domain.model import Partnership
 
@@ -58,6 +59,9 @@ class Settings:
     sweep_minutes: int
     retention: Retention
     send_limits: SendLimits = field(default_factory=SendLimits)
+    # How SQLite commits: "full" waits until a commit is on disk, so nothing a provider was
+    # told we have can be lost to a power cut; "normal" is faster and can lose the last few.
+    synchronous: str = "full"
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     secret_keys: tuple[bytes, ...] = ()  # current first, then older ones still to open
@@ -111,6 +115,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     where = "JOURBOT_CONFIG" if config_name else "default config"
     partnership, default_locale, sweep_minutes, unconfirmed = partnership_from(table, where)
     send_limits = send_limits_from(table, where)
+    synchronous = synchronous_from(table, where)
     retention = retention_from(table, where)
 
     return Settings(
@@ -122,6 +127,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         sweep_minutes=sweep_minutes,
         retention=retention,
         send_limits=send_limits,
+        synchronous=synchronous,
         telegram=telegram,
         twilio=twilio,
         secret_keys=_keys(get("JOURBOT_SECRET_KEY")),

@@ -240,3 +240,15 @@ def send_limits_from(data: dict[str, Any], where: str) -> SendLimits:
         ),
         sms_per_second=sending.rate("sms_per_second", limits.sms_per_second),
     )
+
+
+SYNCHRONOUS = ("full", "normal")
+
+
+def synchronous_from(data: dict[str, Any], where: str) -> str:
+    """Read [storage] synchronous: "full" (the default) or "normal", a stated trade-off."""
+    storage = Table(data, where).table("storage")
+    value = storage.text("synchronous", "full").lower()
+    if value not in SYNCHRONOUS:
+        raise ConfigError(f"{where}.storage.synchronous: one of {', '.join(SYNCHRONOUS)}")
+    return value

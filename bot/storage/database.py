@@ -48,15 +48,21 @@ class Database:
         self._closing = False
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        """Open (creating if needed) the database at *path* and bring its schema up to date."""
+    async def open(cls, path: Path | str, synchronous: str = "full") -> Database:
+        """Open (creating if needed) the database at *path* and bring its schema up to date.
+
+        *synchronous* "full" makes every commit durable before it returns: what a provider
+        was told we have survives a power cut. "normal" may lose the last commits to one.
+        """
+        if synchronous not in ("full", "normal"):
+            raise ValueError(f"synchronous: {synchronous!r}")
         connection = await Connection.open(path)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA busy_timeout=5000",
             "PRAGMA foreign_keys=ON",
             "PRAGMA secure_delete=ON",
-            "PRAGMA synchronous=NORMAL",
+            f"PRAGMA synchronous={synchronous.upper()}",
             "PRAGMA cache_size=-32000",  # 32 MB: the hot pages of a large history stay cached
             "PRAGMA wal_autocheckpoint=0",  # checkpoints run aside (see the module's docstring)
         ):

@@ -209,3 +209,21 @@ async def test_checkpoints_run_aside_every_so_many_commits(
         assert await settled() == [(1, "a"), (2, "b")]  # until the next one
     finally:
         await database.close()
+
+
+async def test_commits_are_durable_unless_the_trade_off_is_chosen(tmp_path: Path) -> None:
+    """synchronous=FULL (2) by default; NORMAL (1) only when asked for."""
+    for asked, level in ((None, 2), ("normal", 1), ("full", 2)):
+        opened = await (
+            Database.open(tmp_path / f"{asked}.db")
+            if asked is None
+            else Database.open(tmp_path / f"{asked}.db", asked)
+        )
+        try:
+            async with opened.lookup() as db, db.execute("PRAGMA synchronous") as cursor:
+                row = await cursor.fetchone()
+                assert row is not None and tuple(row) == (level,)
+        finally:
+            await opened.close()
+    with pytest.raises(ValueError, match="synchronous"):
+        await Database.open(tmp_path / "off.db", "off")

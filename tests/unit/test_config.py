@@ -27,6 +27,7 @@ def test_defaults_need_nothing_set() -> None:
     assert settings.sweep_minutes == 5
     assert settings.send_limits.telegram_chat_interval == 1.0
     assert settings.send_limits.sms_per_second == 1.0
+    assert settings.synchronous == "full"  # nothing acknowledged is lost to a power cut
     assert p.numbers.national_line == "116 006"
     assert "organisation vasterort" in settings.unconfirmed
 
@@ -139,6 +140,7 @@ aliases = ["Uno"]
             "districts",
         ),
         (("[routing]", "[routing"), "not valid TOML"),
+        (("", '[storage]\nsynchronous = "off"\n'), "storage.synchronous"),
     ],
 )
 def test_bad_config_file_names_the_key(tmp_path: Path, change: tuple[str, str], names: str) -> None:
@@ -187,3 +189,11 @@ def test_json_log_lines_carry_events_not_text() -> None:
     )
     assert entry["exception"] == "ValueError"
     assert "Zacharias" not in line
+
+
+def test_a_faster_commit_is_an_explicit_choice(tmp_path: Path) -> None:
+    path = tmp_path / "jourbot.toml"
+    path.write_text('[storage]\nsynchronous = "normal"\n' + MINIMAL, encoding="utf-8")
+    assert load_settings({"JOURBOT_CONFIG": str(path)}).synchronous == "normal"
+    path.write_text(MINIMAL, encoding="utf-8")
+    assert load_settings({"JOURBOT_CONFIG": str(path)}).synchronous == "full"
