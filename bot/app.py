@@ -131,7 +131,7 @@ async def open_core(
         Channel.SMS: Pacer(limits.sms_per_second, 0.0),
         Channel.WHATSAPP: Pacer(limits.sms_per_second, 0.0),
     }
-    outbox = Outbox(units, clock, dict(senders or {}), pacers)
+    outbox = Outbox(units, clock, dict(senders or {}), pacers, retries=settings.retries)
     partnership = settings.partnership
     staff = StaffService(units, clock, partnership, outbox.wake)
     intake = IntakeService(
@@ -199,6 +199,7 @@ async def build(
             api_url=settings.telegram.api_url,
             polling=not settings.telegram.webhook,
             request=telegram_request,
+            read_timeout=settings.telegram.read_timeout,
         )
         starter = TelegramStart(telegram, settings.telegram, ALLOWED_UPDATES)
         senders[Channel.TELEGRAM] = TelegramSender(telegram.bot, catalogs, starter.is_up)

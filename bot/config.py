@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from bot.config_file import (
 )
 from bot.domain.model import Partnership
 
-__all__ = ["ConfigError", "Retention", "SendLimits", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Retention", "Retries", "SendLimits", "Settings", "load_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,9 @@ class TelegramSettings:
     # Set together: Telegram posts updates to PUBLIC_URL/telegram with this secret.
     public_url: str | None = None
     webhook_secret: str | None = None
+    # TELEGRAM_READ_TIMEOUT_SECONDS: how long a Bot API call may go unanswered before it
+    # counts as failed and the outbox tries again later; python-telegram-bot's own default.
+    read_timeout: float = 5.0
 
     @property
     def webhook(self) -> bool:
@@ -50,6 +54,18 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Retries:
+    """How long the outbox waits before it sends a failed message again: doubling, jittered."""
+
+    # JOURBOT_RETRY_FIRST_SECONDS: short enough for a blip, long enough not to hammer a
+    # provider that is down.
+    first_seconds: float = 2.0
+    # JOURBOT_RETRY_LONGEST_SECONDS: however long an outage, a message is tried at least
+    # this often, so it goes soon after the provider is back.
+    longest_seconds: float = 600.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db_path: Path
     host: str
@@ -62,6 +78,7 @@ class Settings:
     # How SQLite commits: "full" waits until a commit is on disk, so nothing a provider was
     # told we have can be lost to a power cut; "normal" is faster and can lose the last few.
     synchronous: str = "full"
+    retries: Retries = field(default_factory=Retries)
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     secret_keys: tuple[bytes, ...] = ()  # current first, then older ones still to open
@@ -92,7 +109,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET: required when PUBLIC_URL is set")
         if secret is not None and not secret.replace("_", "").replace("-", "").isalnum():
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET: only letters, digits, _ and - are allowed")
-        telegram = TelegramSettings(token, url("TELEGRAM_API_URL"), public_url, secret)
+        read_timeout = _seconds(
+            "TELEGRAM_READ_TIMEOUT_SECONDS",
+            get("TELEGRAM_READ_TIMEOUT_SECONDS"),
+            TelegramSettings(token).read_timeout,
+        )
+        telegram = TelegramSettings(
+            token, url("TELEGRAM_API_URL"), public_url, secret, read_timeout
+        )
 
     twilio = None
     if account_sid := get("TWILIO_ACCOUNT_SID"):
@@ -128,6 +152,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         retention=retention,
         send_limits=send_limits,
         synchronous=synchronous,
+        retries=_retries(get("JOURBOT_RETRY_FIRST_SECONDS"), get("JOURBOT_RETRY_LONGEST_SECONDS")),
         telegram=telegram,
         twilio=twilio,
         secret_keys=_keys(get("JOURBOT_SECRET_KEY")),
@@ -150,6 +175,31 @@ def _keys(value: str | None) -> tuple[bytes, ...]:
             raise ConfigError("JOURBOT_SECRET_KEY: each key must be 32 bytes in base64url")
         keys.append(raw)
     return tuple(keys)
+
+
+def _retries(first: str | None, longest: str | None) -> Retries:
+    defaults = Retries()
+    retries = Retries(
+        _seconds("JOURBOT_RETRY_FIRST_SECONDS", first, defaults.first_seconds),
+        _seconds("JOURBOT_RETRY_LONGEST_SECONDS", longest, defaults.longest_seconds),
+    )
+    if retries.longest_seconds < retries.first_seconds:
+        raise ConfigError(
+            "JOURBOT_RETRY_LONGEST_SECONDS: must not be shorter than JOURBOT_RETRY_FIRST_SECONDS"
+        )
+    return retries
+
+
+def _seconds(name: str, value: str | None, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigError(f"{name}: must be a number of seconds above 0")
+    return seconds
 
 
 def require_encryption(settings: Settings) -> None:

@@ -28,11 +28,19 @@ class FakeClock:
         self.moment += timedelta(**delta)
 
 
+@pytest.fixture(scope="session")
+def shipped_settings() -> Settings:
+    # Read once (checking the districts' aliases takes about 30 ms); frozen all the way
+    # down, so no test can change what another one reads.
+    return load_settings({})
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    loaded = load_settings({"JOURBOT_DB": str(tmp_path / "jourbot.db")})
+def settings(shipped_settings: Settings, tmp_path: Path) -> Settings:
     # Tests send as fast as they can; the pacing itself is tested on its own.
-    return replace(loaded, send_limits=SendLimits(0.0, 0.0, 0.0))
+    return replace(
+        shipped_settings, db_path=tmp_path / "jourbot.db", send_limits=SendLimits(0.0, 0.0, 0.0)
+    )
 
 
 @pytest.fixture

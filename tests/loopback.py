@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -19,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.config import SendLimits, load_settings
 from bot.storage.crypto import new_key
 from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
@@ -27,10 +30,18 @@ SECRET = "crash-test-secret"
 TOKEN = "123456:CRASH"
 
 
-def service_env(tmp_path: Path, fake_port: int, port: int) -> dict[str, str]:
-    """Configure the child service for both channels against the fake providers."""
+def service_env(
+    tmp_path: Path, fake_port: int, port: int, *, paced: bool = False
+) -> dict[str, str]:
+    """Configure the child service for both channels against the fake providers.
+
+    Unless *paced*, the service sends as fast as it can (as in-process tests do): a test of
+    what survives a fault should not wait a second for each SMS. Pacing is tested on its own.
+    """
+    config = {} if paced else {"JOURBOT_CONFIG": str(unpaced_config(tmp_path))}
     return {
         **os.environ,
+        **config,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": f"http://127.0.0.1:{fake_port}",
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -43,7 +54,23 @@ def service_env(tmp_path: Path, fake_port: int, port: int) -> dict[str, str]:
         "JOURBOT_DB": str(tmp_path / "jourbot.db"),
         "JOURBOT_HOST": "127.0.0.1",
         "JOURBOT_PORT": str(port),
+        # A failed send is tried again within a second (due times are kept to the second):
+        # a test waits for what comes after a fault, not for a backoff of up to ten minutes.
+        "JOURBOT_RETRY_FIRST_SECONDS": "0.05",
+        "JOURBOT_RETRY_LONGEST_SECONDS": "0.5",
     }
+
+
+def unpaced_config(folder: Path) -> Path:
+    """Write the shipped configuration with every [sending] limit off; return its path."""
+    text = resources.files("bot").joinpath("default_config.toml").read_text(encoding="utf-8")
+    for key in ("telegram_per_second", "telegram_chat_interval", "sms_per_second"):
+        text, found = re.subn(rf"(?m)^{key} = .*$", f"{key} = 0", text)
+        assert found == 1, key
+    path = folder / "unpaced.toml"
+    path.write_text(text, encoding="utf-8")
+    assert load_settings({"JOURBOT_CONFIG": str(path)}).send_limits == SendLimits(0, 0, 0)
+    return path
 
 
 def free_port() -> int:
@@ -56,10 +83,12 @@ class Providers:
     """Fake Bot API and Twilio REST API on one loopback server, recording what they got.
 
     `telegram_failures` and `sms_failures` make the next sends fail: "502", "503", "500",
-    "429" (with retry_after), or "slow" (answer only after the client gave up).
+    "429" (with retry_after), or "slow" (answer only after *stall* seconds, when a client with
+    a shorter read timeout has given up).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stall: float = 6.0) -> None:
+        self.stall = stall
         self.telegram: dict[int, list[str]] = defaultdict(list)
         self.sms: dict[str, list[str]] = defaultdict(list)
         self.telegram_failures: list[str] = []
@@ -75,7 +104,7 @@ class Providers:
         failure = failures.pop(0)
         self.refused += 1
         if failure == "slow":
-            await asyncio.sleep(6)  # past the client's read timeout; nothing is delivered
+            await asyncio.sleep(self.stall)  # nothing is delivered
             return JSONResponse({"ok": False, "error_code": 504}, 504)
         if failure == "429":
             body = {"ok": False, "error_code": 429, "description": "Too Many Requests",

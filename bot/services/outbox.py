@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from bot.config import Retries
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel
 from bot.ports import (
@@ -47,8 +48,6 @@ from bot.ports import (
 log = logging.getLogger(__name__)
 
 PARALLEL = 8  # messages on their way at once
-BASE_DELAY = 2.0  # seconds before the first retry
-MAX_DELAY = 600.0
 UNEXPECTED_ATTEMPTS = 5  # tries before an error nobody expected counts as permanent
 IDLE_WAIT = 5.0  # seconds between looks at the table when nothing woke the worker
 GATHER_WAKES = 0.005  # seconds a woken worker waits for more to be queued
@@ -111,12 +110,14 @@ class Outbox:
         senders: Mapping[Channel, Sender],
         pacers: Mapping[Channel, Pacer],
         rng: random.Random | None = None,
+        retries: Retries | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
         self._senders = senders
         self._pacers = pacers
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self._retries = retries or Retries()
         self._wake = asyncio.Event()
         self._sending: set[asyncio.Task[None]] = set()
         # One claim at a time, so a free slot is never filled twice.
@@ -268,7 +269,10 @@ class Outbox:
         now = self._clock.now()
         delay = error.retry_after
         if delay is None:
-            backoff = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, item.attempts - 1))
+            retries = self._retries
+            backoff = min(
+                retries.longest_seconds, retries.first_seconds * 2 ** max(0, item.attempts - 1)
+            )
             delay = backoff * self._rng.uniform(0.5, 1.5)
         at = now + timedelta(seconds=delay)
 

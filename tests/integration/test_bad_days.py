@@ -30,7 +30,9 @@ FIRST_QUESTION = "Vilket språk vill du skriva på?"
 
 
 @asynccontextmanager
-async def world(tmp_path: Path, **env: str) -> AsyncIterator[tuple[Providers, Service, int]]:
+async def world(
+    tmp_path: Path, *, paced: bool = False, **env: str
+) -> AsyncIterator[tuple[Providers, Service, int]]:
     """Fake providers on loopback and the service's settings (started by the test)."""
     providers = Providers()
     fake_port, port = free_port(), free_port()
@@ -38,7 +40,7 @@ async def world(tmp_path: Path, **env: str) -> AsyncIterator[tuple[Providers, Se
         uvicorn.Config(providers.app(), host="127.0.0.1", port=fake_port, log_level="error")
     )
     task = asyncio.create_task(fake.serve())
-    service = Service({**service_env(tmp_path, fake_port, port), **env}, port)
+    service = Service({**service_env(tmp_path, fake_port, port, paced=paced), **env}, port)
     try:
         yield providers, service, port
     finally:
@@ -201,8 +203,15 @@ async def test_huge_and_multipart_bodies_cost_no_memory_or_disk(tmp_path: Path) 
 
 
 async def test_a_flood_does_not_keep_an_honest_seeker_waiting(tmp_path: Path) -> None:
-    """55 accounts send 3,355 messages; the next person's first reply comes within 2 s."""
-    async with world(tmp_path) as (providers, service, port):
+    """55 accounts send 1,155 messages; the next person's first reply comes within 2 s.
+
+    55 chats want more than the shipped 25 a second, so a backlog builds within a second;
+    more messages only make the flood last longer. At 21 an account it still tells: served
+    first come, first served, the honest seeker waited about 4 s, and with every repeated
+    answer queued about 2,000 replies were pending.
+    """
+    # With the shipped pacing: the flood must outrun what the providers let us send.
+    async with world(tmp_path, paced=True) as (providers, service, port):
         base = f"http://127.0.0.1:{port}"
         limits = httpx.Limits(max_connections=60)
         async with httpx.AsyncClient(timeout=60, limits=limits) as client:
@@ -210,7 +219,7 @@ async def test_a_flood_does_not_keep_an_honest_seeker_waiting(tmp_path: Path) ->
             flooders = [Person(880000 + n, "sv") for n in range(55)]
 
             async def flood(person: Person) -> None:
-                for n in range(61):
+                for n in range(21):
                     update = person.message("/start" if n == 0 else f"spam {n} " + "x" * n)
                     response = await client.post(f"{base}/telegram", content=json.dumps(update),
                                                  headers=HEADERS)  # fmt: skip
@@ -230,7 +239,11 @@ async def test_a_flood_does_not_keep_an_honest_seeker_waiting(tmp_path: Path) ->
                 (pending,) = db.execute(
                     "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
                 ).fetchone()
-    print(f"flood of 3,355 in {flooded:.1f} s; honest first reply after {waited:.2f} s; "
+            # Killed, not stopped: with replies still queued, a graceful stop runs until
+            # Service.stop gives up (20 s), as the shutdown stops Telegram before the outbox's
+            # last delivery. What is measured here is already measured.
+            service.kill()
+    print(f"flood of 1,155 in {flooded:.1f} s; honest first reply after {waited:.2f} s; "
           f"{pending} replies pending")  # fmt: skip
     assert waited < 2.0
     assert pending < 55 * 5  # a repeated answer waits once per chat

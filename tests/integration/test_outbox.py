@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from bot.app import build
-from bot.config import Settings, TelegramSettings, TwilioSettings
+from bot.config import Retries, Settings, TelegramSettings, TwilioSettings
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel, DeliveryStatus
 from bot.domain.sms import Encoding, Segments
@@ -69,6 +69,29 @@ async def test_retries_with_backoff_then_retry_after(settings: Settings, clock: 
         assert (outbox.delivered, outbox.retried, outbox.failed) == (1, 2, 0)
     finally:
         await jourbot.close()  # type: ignore[attr-defined]
+
+
+async def test_retry_waits_come_from_the_settings(settings: Settings, clock: FakeClock) -> None:
+    """The first wait and the longest are settings: doubling from the one, never past the other."""
+    sender = FlakySender([SendError("down")] * 4)
+    jourbot = await build(settings, clock=clock, run_scheduler=False)
+    retries = Retries(first_seconds=10.0, longest_seconds=12.0)
+    outbox = Outbox(
+        jourbot.units, clock, {Channel.TELEGRAM: sender}, {}, rng=random.Random(1),  # noqa: S311
+        retries=retries,
+    )  # fmt: skip
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("one")])
+        assert await outbox.deliver_due() == 1  # fails: the first wait is 5-15 s
+        clock.advance(seconds=4.9)
+        assert await outbox.deliver_due() == 0
+        for _ in range(4):  # doubling alone would wait 10-30, 20-60, 40-120 s
+            clock.advance(seconds=18)  # the longest wait with all its jitter
+            assert await outbox.deliver_due() == 1
+        assert sender.taken == [("1", "one")]
+        assert (outbox.delivered, outbox.retried) == (1, 4)
+    finally:
+        await jourbot.close()
 
 
 async def test_permanent_failure_is_not_retried(settings: Settings, clock: FakeClock) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import aiosqlite
 import httpx
 import pytest
+from telegram.request import HTTPXRequest
 
 from bot.app import Jourbot, build
 from bot.channels.telegram import PerChatUpdateProcessor
@@ -350,6 +351,19 @@ async def test_bot_api_url_is_configurable(settings: Settings, clock: FakeClock)
     async with running(tuned, clock) as h:
         assert h.jourbot.telegram is not None
         assert h.jourbot.telegram.bot.base_url == "http://127.0.0.1:8081/bot123456:TEST-TOKEN"
+
+
+async def test_bot_api_read_timeout_is_configurable(settings: Settings, clock: FakeClock) -> None:
+    """TELEGRAM_READ_TIMEOUT_SECONDS reaches the Bot API client; unset, it is the library's."""
+    assert TelegramSettings(TOKEN).read_timeout == HTTPXRequest().read_timeout
+    for read_timeout in (0.7, 12.0):
+        telegram = TelegramSettings(TOKEN, None, PUBLIC_URL, SECRET, read_timeout)
+        jourbot = await build(replace(settings, telegram=telegram), clock=clock)
+        try:
+            assert jourbot.telegram is not None
+            assert jourbot.telegram.bot.request.read_timeout == read_timeout
+        finally:
+            await jourbot.close()
 
 
 async def test_failure_on_our_side_gets_an_apology(

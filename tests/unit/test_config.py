@@ -28,6 +28,7 @@ def test_defaults_need_nothing_set() -> None:
     assert settings.send_limits.telegram_chat_interval == 1.0
     assert settings.send_limits.sms_per_second == 1.0
     assert settings.synchronous == "full"  # nothing acknowledged is lost to a power cut
+    assert (settings.retries.first_seconds, settings.retries.longest_seconds) == (2.0, 600.0)
     assert p.numbers.national_line == "116 006"
     assert "organisation vasterort" in settings.unconfirmed
 
@@ -46,11 +47,16 @@ def test_environment_names_of_the_design() -> None:
             "TWILIO_ACCOUNT_SID": "AC1",
             "TWILIO_AUTH_TOKEN": "tok",
             "TWILIO_FROM_NUMBER": "+46700000000",
+            "TELEGRAM_READ_TIMEOUT_SECONDS": "1.5",
+            "JOURBOT_RETRY_FIRST_SECONDS": "0.05",
+            "JOURBOT_RETRY_LONGEST_SECONDS": "30",
         }
     )
     assert settings.telegram is not None
     assert settings.telegram.webhook
     assert settings.telegram.api_url == "http://127.0.0.1:8081"
+    assert settings.telegram.read_timeout == 1.5
+    assert (settings.retries.first_seconds, settings.retries.longest_seconds) == (0.05, 30.0)
     assert (settings.host, settings.port, settings.db_path) == ("0.0.0.0", 9000, Path("/tmp/x.db"))
     assert settings.twilio is not None
     assert (settings.twilio.account_sid, settings.twilio.from_number) == ("AC1", "+46700000000")
@@ -89,6 +95,14 @@ def test_environment_names_of_the_design() -> None:
             "TWILIO_API_URL",
         ),
         ({"JOURBOT_CONFIG": "/nonexistent/jourbot.toml"}, "JOURBOT_CONFIG"),
+        ({"JOURBOT_RETRY_FIRST_SECONDS": "soon"}, "JOURBOT_RETRY_FIRST_SECONDS"),
+        ({"JOURBOT_RETRY_FIRST_SECONDS": "0"}, "JOURBOT_RETRY_FIRST_SECONDS"),
+        ({"JOURBOT_RETRY_LONGEST_SECONDS": "inf"}, "JOURBOT_RETRY_LONGEST_SECONDS"),
+        ({"JOURBOT_RETRY_LONGEST_SECONDS": "1"}, "JOURBOT_RETRY_LONGEST_SECONDS"),  # < first
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_READ_TIMEOUT_SECONDS": "-1"},
+            "TELEGRAM_READ_TIMEOUT_SECONDS",
+        ),
     ],
 )
 def test_bad_environment_names_the_setting(env: dict[str, str], names: str) -> None:
