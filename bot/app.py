@@ -247,6 +247,11 @@ async def build(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            # Undone in reverse on the way out: the texts accepted finish their turns, the
+            # outbox delivers what is due, and only then does Telegram stop (stopped first,
+            # every queued Telegram message failed as "not started" and the stop never ended).
+            if starter is not None:
+                stack.push_async_callback(starter.stop)
             await outbox.recover()
             worker = asyncio.create_task(outbox.run())
             stack.push_async_callback(_stop, worker, outbox)
@@ -254,7 +259,6 @@ async def build(
                 stack.push_async_callback(texts.drain)  # finish what was accepted
                 await texts.recover()
             if starter is not None:
-                stack.push_async_callback(starter.stop)
                 await starter.begin()
             if texts is not None:
                 log.info("sms.started")

@@ -270,9 +270,9 @@ class Outbox:
         delay = error.retry_after
         if delay is None:
             retries = self._retries
-            backoff = min(
-                retries.longest_seconds, retries.first_seconds * 2 ** max(0, item.attempts - 1)
-            )
+            # The doubling stops growing once past the cap: 2 ** 1,024 would not fit a float.
+            doublings = min(max(0, item.attempts - 1), 60)
+            backoff = min(retries.longest_seconds, retries.first_seconds * 2**doublings)
             delay = backoff * self._rng.uniform(0.5, 1.5)
         at = now + timedelta(seconds=delay)
 

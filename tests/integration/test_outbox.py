@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -538,3 +540,22 @@ async def test_a_notice_to_staff_does_not_wait_for_a_seekers_pace(
         ]  # fmt: skip
     finally:
         await jourbot.close()
+
+
+async def test_a_week_of_failures_still_waits_the_longest_wait(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """After thousands of tries the doubling stays at the cap (2 ** 1,024 fits no float)."""
+    sender = FlakySender([SendError("down")])
+    outbox, units, jourbot = await outbox_with(settings, clock, sender)
+    try:
+        await outbox.enqueue(Recipient(Channel.TELEGRAM, "1", "en"), [Reply("one")])
+        with sqlite3.connect(settings.db_path) as db:
+            db.execute("UPDATE outbox SET attempts = 5000")
+        assert await outbox.deliver_due() == 1  # fails, and is put back for later
+        assert (outbox.retried, outbox.failed) == (1, 0)
+        async with units.begin() as unit:
+            due = await unit.outbox.next_due()
+        assert due is not None and due <= clock.now() + timedelta(seconds=600 * 1.5)
+    finally:
+        await jourbot.close()  # type: ignore[attr-defined]
