@@ -61,7 +61,7 @@ async def measure(seekers: int = 500, rounds: int = 3) -> dict[str, Any]:
                 folder = Path(tmp) / f"{kind}{number}"
                 folder.mkdir()
                 runs[kind].append(await turns_per_second(folder, kind, seekers))
-    summary = {
+    summary: dict[str, Any] = {
         kind: {"min": min(v), "median": statistics.median(v), "max": max(v)}
         for kind, v in runs.items()
     }
