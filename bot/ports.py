@@ -291,8 +291,9 @@ class UnitsOfWork(Protocol):
         """Run a unit of work whole as one transaction; *work* awaits only its queries."""
         ...
 
-    def read(self) -> AbstractAsyncContextManager[Unit]:
-        """Read a consistent snapshot without holding up writers (long reads: the report)."""
+    async def read_whole(self, work: Callable[[Unit], Coroutine[object, None, T]]) -> T:
+        """Run a reading unit of work whole in a snapshot, taking no time from the turns
+        (a year's report); *work* awaits only its queries."""
         ...
 
     def lookup(self) -> AbstractAsyncContextManager[Unit]:

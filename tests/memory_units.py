@@ -1427,10 +1427,16 @@ class MemoryUnits:
             yield MemoryUnit.over(working)
             self._state = working
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[MemoryUnit]:
-        """Read the state as last committed, holding up no one; what it writes is dropped."""
-        yield MemoryUnit.over(self._state.copy())
+    async def read_whole(self, work: Callable[[MemoryUnit], Coroutine[object, None, T]]) -> T:
+        """Run *work* whole on the state as last committed; what it writes is dropped."""
+        coroutine = work(MemoryUnit.over(self._state.copy()))
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        coroutine.close()
+        raise WorkSuspended("a unit of work waited for something besides its queries")
 
     async def run(self, work: Callable[[MemoryUnit], Coroutine[object, None, T]]) -> T:
         """Run *work* whole as one transaction; WorkSuspended if it awaits anything else.

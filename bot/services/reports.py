@@ -7,6 +7,7 @@ Everything written here may leave the organisation, so small counts are suppress
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.model import Partnership
 from bot.domain.stats import (
     SUPPRESS_BELOW,
+    CaseFacts,
     Figures,
     by_month,
     figures,
@@ -24,7 +26,7 @@ from bot.domain.stats import (
     share_shown,
     shown,
 )
-from bot.ports import UnitsOfWork
+from bot.ports import Unit, UnitsOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,16 @@ class Report:
     end: date  # inclusive
     figures: Figures
     monthly: dict[str, Figures] = field(default_factory=dict)  # "YYYY-MM" -> figures
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What a report is worked out from, read in one snapshot."""
+
+    cases: list[CaseFacts]
+    outcomes: list[str]
+    reminders: list[str]
+    transfers: list[tuple[str, str]]
 
 
 class ReportService:
@@ -47,19 +59,29 @@ class ReportService:
         zone = ZoneInfo(self._partnership.timezone)
         begin = datetime.combine(start, time(0), zone).astimezone(UTC)
         until = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
-        # A snapshot beside the writer: a year of history never holds up a seeker's turn.
-        async with self._units.read() as unit:
-            cases = await unit.stats.cases(org_id, begin, until)
-            outcomes = await unit.stats.outcomes(begin, until)
-            reminders = await unit.stats.reminders(org_id, begin, until)
-            transfers = await unit.stats.transfers(begin, until)
-        referred = referrals(org_id, transfers, outcomes, self._partnership)
+
+        async def gather(unit: Unit) -> _Facts:
+            return _Facts(
+                await unit.stats.cases(org_id, begin, until),
+                await unit.stats.outcomes(begin, until),
+                await unit.stats.reminders(org_id, begin, until),
+                await unit.stats.transfers(begin, until),
+            )
+
+        # Read in a snapshot beside the writer, and worked out off the event loop: a year of
+        # history takes no time from a seeker's turn.
+        facts = await self._units.read_whole(gather)
+        return await asyncio.to_thread(self._worked_out, org_id, start, end, facts)
+
+    def _worked_out(self, org_id: str, start: date, end: date, facts: _Facts) -> Report:
+        p = self._partnership
+        referred = referrals(org_id, facts.transfers, facts.outcomes, p)
         return Report(
             org_id,
             start,
             end,
-            figures(cases, self._partnership, outcomes, reminders, referred),
-            by_month(cases, start, end, self._partnership),
+            figures(facts.cases, p, facts.outcomes, facts.reminders, referred),
+            by_month(facts.cases, start, end, p),
         )
 
 

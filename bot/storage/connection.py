@@ -187,6 +187,18 @@ class Connection:
             raise
         return outcomes
 
+    def read_whole(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        """Run *work* whole in a read transaction, on this connection's thread (call it there).
+
+        The rows are turned into values there too, off the event loop: a long read (a
+        year's report) then takes no time from the turns the loop is running.
+        """
+        self._raw.execute("BEGIN")
+        try:
+            return self._complete(work)
+        finally:
+            self._raw.execute("ROLLBACK")  # it only read
+
     def _complete(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
         coroutine = work(self)
         try:

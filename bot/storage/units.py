@@ -78,11 +78,9 @@ class Units:
         async with self._database.lookup() as db:
             yield self._unit(db)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[SqliteUnit]:
-        """Read a consistent snapshot beside the writer, never holding it up (the report)."""
-        async with self._database.snapshot() as db:
-            yield self._unit(db)
+    async def read_whole(self, work: Callable[[SqliteUnit], Coroutine[Any, Any, T]]) -> T:
+        """Run a reading unit of work whole in a snapshot, off the event loop (the report)."""
+        return await self._database.read_whole(lambda db: work(self._unit(db)))
 
     def _unit(self, db: Connection) -> SqliteUnit:
         # The stores keep nothing but the connection and the cipher, so one set serves
