@@ -18,19 +18,21 @@ from bot.storage.connection import Connection
 from bot.storage.timestamps import utc_text
 
 # The partial index cases_awaiting_contact holds exactly the cases that still wait for first
-# contact, so a sweep reads those and never the closed history, however long it grows.
+# contact, so a sweep reads those and never the closed history, however long it grows. CROSS
+# JOIN keeps them the outer loop: left to itself, the planner read every attempt and every
+# reminder ever made and looked each case up.
 CANDIDATES = (
     "SELECT id, reference, org_id, status, received_at, volunteer_id, source, locale, channel "
     "FROM cases INDEXED BY cases_awaiting_contact WHERE status IN ('new', 'assigned')"
 )
 _ATTEMPTS = (
     "SELECT a.case_id, a.at, a.channel, a.outcome FROM cases c "
-    "INDEXED BY cases_awaiting_contact JOIN attempts a ON a.case_id = c.id "
+    "INDEXED BY cases_awaiting_contact CROSS JOIN attempts a ON a.case_id = c.id "
     "WHERE c.status IN ('new', 'assigned') ORDER BY a.case_id, a.at"
 )
 _SENT = (
     "SELECT r.case_id, r.rule, r.period FROM cases c INDEXED BY cases_awaiting_contact "
-    "JOIN reminders r ON r.case_id = c.id WHERE c.status IN ('new', 'assigned') "
+    "CROSS JOIN reminders r ON r.case_id = c.id WHERE c.status IN ('new', 'assigned') "
     "AND r.state = 'sent'"
 )
 _STATUS = {s.value: s for s in CaseStatus}

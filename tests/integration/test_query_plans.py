@@ -27,13 +27,22 @@ from bot.storage.connection import Connection
 from tests.conftest import FakeClock
 from tests.intake_script import through_service
 
-# Tables that grow with every case, message and day: never read whole on a hot path.
-HISTORY = (
-    "cases", "attempts", "reminders", "outbox", "case_messages", "case_events", "seekers",
-    "conversations", "outbound_messages", "inbound_messages", "intake_outcomes",
-    "case_contacts", "case_needs", "case_circumstances", "inbox",
-)  # fmt: skip
-FULL_SCAN = re.compile(rf"^SCAN ({'|'.join(HISTORY)})\b(?! USING (COVERING )?INDEX)")
+# Tables that stay small (the staff, their invites, the key check): reading them whole is fine.
+SMALL = {"staff", "invites", "keyring", "CONSTANT"}  # CONSTANT: SQLite's "SCAN CONSTANT ROW"
+SCAN = re.compile(r"^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?")
+
+
+def unbounded(step: str, partial: set[str]) -> bool:
+    """A step that reads a whole table (or a whole index of it) that grows with history.
+
+    Reading a partial index is bounded by the open work it holds (the cases waiting for
+    contact, the messages waiting to go), however long the history grows.
+    """
+    found = SCAN.match(step)
+    if found is None:
+        return False
+    table, index = found.groups()
+    return index not in partial and table not in SMALL
 
 
 class Taken:
@@ -66,7 +75,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 
 async def hot_paths(core: Core, clock: FakeClock) -> None:
     """Intakes that make a case, end without one and are erased; the relay both ways; an
-    attempt and a closure; the reminder sweep; delivery; the report; retention."""
+    attempt and a closure; the reminder sweep; delivery; the report; an erasure on request.
+    (The daily retention purge reads the live seekers whole, once a day: not a hot path.)"""
     async with core.units.begin() as unit:
         coordinator = await unit.staff.add(
             org_id="vasterort", role=StaffRole.COORDINATOR, name="Cora", telegram_id=9001,
@@ -103,8 +113,7 @@ async def hot_paths(core: Core, clock: FakeClock) -> None:
     await outbox.drain()
     today = clock.now().date()
     await core.reports.report("vasterort", today - timedelta(days=365), today)
-    clock.advance(days=400)
-    await core.retention.purge()
+    await core.retention.erase_case(case.reference)  # an erasure on request
     del coordinator
 
 
@@ -134,8 +143,14 @@ async def test_no_hot_statement_reads_a_history_table_whole(
     finally:
         await core.close()
     assert len(recorded) > 100  # the paths ran
+    with sqlite3.connect(settings.db_path) as conn:
+        partial = {
+            str(name)
+            for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type='index'")
+            if sql and " WHERE " in str(sql).upper()
+        }
     scans = {
-        sql: [step for step in steps if FULL_SCAN.search(step)]
+        sql: [step for step in steps if unbounded(step, partial)]
         for sql, steps in plans(settings.db_path, recorded).items()
     }
     offenders = {" ".join(sql.split()): steps for sql, steps in scans.items() if steps}
