@@ -1,10 +1,19 @@
-"""The running service: signed SMS webhooks against a bare endpoint, memory, start-up time.
+"""SMS on the running service: signed Twilio webhooks, and whole turns end to end.
 
-`jourbot run` runs as a child process (as in production) against fake Twilio and Telegram
-APIs on loopback; a load client in this process posts signed Twilio webhooks on 127.0.0.1.
-The bare endpoint (bench/bare_twilio.py) checks the same signature, parses the same form and
-answers the same TwiML, so the ratio is what our pipeline adds: storing the text before
-answering, then the dialogue and its commit on the worker.
+`jourbot run` runs as a child process (as in production) against the loopback fake Twilio
+and Bot API (bench/fakes.py, in this process); a bare asyncio client here posts signed
+webhooks on 127.0.0.1. Against it, the bare endpoint (bench/bare_twilio.py, a child process
+too) checks the same signature, parses the same form and answers the same TwiML.
+
+- webhook only: 5,000 texts from 1,000 numbers over 32 keep-alive connections; requests a
+  second and the p50 / p99 of Twilio's wait. Ours stores each text before answering and runs
+  the turns behind (their replies paced at the default 1 SMS a second, as in production).
+- end to end: 64 numbers each writing 10 texts, each only once the answer to the last has
+  reached the fake Twilio: the signed webhook, the turn with its commit, and the reply sent
+  (Twilio's REST API, over loopback HTTP). The bare endpoint sends a reply of its own from
+  a background task, as we do. Pacing is off for this row (`sms_per_second = 0`): it
+  measures our work, not a long code's one SMS a second. Turns a second, the p50 / p99 from
+  posting a text until its reply arrived, and the server's CPU time per turn.
 
     .venv/bin/python -m bench --only sms
 """
@@ -12,11 +21,15 @@ answering, then the dialogue and its commit on the worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import AsyncIterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,19 +37,23 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 
-from bench.reminder_sweep import seed
-from bot.storage.database import Database
-from tests.loopback import PUBLIC_URL, Providers, Service, free_port, service_env
+from bench.fakes import Arrivals
+from bench.rounds import alternate, child_cpu_seconds, percentile, ratios, summary
+from tests.loopback import PUBLIC_URL, Service, free_port, service_env
 from tests.twilio_fakes import inbound, sign
 
 URL = PUBLIC_URL + "/twilio/sms"
+WORDS = ("hej", "1", "1", "1", "2", "Bromma", "0", "0", "1", "tack")
+WEBHOOK_FIGURES = ("requests_per_second", "p50_ms", "p99_ms")
+E2E_FIGURES = ("turns_per_second", "p50_ms", "p99_ms", "cpu_ms_per_turn")
 
 
-def forms(count: int, seekers: int) -> list[dict[str, str]]:
+def forms(count: int, seekers: int, tag: str) -> list[dict[str, str]]:
     """Texts from *seekers* numbers, each starting an intake and answering its questions."""
-    words = ["hej", "1", "1", "1", "2", "Bromma", "0", "0", "1", "tack"]
     return [
-        inbound(f"+4670{n % seekers:07d}", words[(n // seekers) % len(words)], sid=f"SMb{n:030d}")
+        inbound(
+            f"+4670{n % seekers:07d}", WORDS[(n // seekers) % len(WORDS)], sid=f"SM{tag}{n:028d}"
+        )
         for n in range(count)
     ]
 
@@ -52,7 +69,21 @@ def request_bytes(form: dict[str, str]) -> bytes:
     return head.encode() + body
 
 
-async def load(port: int, bodies: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> None:
+    """Send one request on a keep-alive connection and read its whole answer (a 200)."""
+    writer.write(request)
+    status = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    await reader.readexactly(length)
+    assert b" 200 " in status, status
+
+
+async def load(port: int, bodies: Sequence[dict[str, str]], concurrency: int) -> dict[str, Any]:
     """Post every signed form over *concurrency* keep-alive connections; time each request.
 
     A bare asyncio client: a general-purpose one (httpx) spends more time per request than
@@ -67,116 +98,200 @@ async def load(port: int, bodies: list[dict[str, str]], concurrency: int) -> dic
         try:
             for request in next_request:
                 started = time.perf_counter()
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                await reader.readexactly(length)
+                await exchange(reader, writer, request)
                 latencies.append(time.perf_counter() - started)
-                assert b" 200 " in status, status
         finally:
             writer.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(concurrency)))
     seconds = time.perf_counter() - started
-    latencies.sort()
     return {
         "requests": len(bodies),
         "requests_per_second": round(len(bodies) / seconds),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))] * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
     }
 
 
-async def healthy(client: httpx.AsyncClient, port: int) -> None:
-    for _ in range(600):
+async def conversations(
+    port: int, pid: int, arrivals: Arrivals, senders: int, turns: int, tag: str
+) -> dict[str, Any]:
+    """*senders* numbers writing *turns* texts each, the next once the last was answered."""
+    numbers = [f"+4673{tag}{n:05d}" for n in range(senders)]
+    requests = {
+        number: [
+            request_bytes(inbound(number, WORDS[t % len(WORDS)], sid=f"SM{tag}{n:08d}{t:020d}"))
+            for t in range(turns)
+        ]
+        for n, number in enumerate(numbers)
+    }
+    latencies: list[float] = []
+
+    async def converse(number: str) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.01)
+            for request in requests[number]:
+                seen = arrivals.texts[number]
+                started = time.perf_counter()
+                await exchange(reader, writer, request)
+                latencies.append(await arrivals.next_text(number, seen) - started)
+        finally:
+            writer.close()
+
+    cpu = child_cpu_seconds(pid)
+    started = time.perf_counter()
+    await asyncio.gather(*(converse(number) for number in numbers))
+    seconds = time.perf_counter() - started
+    cpu = child_cpu_seconds(pid) - cpu
+    texts = sum(arrivals.texts[number] for number in numbers)
+    await asyncio.sleep(0.2)  # a second text for one turn would arrive by now
+    return {
+        "turns": len(latencies),
+        "texts_sent_back": texts,
+        "more_texts_after": sum(arrivals.texts[number] for number in numbers) - texts,
+        "turns_per_second": round(len(latencies) / seconds),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "cpu_ms_per_turn": round(cpu * 1000 / len(latencies), 3),
+    }
+
+
+async def healthy(port: int) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(600):
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.01)
     raise RuntimeError("not healthy")
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident set (VmHWM) in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+@contextlib.asynccontextmanager
+async def bare_process(reply_to: str | None = None) -> AsyncIterator[tuple[int, int]]:
+    """The bare endpoint in a child process of its own; (port, pid)."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.bare_twilio", str(port)]
+    bare = subprocess.Popen([*command, *([reply_to] if reply_to else [])])
+    try:
+        await healthy(port)
+        yield port, bare.pid
+    finally:
+        bare.terminate()
+        bare.wait()
+
+
+@contextlib.asynccontextmanager
+async def jourbot_process(
+    fake_port: int, unpaced: bool, workdir: Path
+) -> AsyncIterator[tuple[int, int, Path]]:
+    """`jourbot run` on a new database in a child process; (port, pid, database)."""
+    port = free_port()
+    env = service_env(workdir, fake_port, port)
+    if unpaced:
+        env["JOURBOT_CONFIG"] = str(unpaced_config(workdir))
+    service = Service(env, port)
+    async with httpx.AsyncClient() as client:
+        await service.start(client)
+    assert service.process is not None
+    try:
+        yield port, service.process.pid, workdir / "jourbot.db"
+    finally:
+        service.kill()  # replies still queued are not measured
+
+
+def unpaced_config(workdir: Path) -> Path:
+    """The default configuration with SMS pacing off."""
+    text = resources.files("bot").joinpath("default_config.toml").read_text(encoding="utf-8")
+    paced = "sms_per_second = 1.0"
+    assert paced in text, "the default configuration changed: update the benchmark"
+    path = workdir / "unpaced.toml"
+    path.write_text(text.replace(paced, "sms_per_second = 0"), encoding="utf-8")
+    return path
 
 
 async def waiting_texts(db: Path) -> int:
     def count() -> int:
-        with sqlite3.connect(db) as conn:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
 
     return await asyncio.to_thread(count)
 
 
 async def run(
-    requests: int = 5_000, seekers: int = 1_000, stored: int = 100_000, concurrency: int = 32
+    requests: int = 5_000,
+    seekers: int = 1_000,
+    concurrency: int = 32,
+    senders: int = 64,
+    turns: int = 10,
+    rounds: int = 3,
 ) -> dict[str, Any]:
-    """SMS webhook full and bare, memory with *stored* cases, and start-up to healthy."""
-    import tempfile
-
-    bodies = forms(requests, seekers)
-    providers = Providers()
+    """The webhook alone and whole turns, each ours against the bare endpoint, alternating."""
+    arrivals = Arrivals()
     fake_port = free_port()
     fake = uvicorn.Server(
-        uvicorn.Config(providers.app(), host="127.0.0.1", port=fake_port, log_level="error")
+        uvicorn.Config(arrivals.app(), host="127.0.0.1", port=fake_port, log_level="error")
     )
     fake_task = asyncio.create_task(fake.serve())
-    results: dict[str, Any] = {"concurrency": concurrency, "stored_cases": stored}
+    while not fake.started:
+        await asyncio.sleep(0.01)
+    api = f"http://127.0.0.1:{fake_port}"
+    tags = iter(range(10, 100))
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            # Bare endpoint first, in its own process, same load.
-            bare_port = free_port()
-            bare = subprocess.Popen([sys.executable, "-m", "bench.bare_twilio", str(bare_port)])
-            try:
-                async with httpx.AsyncClient() as client:
-                    await healthy(client, bare_port)
-                results["bare_endpoint"] = await load(bare_port, bodies, concurrency)
-            finally:
-                bare.terminate()
-                bare.wait()
+            root = Path(tmp)
 
-            # The schema first, then *stored* cases; start-up is timed with them in place.
-            db = workdir / "jourbot.db"
-            database = await Database.open(db)
-            await database.close()
-            await asyncio.to_thread(seed, db, stored, min(2_000, stored // 2))
-            port = free_port()
-            env = service_env(workdir, fake_port, port)
-            env["JOURBOT_LOG_LEVEL"] = "WARNING"
-            service = Service(env, port)
-            async with httpx.AsyncClient() as client:
-                started = time.perf_counter()
-                await service.start(client)
-                results["startup_to_healthy_s"] = round(time.perf_counter() - started, 2)
-                assert service.process is not None
-                try:
-                    results["jourbot"] = await load(port, bodies, concurrency)
+            async def bare_webhook(_: int) -> dict[str, Any]:
+                async with bare_process() as (port, _pid):
+                    return await load(port, forms(requests, seekers, str(next(tags))), concurrency)
+
+            async def jourbot_webhook(number: int) -> dict[str, Any]:
+                workdir = root / f"webhook-{number}"
+                workdir.mkdir()
+                async with jourbot_process(fake_port, False, workdir) as (port, _pid, db):
+                    result = await load(
+                        port, forms(requests, seekers, str(next(tags))), concurrency
+                    )
                     started = time.perf_counter()
                     while await waiting_texts(db):
                         await asyncio.sleep(0.05)
-                    drained = time.perf_counter() - started
-                    results["jourbot"]["turns_done_after_burst_s"] = round(drained, 2)
-                    results["peak_rss_mb"] = peak_rss_mb(service.process.pid)
-                finally:
-                    service.kill()  # replies still queued are paced at 1 SMS/s: not measured
+                    result["turns_done_after_burst_s"] = round(time.perf_counter() - started, 2)
+                return result
+
+            async def bare_e2e(_: int) -> dict[str, Any]:
+                async with bare_process(api) as (port, pid):
+                    return await conversations(port, pid, arrivals, senders, turns, str(next(tags)))
+
+            async def jourbot_e2e(number: int) -> dict[str, Any]:
+                workdir = root / f"e2e-{number}"
+                workdir.mkdir()
+                async with jourbot_process(fake_port, True, workdir) as (port, pid, _db):
+                    return await conversations(port, pid, arrivals, senders, turns, str(next(tags)))
+
+            webhook = await alternate(
+                {"bare_endpoint": bare_webhook, "jourbot": jourbot_webhook}, rounds
+            )
+            e2e = await alternate({"bare_end_to_end": bare_e2e, "jourbot": jourbot_e2e}, rounds)
     finally:
         fake.should_exit = True
         await fake_task
-    bare_rps = results["bare_endpoint"]["requests_per_second"]
-    # Three places, so that a ratio just past its target is not rounded onto it.
-    results["throughput_ratio"] = round(results["jourbot"]["requests_per_second"] / bare_rps, 3)
-    results["p99_ratio"] = round(
-        results["jourbot"]["p99_ms"] / results["bare_endpoint"]["p99_ms"], 3
-    )
-    return results
+    return {
+        "webhook": {
+            "requests": requests,
+            "concurrency": concurrency,
+            "rounds": webhook,
+            **{side: summary(webhook[side], WEBHOOK_FIGURES) for side in webhook},
+            "throughput_ratio": ratios(
+                webhook["jourbot"], webhook["bare_endpoint"], "requests_per_second"
+            ),
+            "p99_ratio": ratios(webhook["jourbot"], webhook["bare_endpoint"], "p99_ms"),
+        },
+        "end_to_end": {
+            "senders": senders,
+            "turns_each": turns,
+            "rounds": e2e,
+            **{side: summary(e2e[side], E2E_FIGURES) for side in e2e},
+            "throughput_ratio": ratios(e2e["jourbot"], e2e["bare_end_to_end"], "turns_per_second"),
+            "p99_ratio": ratios(e2e["jourbot"], e2e["bare_end_to_end"], "p99_ms"),
+        },
+    }

@@ -16,16 +16,35 @@ def test_every_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    telegram, sms, sweep = (report["results"][k] for k in ("telegram", "sms", "sweep"))
-    for run in (telegram["instant"], telegram["round_trip_50ms"]):
-        for bot in (run["jourbot"], run["bare_echo"]):
-            assert bot["updates"] == 200
-            assert bot["updates_per_second"] > 0
-        assert run["jourbot"]["each_chat_in_order"]
-    assert sms["jourbot"]["requests"] == sms["bare_endpoint"]["requests"] == 100
-    assert sms["peak_rss_mb"] > 0 and sms["startup_to_healthy_s"] > 0
-    assert len(sweep["results"]) == 2
+    assert report["rounds"] >= 3
+    results = report["results"]
+    telegram, delivery, sms, history = (
+        results[k] for k in ("telegram", "delivery", "sms", "history")
+    )
+    updates = telegram["intakes_per_round"] * telegram["updates_per_intake"]
+    for side in ("jourbot", "bare_ack", "bare_echo"):
+        runs = telegram["rounds"][side]
+        assert len(runs) == report["rounds"]
+        assert all(run["updates"] == updates and run["updates_per_second"] > 0 for run in runs)
+    # Every intake made its case: the whole intake ran, buttons included.
+    assert all(run["cases_stored"] == run["intakes"] for run in telegram["rounds"]["jourbot"])
+    for row in (delivery["instant"], delivery["round_trip_50ms"]):
+        assert row["jourbot"]["messages_per_second"]["min"] > 0
+        assert row["bare_send_loop"]["messages_per_second"]["min"] > 0
+    webhook, e2e = sms["webhook"], sms["end_to_end"]
+    for side in ("jourbot", "bare_endpoint"):
+        assert all(run["requests"] == webhook["requests"] for run in webhook["rounds"][side])
+    for side in ("jourbot", "bare_end_to_end"):
+        for run in e2e["rounds"][side]:
+            # Every text was answered by a text that reached the fake Twilio.
+            assert run["turns"] == e2e["senders"] * e2e["turns_each"] == run["texts_sent_back"]
+    for size in history["sizes"]:
+        figures = history["by_size"][str(size)]
+        assert len(figures["rounds"]) == report["rounds"]
+        assert figures["startup_to_healthy_s"] > 0 and figures["rss_peak_mb"] > 0
+    assert set(history["largest_to_smallest"]) >= {"intake_turn", "erasure", "sweep", "report"}
     table = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
-    for row in ("Telegram, instant Bot API: updates/s", "SMS webhook: requests/s",
-                "Peak RSS", "Start-up to healthy", "Reminder sweep"):  # fmt: skip
-        assert f"| {row}" in table
+    for heading in ("## Targets", "**Missed:**", "## Telegram: whole intakes",
+                    "## Telegram delivery", "## SMS", "## Seeded history",
+                    "## Units of work"):  # fmt: skip
+        assert heading in table
