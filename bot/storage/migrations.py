@@ -274,13 +274,14 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 11: every statement of a turn, an erasure, the sweep and start-up finds its rows by an
     # index, never by reading a table that grows with history (tests/integration/
-    # test_query_plans.py holds this): a seeker's cases; an address's messages in any state
-    # (an erasure takes the sent ones too); the few messages in flight; outcomes by day; an
-    # organisation's cases by the day they came in (the report reads its period, not all).
+    # test_query_plans.py holds this): a seeker's cases; an address's messages that are done
+    # (an erasure takes the sent ones too; an index of all its messages would let the queue's
+    # own look-ups wade through a busy chat's whole history); the few messages in flight;
+    # outcomes by day; an organisation's cases by the day they came in (the report's period).
     """
     CREATE INDEX cases_seeker ON cases(seeker_id);
     CREATE INDEX cases_org_received ON cases(org_id, received_at);
-    CREATE INDEX outbox_address ON outbox(address_hash);
+    CREATE INDEX outbox_done ON outbox(address_hash) WHERE state IN ('sent', 'failed');
     CREATE INDEX outbox_sending ON outbox(id) WHERE state = 'sending';
     CREATE INDEX outbox_erasing ON outbox(id) WHERE state = 'erasing';
     CREATE INDEX intake_outcomes_at ON intake_outcomes(at);

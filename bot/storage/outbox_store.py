@@ -34,6 +34,7 @@ DIGEST = "outbox.digest"
 # the rest is dropped (and counted in the log). Repeats of a queued message are not queued.
 MAX_QUEUED_PER_ADDRESS = 200
 _UNSENT = "('pending', 'sending', 'erasing')"
+_DONE = "('sent', 'failed')"  # as the partial index outbox_done has it
 # Each address's head (its oldest unsent message) only, and the shortest queues first: a new
 # person's first reply never waits behind another chat's backlog. The index holds the heads
 # in that order, so a look costs what it hands out, however long the queue.
@@ -278,7 +279,7 @@ class OutboxStore:
         marks = ",".join("?" * len(hashes))  # one per key; only "?" goes into the SQL
         async with self._db.execute(
             f"SELECT provider_id FROM outbox WHERE address_hash IN ({marks}) "  # noqa: S608
-            "AND state = 'sent' AND provider_id IS NOT NULL ORDER BY id",
+            f"AND state IN {_DONE} AND state = 'sent' AND provider_id IS NOT NULL ORDER BY id",
             hashes,
         ) as cursor:
             sent = [str(row[0]) for row in await cursor.fetchall()]
@@ -288,11 +289,13 @@ class OutboxStore:
             f"(address_hash IN ({marks}) OR seeker_id = ?)",
             (*hashes, seeker_id),
         )
-        await self._db.execute(
-            f"DELETE FROM outbox WHERE address_hash IN ({marks}) "  # noqa: S608
-            "AND state != 'erasing'",
-            hashes,
-        )
+        # Each state list as its partial index has it, so each delete reads only this
+        # address's rows in those states (what is on its way, once emptied, stays).
+        for states in (f"{_UNSENT} AND state != 'erasing'", _DONE):
+            await self._db.execute(
+                f"DELETE FROM outbox WHERE address_hash IN ({marks}) AND state IN {states}",  # noqa: S608
+                hashes,
+            )
         return sent
 
     async def pending(self) -> int:

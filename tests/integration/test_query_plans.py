@@ -163,3 +163,11 @@ async def test_no_hot_statement_reads_a_history_table_whole(
     assert period, "the report ran"
     for steps in period:
         assert any("received_at>? AND received_at<?" in step for step in steps), steps
+    # The outbox holds every message ever sent: a busy chat's history must never be waded
+    # through to find what is waiting. Only the partial indexes (open work) or the row id.
+    for sql, steps in plans(settings.db_path, recorded).items():
+        for step in steps:
+            on_outbox = re.match(r"(SEARCH|SCAN) outbox\b", step)
+            by_open_work = any(f"INDEX {name} " in f"{step} " for name in partial)
+            if on_outbox and not (by_open_work or "INTEGER PRIMARY KEY" in step):
+                raise AssertionError(f"{step}: {' '.join(sql.split())}")
