@@ -113,13 +113,8 @@ class TelegramStaffAdapter:
             await self.join(update, args[0] if args else "")
             return
         actor = await self._staff.identify(user.id)
-        if name == "invite" and actor is not None:
-            wanted = args[0].lower() if args else ""
-            role = StaffRole.COORDINATOR if wanted == "coordinator" else StaffRole.VOLUNTEER
-            link = _start_link(context.bot.username) if context.bot.username else None
-            replies = [await self._staff.invite(actor, role, link)]
-        else:
-            replies = await self.command(actor, name, args)
+        link = _start_link(context.bot.username) if context.bot.username else None
+        replies = await self.command(actor, name, args, link)
         await self._send(update, self._locale(actor, user.language_code), replies)
 
     async def join(self, update: Update, code: str) -> None:
@@ -129,7 +124,9 @@ class TelegramStaffAdapter:
             return
         locale = self._catalogs.staff_locale(user.language_code)
         reply = await self._staff.join(user.id, user.first_name or "-", locale, code)
-        await self._send(update, locale, [reply] if reply is not None else [])
+        if reply is None:
+            return  # locked out after too many wrong codes: no answer, no more work
+        await self._send(update, locale, [reply])
         staff = await self._staff.identify(user.id)
         if staff is not None:
             await self._set_menu(update.get_bot(), user.id, staff)
@@ -184,8 +181,14 @@ class TelegramStaffAdapter:
         """Answer a staff button pressed by someone who is not staff."""
         await self._send(update, self._catalogs.staff_locale(language_code), [NOT_STAFF])
 
-    async def command(self, actor: Staff | None, name: str, args: Sequence[str]) -> list[Reply]:
-        """Run a staff command."""
+    async def command(
+        self,
+        actor: Staff | None,
+        name: str,
+        args: Sequence[str],
+        link: Callable[[str], str] | None = None,
+    ) -> list[Reply]:
+        """Run a staff command; *link* makes an invite code a link that joins at one tap."""
         ref = args[0].upper() if args else ""
         rest = args[1] if len(args) > 1 else ""
         if actor is None:
@@ -200,7 +203,7 @@ class TelegramStaffAdapter:
             return [await self._stats.stats(actor)]
         if name == "invite":
             role = StaffRole.COORDINATOR if ref == "COORDINATOR" else StaffRole.VOLUNTEER
-            return [await self._staff.invite(actor, role)]
+            return [await self._staff.invite(actor, role, link)]
         if not ref:
             return [STAFF_HELP]
         if name == "case":

@@ -264,16 +264,19 @@ class IntakeService:
                 await listener.case_created(unit, case_id, seeker_id, now)
         elif isinstance(event, SeekerWrote):
             case = await unit.cases.case_of_seeker(seeker_id)
-            if case is not None and case.status is CaseStatus.CLOSED:
-                case = await self._follow_on(unit, ctx, case, seeker_id, new_state.locale, now)
-                new_state = replace(new_state, reference=case.reference, org_id=case.org_id)
-                replies = [Reply(_FOLLOW_ON, {"reference": case.reference})]
             if case is not None:
+                writes_to = case.id
+                if case.status is CaseStatus.CLOSED:
+                    writes_to, later = await self._follow_on(
+                        unit, ctx, case, seeker_id, new_state.locale, now
+                    )
+                    new_state = replace(new_state, reference=later, org_id=case.org_id)
+                    replies = [Reply(_FOLLOW_ON, {"reference": later})]
                 await unit.cases.add_message(
-                    case.id, from_seeker=True, staff_id=None, body=event.text, now=now
+                    writes_to, from_seeker=True, staff_id=None, body=event.text, now=now
                 )
                 if listener is not None:
-                    await listener.seeker_wrote(unit, case.id, seeker_id, event.text, now)
+                    await listener.seeker_wrote(unit, writes_to, seeker_id, event.text, now)
 
         await intake.save_conversation(seeker_id, new_state, now)
         return Answer(new_state.locale, replies), None, seeker_id
@@ -303,8 +306,8 @@ class IntakeService:
         seeker_id: int,
         locale: str,
         now: datetime,
-    ) -> CaseRecord:
-        """Open a new case for a seeker who writes after theirs was closed.
+    ) -> tuple[int, str]:
+        """Open a new case for a seeker who writes after theirs was closed; its id, reference.
 
         It goes to the organisation that had the earlier case, with what that case holds,
         and runs from now as any new case does (deadline, reminders, the city's figures).
@@ -318,9 +321,7 @@ class IntakeService:
         log.info("intake.case_followed case=%s earlier=%s", reference, earlier.reference)
         if self._listener is not None:
             await self._listener.case_created(unit, case_id, seeker_id, now, follows=earlier)
-        case = await unit.cases.by_id(case_id)
-        assert case is not None  # noqa: S101 - added in this unit of work
-        return case
+        return case_id, reference
 
     async def keep_text(self, channel: Channel, message_id: str, sender: str, body: str) -> None:
         """Store an incoming text before its provider is told it arrived."""
