@@ -59,7 +59,7 @@ from bot.app import build
 from bot.config import load_settings
 from bot.domain.cases import StaffRole
 from bot.storage.crypto import new_key
-from bot.web import SECRET_HEADER
+from bot.web.webhooks import SECRET_HEADER
 from tests.intake_script import TYPED, WHOLE_INTAKE
 from tests.telegram_fakes import Person
 

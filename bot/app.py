@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 from telegram.request import BaseRequest
 
 from bot.channels.console import run_console
@@ -36,9 +38,11 @@ from bot.i18n import Catalogs, default_locales_dir, load_information
 from bot.ports import Clock, Sender, SystemClock
 from bot.scheduler import build_scheduler
 from bot.services.delivery import DeliveryService
+from bot.services.desk_access import DeskAccess
 from bot.services.intake import IntakeService
 from bot.services.operator import OperatorService
 from bot.services.outbox import Outbox, Pacer
+from bot.services.passkeys import Passkeys, RelyingParty
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
@@ -48,7 +52,12 @@ from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.keyring import KeyringError
 from bot.storage.units import Units
-from bot.web import TwilioWebhooks, build_web, telegram_webhook
+from bot.web.app import build_web
+from bot.web.desk.context import DeskContext
+from bot.web.desk.gate import Gate
+from bot.web.desk.pages import Pages
+from bot.web.desk.routes import desk_routes
+from bot.web.webhooks import TwilioWebhooks, telegram_webhook
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +82,7 @@ class Core:
     retention: RetentionService
     reports: ReportService
     operator: OperatorService
+    desk: DeskAccess
 
     async def close(self) -> None:
         """Close the database."""
@@ -159,6 +169,7 @@ async def open_core(
         retention=RetentionService(units, clock, settings.retention),
         reports=ReportService(units, partnership),
         operator=OperatorService(units, clock, partnership, listener=staff),
+        desk=DeskAccess(units, clock, settings.desk.limits, settings.desk.url),
     )
 
 
@@ -282,9 +293,27 @@ async def build(
             parts["sms"] = "up"
         return parts
 
-    web = build_web(lifespan, health, telegram=webhook, twilio=twilio)
+    web = build_web(lifespan, health, telegram=webhook, twilio=twilio, desk=_desk(core))
     fields = {f.name: getattr(core, f.name) for f in dataclasses.fields(Core)}
     return Jourbot(**fields, telegram=telegram, texts=texts, web=web, http=http)
+
+
+def _desk(core: Core) -> list[BaseRoute]:
+    """The staff desk's routes, on the core's services."""
+    public = urlsplit(core.settings.desk.public_url)
+    origin = f"{public.scheme}://{public.netloc}"
+    party = RelyingParty(rp_id=public.hostname or "localhost", origin=origin)
+    context = DeskContext(
+        staff=core.staff,
+        access=core.desk,
+        passkeys=Passkeys(core.units, core.clock, core.desk, party),
+        reports=core.reports,
+        pages=Pages(core.catalogs),
+        gate=Gate(core.desk, origin, core.clock),
+        partnership=core.settings.partnership,
+        clock=core.clock,
+    )
+    return desk_routes(context)
 
 
 async def _stop(worker: asyncio.Task[None], outbox: Outbox) -> None:

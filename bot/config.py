@@ -15,12 +15,14 @@ from bot.config_file import (
     Retention,
     SendLimits,
     default_toml,
+    desk_limits_from,
     partnership_from,
     read_toml,
     retention_from,
     send_limits_from,
     synchronous_from,
 )
+from bot.domain.desk import SessionLimits
 from bot.domain.model import Partnership
 
 __all__ = ["ConfigError", "Retention", "Retries", "SendLimits", "Settings", "load_settings"]
@@ -66,6 +68,21 @@ class Retries:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """Where the staff desk is reached, and how long its sign-ins last."""
+
+    # PUBLIC_URL when set, else the local address: the origin passkeys are bound to and
+    # links point at.
+    public_url: str
+    limits: SessionLimits = field(default_factory=SessionLimits)
+
+    @property
+    def url(self) -> str:
+        """The desk's own address, e.g. https://jour.example.se/desk."""
+        return self.public_url.rstrip("/") + "/desk"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db_path: Path
     host: str
@@ -84,6 +101,7 @@ class Settings:
     secret_keys: tuple[bytes, ...] = ()  # current first, then older ones still to open
     insecure: bool = False  # explicitly run a channel without encryption at rest
     unconfirmed: tuple[str, ...] = ()  # config tables still marked as placeholders
+    desk: DeskSettings = field(default_factory=lambda: DeskSettings("http://127.0.0.1:8080"))
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -141,11 +159,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     send_limits = send_limits_from(table, where)
     synchronous = synchronous_from(table, where)
     retention = retention_from(table, where)
+    host, port = get("JOURBOT_HOST") or "127.0.0.1", _port(get("JOURBOT_PORT"))
+    desk = DeskSettings(public_url or f"http://{host}:{port}", desk_limits_from(table, where))
 
     return Settings(
         db_path=Path(get("JOURBOT_DB") or "jourbot.db"),
-        host=get("JOURBOT_HOST") or "127.0.0.1",
-        port=_port(get("JOURBOT_PORT")),
+        host=host,
+        port=port,
         partnership=partnership,
         default_locale=default_locale,
         sweep_minutes=sweep_minutes,
@@ -158,6 +178,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         secret_keys=_keys(get("JOURBOT_SECRET_KEY")),
         insecure=get("JOURBOT_INSECURE_NO_ENCRYPTION") == "1",
         unconfirmed=unconfirmed,
+        desk=desk,
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.desk import SessionLimits
 from bot.domain.model import District, Numbers, OpenEvening, Organisation, Partnership
 from bot.domain.routing import match_district
 
@@ -228,6 +229,23 @@ def retention_from(data: dict[str, Any], where: str) -> Retention:
         abandoned_intake_days=kept.whole("abandoned_intake_days", defaults.abandoned_intake_days),
         inbound_id_days=kept.whole("inbound_id_days", defaults.inbound_id_days),
     )
+
+
+def desk_limits_from(data: dict[str, Any], where: str) -> SessionLimits:
+    """Read the [desk] table: how long sign-in links and sessions live."""
+    desk, defaults = Table(data, where).table("desk"), SessionLimits()
+    link = desk.whole("link_minutes", int(defaults.link.total_seconds() // 60))
+    idle = desk.whole("idle_minutes", int(defaults.idle.total_seconds() // 60))
+    absolute = desk.whole("absolute_hours", int(defaults.absolute.total_seconds() // 3600))
+    if link > 24 * 60 or idle > absolute * 60:
+        raise ConfigError(
+            f"{where}.desk: link_minutes at most 1440, and idle_minutes no longer than "
+            "absolute_hours"
+        )
+    return SessionLimits(
+        link=timedelta(minutes=link), idle=timedelta(minutes=idle),
+        absolute=timedelta(hours=absolute),
+    )  # fmt: skip
 
 
 def send_limits_from(data: dict[str, Any], where: str) -> SendLimits:

@@ -41,6 +41,7 @@ from bot.domain.cases import (
     StaffRole,
 )
 from bot.domain.conversation import IntakeState
+from bot.domain.desk import Access, DeskSession, Passkey
 from bot.domain.dialogue import Reply
 from bot.domain.followup import Rule
 from bot.domain.model import (
@@ -279,6 +280,13 @@ class _InboxRow:
     received_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _Link:
+    staff_id: int
+    expires_at: datetime
+    used: bool = False
+
+
 @dataclass(slots=True)
 class _State:
     """Every table; a transaction works on a copy (the rows themselves never change)."""
@@ -301,6 +309,10 @@ class _State:
     reminders: dict[tuple[int, Rule, str], _Reminder] = field(default_factory=dict)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     inbox: dict[int, _InboxRow] = field(default_factory=dict)
+    desk_links: dict[str, _Link] = field(default_factory=dict)
+    desk_sessions: dict[str, DeskSession] = field(default_factory=dict)
+    passkeys: dict[bytes, Passkey] = field(default_factory=dict)
+    accesses: tuple[Access, ...] = ()
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -323,6 +335,10 @@ class _State:
             reminders=dict(self.reminders),
             outbox=dict(self.outbox),
             inbox=dict(self.inbox),
+            desk_links=dict(self.desk_links),
+            desk_sessions=dict(self.desk_sessions),
+            passkeys=dict(self.passkeys),
+            accesses=self.accesses,
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -756,6 +772,35 @@ class MemoryCases:
         """Load an organisation's cases in *statuses*, oldest first."""
         found = [c for c in self._s.cases.values() if c.org_id == org_id and c.status in statuses]
         return self._records(sorted(found, key=lambda c: c.received_at))
+
+    async def board(self, org_id: str, closed_since: datetime) -> list[CaseRecord]:
+        """Load the open cases and those closed since *closed_since*, without personal data."""
+        found = [
+            c
+            for c in self._s.cases.values()
+            if c.org_id == org_id
+            and (
+                c.status in _OPEN
+                or c.status is CaseStatus.NEW
+                or (
+                    c.status is CaseStatus.CLOSED
+                    and c.closed_at is not None
+                    and c.closed_at >= closed_since
+                )
+            )
+        ]
+        records = self._records(sorted(found, key=lambda c: c.received_at))
+        return [
+            CaseRecord(
+                id=r.id, reference=r.reference, org_id=r.org_id, source=r.source,
+                status=r.status, received_at=r.received_at, locale=r.locale, channel=r.channel,
+                volunteer_id=r.volunteer_id, district_id=r.district_id,
+                talk_language=r.talk_language, closed_at=r.closed_at,
+                close_reason=r.close_reason,
+                attempts=r.attempts if r.status is not CaseStatus.CLOSED else (),
+            )
+            for r in records
+        ]  # fmt: skip
 
     async def of_volunteer(self, staff_id: int) -> list[CaseRecord]:
         """Load a volunteer's open cases, oldest first."""
@@ -1381,6 +1426,82 @@ class MemoryStats:
         ]
 
 
+class MemoryDesk:
+    """Sign-in links, sessions, passkeys and accesses in memory."""
+
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    async def add_link(
+        self, token_hash: str, staff_id: int, now: datetime, expires_at: datetime
+    ) -> None:
+        self._s.need_staff(staff_id)
+        links = self._s.desk_links
+        for key in [k for k, link in links.items() if link.expires_at < now]:
+            del links[key]
+        if token_hash in links:
+            raise IntegrityError("desk_links.token_hash")
+        links[token_hash] = _Link(staff_id, expires_at)
+
+    async def take_link(self, token_hash: str, now: datetime) -> int | None:
+        link = self._s.desk_links.get(token_hash)
+        if link is None or link.used or link.expires_at <= now:
+            return None
+        self._s.desk_links[token_hash] = replace(link, used=True)
+        return link.staff_id
+
+    async def add_session(self, token_hash: str, staff_id: int, csrf: str, now: datetime) -> None:
+        self._s.need_staff(staff_id)
+        if token_hash in self._s.desk_sessions:
+            raise IntegrityError("desk_sessions.token_hash")
+        self._s.desk_sessions[token_hash] = DeskSession(staff_id, csrf, now, now)
+
+    async def session(self, token_hash: str) -> DeskSession | None:
+        return self._s.desk_sessions.get(token_hash)
+
+    async def touch_session(self, token_hash: str, now: datetime) -> None:
+        session = self._s.desk_sessions.get(token_hash)
+        if session is not None:
+            self._s.desk_sessions[token_hash] = replace(session, seen_at=now)
+
+    async def end_session(self, token_hash: str) -> None:
+        self._s.desk_sessions.pop(token_hash, None)
+
+    async def end_sessions_of(self, staff_id: int) -> int:
+        return self._end(lambda s: s.staff_id == staff_id)
+
+    async def end_sessions_seen_before(self, moment: datetime) -> int:
+        return self._end(lambda s: s.seen_at < moment)
+
+    def _end(self, matches: Callable[[DeskSession], bool]) -> int:
+        gone = [key for key, session in self._s.desk_sessions.items() if matches(session)]
+        for key in gone:
+            del self._s.desk_sessions[key]
+        return len(gone)
+
+    async def add_passkey(self, passkey: Passkey, now: datetime) -> None:
+        self._s.need_staff(passkey.staff_id)
+        self._s.passkeys.setdefault(passkey.credential_id, passkey)
+
+    async def passkey(self, credential_id: bytes) -> Passkey | None:
+        return self._s.passkeys.get(credential_id)
+
+    async def passkeys_of(self, staff_id: int) -> list[Passkey]:
+        return [p for p in self._s.passkeys.values() if p.staff_id == staff_id]
+
+    async def use_passkey(self, credential_id: bytes, sign_count: int, now: datetime) -> None:
+        passkey = self._s.passkeys.get(credential_id)
+        if passkey is not None:
+            self._s.passkeys[credential_id] = replace(passkey, sign_count=sign_count)
+
+    async def record_access(self, access: Access) -> None:
+        self._s.need_staff(access.staff_id)
+        self._s.accesses = (*self._s.accesses, access)
+
+    async def accesses(self, since: datetime) -> list[Access]:
+        return [a for a in self._s.accesses if a.at >= since]
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryUnit:
     """One transaction's view of the tables, with every use case's queries."""
@@ -1394,6 +1515,7 @@ class MemoryUnit:
     outbox: MemoryOutbox
     inbox: MemoryInbox
     stats: MemoryStats
+    desk: MemoryDesk
 
     @classmethod
     def over(cls, state: _State) -> MemoryUnit:
@@ -1408,6 +1530,7 @@ class MemoryUnit:
             MemoryOutbox(state),
             MemoryInbox(state),
             MemoryStats(state),
+            MemoryDesk(state),
         )
 
 

@@ -22,6 +22,8 @@ from bot.domain.stats import TRANSFERRED, parse_transfer, transfer_reason
 E = TypeVar("E", bound=StrEnum)
 # A seeker who writes after their case was closed starts a new one; each names the other.
 FOLLOWS, FOLLOWED_BY = "follows", "followed_by"
+VIEWED = "viewed"  # someone opened the case: detail says where (VIA_DESK or VIA_BOT)
+VIA_DESK, VIA_BOT = "desk", "bot"
 HISTORY_SHOWN = 8  # events in a case view; the operator's command shows them all
 
 
@@ -36,7 +38,9 @@ _TEXT = {
     "closed": S_("{at} {who} closed it: {reason}"),
     FOLLOWS: S_("{at} the seeker wrote again after {other} was closed: this case began"),
     FOLLOWED_BY: S_("{at} the seeker wrote again: their message went to the new case {other}"),
+    VIEWED: S_("{at} {who} opened it ({where})"),
 }
+_WHERE = {VIA_DESK: S_("in the desk"), VIA_BOT: S_("in the bot")}
 _RECEIVED = S_("{at} received ({source})")
 _UNKNOWN = S_("{at} {who}: {event}")
 _EARLIER = S_("Earlier events not shown: {count}")
@@ -49,10 +53,12 @@ def history_lines(
     names: Mapping[int, str],
     partnership: Partnership,
     shown: int | None = HISTORY_SHOWN,
+    views: bool = True,
 ) -> list[Line]:
-    """Describe the case's events oldest first, the last *shown* of them (all if None)."""
+    """Describe the case's events oldest first, the last *shown* of them (all if None);
+    without who opened it unless *views*."""
     lines = [Line(_RECEIVED, {"at": case.received_at, "source": _source(case)})]
-    lines += [_line(event, names, partnership) for event in events]
+    lines += [_line(e, names, partnership) for e in events if views or e.kind != VIEWED]
     if shown is None or len(lines) <= shown:
         return lines
     hidden = len(lines) - shown
@@ -82,6 +88,8 @@ def _line(event: CaseEvent, names: Mapping[int, str], partnership: Partnership) 
         params["reason"] = _label(CLOSE_REASON, CloseReason, detail)
     elif kind in (FOLLOWS, FOLLOWED_BY):
         params["other"] = detail
+    elif kind == VIEWED:
+        params["where"] = Translatable((_WHERE[detail],)) if detail in _WHERE else detail
     return Line(_TEXT.get(kind, _UNKNOWN), params)
 
 

@@ -293,13 +293,13 @@ def case_view(
     lines.append(
         Line(
             S_("Voicemail naming us: {voicemail}; SMS naming us: {sms}"),
-            {"voicemail": _yes_no(case.voicemail_ok), "sms": _yes_no(case.sms_ok)},
+            {"voicemail": yes_no(case.voicemail_ok), "sms": yes_no(case.sms_ok)},
         )
     )
     lines.append(
         Line(
             S_("Attempts: {attempts}; in the evening: {evening}"),
-            {"attempts": due.attempts, "evening": _yes_no(due.evening_attempt)},
+            {"attempts": due.attempts, "evening": yes_no(due.evening_attempt)},
         )
     )
     if opted_out:
@@ -335,7 +335,7 @@ def _conversation_lines(conversation: Sequence[CaseMessage]) -> list[Line]:
     return earlier + newest[::-1]
 
 
-def _yes_no(value: bool | None) -> Translatable:
+def yes_no(value: bool | None) -> Translatable:
     if value is None:
         return Translatable((NOT_GIVEN,))
     return Translatable((q.YES_NO[0][1] if value else q.YES_NO[1][1],))
@@ -396,7 +396,7 @@ def _case_lines(cases: Sequence[tuple[CaseRecord, FollowUp]]) -> list[Line]:
                 "status": Translatable((STATUS[case.status],)),
                 "deadline": due.deadline,
                 "attempts": due.attempts,
-                "evening": _yes_no(due.evening_attempt),
+                "evening": yes_no(due.evening_attempt),
             },
         )
         for case, due in cases

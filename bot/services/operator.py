@@ -28,7 +28,7 @@ from bot.i18n import known_language
 from bot.ports import Clock, IntakeListener, Recipient, UnitsOfWork
 from bot.services.intake import new_reference
 from bot.services.outbox import queue
-from bot.services.staff import staff_names
+from bot.services.staff_desk import staff_names
 
 log = logging.getLogger(__name__)
 

@@ -11,90 +11,19 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from babel import Locale
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.domain import staff_views as views
 from bot.domain.dialogue import S_
-from bot.domain.model import Partnership
-from bot.domain.stats import NOT_GIVEN, SUPPRESS_BELOW, share_shown, shown
-from bot.i18n import Translator
+from bot.domain.stats import SUPPRESS_BELOW, share_shown, shown
+from bot.services.report_labels import Labels
 from bot.services.reports import Report
 from bot.services.reports import rows as table_rows
 
 A4_PORTRAIT = (8.27, 11.69)
 ROWS_PER_PAGE = 46
-
-FIGURES = {
-    "cases": S_("Cases received"),
-    "first_contact_within_deadline": S_("Reached within three days"),
-    "median_hours_to_first_contact": S_("Median hours to first contact"),
-    "not_reached": S_("Closed as not reached"),
-    "not_reached_with_three_incl_evening": S_("Not reached: three attempts, one in the evening"),
-    "attempts_per_case": S_("Attempts per case"),
-    "gender": S_("Gender"),
-    "age_group": S_("Age group"),
-    "role": S_("Role"),
-    "district": S_("District"),
-    "crime": S_("Crime"),
-    "need": S_("Support asked for"),
-    "language": S_("Language"),
-    "channel": S_("Channel"),
-    "source": S_("Source"),
-    "closure": S_("Reason for closing"),
-    "intakes_without_case": S_("Intakes without a case"),
-    "reminders_sent": S_("Reminders and escalations sent"),
-    "referrals": S_("Referrals"),
-}
-REFERRAL = {
-    "to_stodcentrum": S_("moved to Stödcentrum"),
-    "to_association": S_("moved to another association"),
-    "received": S_("received from another organisation"),
-    "national_line": S_("referred to the national line"),
-}
-
-
-class Labels:
-    """How a report names its groups: districts by name, languages in the report language."""
-
-    def __init__(self, translator: Translator, partnership: Partnership) -> None:
-        self._t = translator
-        self._districts = {d.id: d.name for d in partnership.districts}
-        self._organisations = {o.id: o.name for o in partnership.organisations}
-
-    def text(self, msgid: str) -> str:
-        return self._t.gettext(msgid)
-
-    def organisation(self, org_id: str) -> str:
-        return self._organisations.get(org_id, org_id)
-
-    def figure(self, name: str) -> str:
-        return self._t.gettext(FIGURES[name]) if name in FIGURES else name
-
-    def group(self, figure: str, key: str) -> str:
-        """Name one group of a figure: a district, a language, or an answer as staff see it."""
-        if not key:
-            return ""
-        if figure == "district" and key != NOT_GIVEN:
-            return self._districts.get(key, key)
-        if figure == "language" and key != NOT_GIVEN:
-            return _capitalised(Locale.parse(key).get_display_name(self._t.locale) or key)
-        if key == NOT_GIVEN:
-            msgid: str | None = views.NOT_GIVEN
-        elif figure == "referrals":
-            msgid = REFERRAL.get(key)
-        elif figure == "closure":
-            msgid = {str(k): v for k, v in views.CLOSE_REASON.items()}.get(key)
-        else:
-            msgid = views.answer_label(key)
-        return _capitalised(self._t.gettext(msgid)) if msgid else key
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _to_scale(counts: list[int], threshold: int) -> list[int]:

@@ -19,7 +19,8 @@ async def drawn(
 
     def draw() -> bytes:
         # Imported here: Matplotlib takes a noticeable moment to load, and only charts need it.
-        from bot.services.report_charts import Labels, chart_png, report_pdf
+        from bot.services.report_charts import chart_png, report_pdf
+        from bot.services.report_labels import Labels
 
         labels = Labels(translator, partnership)
         return report_pdf(report, labels) if kind == "pdf" else chart_png(report, labels)

@@ -7,23 +7,21 @@ whether the case does not exist or is someone else's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from bot.domain import staff_views as views
-from bot.domain.case_history import history_lines
+from bot.domain.case_history import VIA_BOT, history_lines
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
-    CaseEvent,
     CaseStatus,
     CloseReason,
     Staff,
 )
 from bot.domain.dialogue import S_, Reply, Translatable
-from bot.domain.policy import Action, allowed, may_receive, may_see_phone
+from bot.domain.policy import Action, allowed, may_receive
 from bot.domain.routing import suggest_volunteers
-from bot.ports import Unit
+from bot.services.staff_desk import DeskMixin
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
 from bot.services.staff_transfers import TransferMixin
@@ -31,7 +29,7 @@ from bot.services.staff_transfers import TransferMixin
 log = logging.getLogger(__name__)
 
 
-class StaffService(InviteMixin, RelayMixin, TransferMixin):
+class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
     """Staff use cases: join, see cases, assign, move, log attempts, close, talk to seekers."""
 
     # -- seeing cases -----------------------------------------------------------------
@@ -70,32 +68,22 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         return views.case_list(S_("Your open cases:"), [(c, self._due(c)) for c in cases])
 
     async def open_case(self, actor: Staff | None, reference: str) -> Reply:
-        """Show a case in full."""
-        async with self._units.begin() as unit:
-            case = await self._permitted(unit, actor, Action.VIEW, reference)
-            if case is None:
-                return self._refusal(actor, Action.VIEW)
-            volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
-            conversation = await unit.cases.messages(case.id)
-            seeker = await unit.cases.seeker_of(case.id)
-            opted_out = seeker is not None and await unit.messages.opted_out(
-                seeker.channel, seeker.address
-            )
-            events = await unit.cases.events(case.id)
-            names = await staff_names(unit, events)
-        due = self._due(case)
-        closers = [e.staff_id for e in events if e.kind == "closed"]
-        closed_by = names.get(closers[-1]) if closers and closers[-1] is not None else None
+        """Show a case in full (recorded as opened in the bot)."""
+        found = await self.case_file(actor, reference, VIA_BOT)
+        if found is None:
+            return self._refusal(actor, Action.VIEW)
+        case = found.case
+        history = history_lines(case, found.events, found.names, self._partnership, views=False)
         return views.case_view(
             case,
-            self._summary(case, due),
-            due,
-            show_phone=may_see_phone(actor, case),
-            volunteer=volunteer.name if volunteer else None,
-            conversation=conversation,
-            opted_out=opted_out,
-            history=history_lines(case, events, names, self._partnership),
-            closed_by=closed_by,
+            self._summary(case, found.due),
+            found.due,
+            show_phone=found.show_phone,
+            volunteer=found.volunteer.name if found.volunteer else None,
+            conversation=found.conversation,
+            opted_out=found.opted_out,
+            history=history,
+            closed_by=found.closed_by,
         )
 
     # -- assigning --------------------------------------------------------------------
@@ -245,17 +233,3 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
                 "reason": Translatable((views.CLOSE_REASON[reason],)),
             },
         )
-
-
-async def staff_names(unit: Unit, events: Sequence[CaseEvent]) -> dict[int, str]:
-    """Name the staff an audit trail mentions: who acted, and who was given the case."""
-    ids = {e.staff_id for e in events if e.staff_id is not None}
-    ids |= {
-        int(e.detail) for e in events if e.kind in ("assigned", "reassigned") and e.detail.isdigit()
-    }
-    names = {}
-    for staff_id in sorted(ids):
-        staff = await unit.staff.by_id(staff_id)
-        if staff is not None:
-            names[staff_id] = staff.name
-    return names

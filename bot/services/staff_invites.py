@@ -111,6 +111,18 @@ class InviteMixin(StaffBase):
         log.info("staff.trained staff=%s", staff_id)
         return views.training_recorded(volunteer)
 
+    async def deactivate(self, actor: Staff | None, staff_id: int) -> Reply:
+        """Take a staff member of the coordinator's organisation off the service: their desk
+        sessions end at once and they get no more cases (their open ones stay to reassign)."""
+        async with self._units.begin() as unit:
+            staff = await unit.staff.by_id(staff_id)
+            if staff is None or not may_train(actor, staff) or (actor and actor.id == staff.id):
+                return views.refused(actor, Action.TRAIN)
+            await unit.staff.update(staff_id, active=False)
+            ended = await unit.desk.end_sessions_of(staff_id)
+        log.info("staff.deactivated staff=%s sessions_ended=%s", staff_id, ended)
+        return Reply(S_("{name} is deactivated."), {"name": staff.name})
+
     async def set_languages(
         self, actor: Staff | None, staff_id: int, codes: Sequence[str]
     ) -> Reply:

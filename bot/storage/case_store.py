@@ -55,6 +55,10 @@ _SELECT = (
     "k.sms_ok, k.notes, c.role, c.gender, c.area_kind, k.talk_language_other, c.closed_at, "
     "c.close_reason FROM cases c LEFT JOIN case_contacts k ON k.case_id = c.id "
 )
+_BOARD = (
+    "SELECT id, reference, org_id, source, status, received_at, locale, channel, "
+    "volunteer_id, district_id, talk_language, closed_at, close_reason FROM cases "
+)
 
 
 class CaseStore:
@@ -81,6 +85,55 @@ class CaseStore:
             _SELECT + f"WHERE c.org_id = ? AND c.status IN ({marks}) ORDER BY c.received_at",
             (org_id, *statuses),
         )
+
+    async def board(self, org_id: str, closed_since: datetime) -> list[CaseRecord]:
+        """Load an organisation's open cases (with their attempts) and those closed since
+        *closed_since* (without), oldest first, and nothing personal: a list decrypts nothing."""
+        open_rows = await self._rows(
+            _BOARD + "WHERE org_id = ? AND status IN ('new', 'assigned', 'in_contact')", (org_id,)
+        )
+        closed_rows = await self._rows(
+            _BOARD + "WHERE org_id = ? AND status = 'closed' AND closed_at >= ?",
+            (org_id, utc_text(closed_since)),
+        )
+        attempts: dict[int, list[Attempt]] = {}
+        async with self._db.execute(
+            "SELECT a.case_id, a.at, a.channel, a.outcome, a.staff_id FROM cases c "
+            "JOIN attempts a ON a.case_id = c.id WHERE c.org_id = ? "
+            "AND c.status IN ('new', 'assigned', 'in_contact') ORDER BY a.at",
+            (org_id,),
+        ) as cursor:
+            for a in await cursor.fetchall():
+                attempts.setdefault(int(a[0]), []).append(
+                    Attempt(
+                        datetime.fromisoformat(a[1]), AttemptChannel(a[2]), AttemptOutcome(a[3]),
+                        a[4],
+                    )
+                )  # fmt: skip
+        rows = sorted([*open_rows, *closed_rows], key=lambda r: str(r[5]))
+        return [
+            CaseRecord(
+                id=int(r[0]),
+                reference=str(r[1]),
+                org_id=str(r[2]),
+                source=CaseSource(r[3]),
+                status=CaseStatus(r[4]),
+                received_at=datetime.fromisoformat(r[5]),
+                locale=str(r[6]),
+                channel=Channel(r[7]) if r[7] else None,
+                volunteer_id=r[8],
+                district_id=r[9],
+                talk_language=r[10],
+                closed_at=datetime.fromisoformat(r[11]) if r[11] else None,
+                close_reason=_enum(CloseReason, r[12]),
+                attempts=tuple(attempts.get(int(r[0]), ())),
+            )
+            for r in rows
+        ]
+
+    async def _rows(self, sql: str, args: Sequence[object]) -> list[Any]:
+        async with self._db.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
 
     async def of_volunteer(self, staff_id: int) -> list[CaseRecord]:
         """Load a volunteer's open cases, oldest first."""

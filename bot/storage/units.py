@@ -11,6 +11,7 @@ from bot.storage.case_store import CaseStore
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
+from bot.storage.desk_store import DeskStore
 from bot.storage.inbox_store import InboxStore
 from bot.storage.intake_store import IntakeStore
 from bot.storage.keyring import prepare, write_check
@@ -36,6 +37,7 @@ class SqliteUnit:
     outbox: OutboxStore
     inbox: InboxStore
     stats: StatsStore
+    desk: DeskStore
 
 
 class Units:
@@ -98,6 +100,7 @@ class Units:
             OutboxStore(db, cipher),
             InboxStore(db, cipher),
             StatsStore(db),
+            DeskStore(db),
         )
         self._bound = (db, unit)
         return unit

@@ -18,7 +18,7 @@ from bot.app import Jourbot, build
 from bot.channels.telegram import PerChatUpdateProcessor
 from bot.config import Settings, TelegramSettings
 from bot.logs import configure_logging
-from bot.web import SECRET_HEADER
+from bot.web.webhooks import SECRET_HEADER
 from tests.conftest import FakeClock
 from tests.telegram_fakes import OfflineBotAPI, Person
 

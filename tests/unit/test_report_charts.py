@@ -11,7 +11,8 @@ from bot.domain.dialogue import Reply
 from bot.domain.model import Partnership
 from bot.domain.stats import by_month, figures
 from bot.i18n import Catalogs
-from bot.services.report_charts import Labels, charts
+from bot.services.report_charts import charts
+from bot.services.report_labels import Labels
 from bot.services.reports import Report, as_dict
 from bot.services.staff_stats import LAST_MONTH, THIS_MONTH, THIS_YEAR, _line, periods
 from bot.storage.reply_codec import decode_replies, encode_replies

@@ -1,4 +1,4 @@
-"""Starlette routes for the webhooks and the health check."""
+"""The channels' webhooks and the health check."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,7 +19,6 @@ from twilio.request_validator import RequestValidator
 from bot.channels.ordering import KeyedLocks
 from bot.channels.sms import InboundText, is_text_address
 from bot.channels.twilio_api import OPTED_OUT
-from bot.web_limits import TELEGRAM_BODY_LIMIT, TWILIO_BODY_LIMIT, BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -188,25 +184,3 @@ def health_check(parts: Callable[[], dict[str, str]]) -> Callable[[Request], Awa
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     return healthz
-
-
-def build_web(
-    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
-    health: Callable[[], dict[str, str]],
-    telegram: Callable[[Request], Any] | None = None,
-    twilio: TwilioWebhooks | None = None,
-) -> Starlette:
-    """Build the ASGI app with the routes of the configured channels."""
-    routes = [Route("/healthz", health_check(health), methods=["GET"])]
-    if telegram is not None:
-        routes.append(Route("/telegram", telegram, methods=["POST"]))
-    if twilio is not None:
-        routes += twilio.routes()
-    limits = {
-        "/telegram": TELEGRAM_BODY_LIMIT,
-        "/twilio/sms": TWILIO_BODY_LIMIT,
-        "/twilio/status": TWILIO_BODY_LIMIT,
-    }
-    return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit, limits=limits)]
-    )

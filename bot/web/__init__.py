@@ -1,0 +1,1 @@
+"""The web side: webhooks for the channels, and the staff desk."""

@@ -1,0 +1,235 @@
+"""The board, a volunteer's cases, the case page and what staff do on it.
+
+Every action calls the same StaffService method as the bot's command, and so the same
+policy; the page shows what it answered. A refusal looks the same for a case that does not
+exist and one that is not the reader's.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.domain.case_history import VIA_DESK
+from bot.domain.cases import (
+    AttemptChannel,
+    AttemptOutcome,
+    CloseReason,
+    StaffRole,
+    TransferReason,
+)
+from bot.domain.dialogue import S_, Reply, Translatable
+from bot.domain.followup import in_evening
+from bot.domain.policy import Action
+from bot.domain.staff_views import (
+    ATTEMPT_CHANNEL,
+    CLOSE_REASON,
+    OUTCOME,
+    STATUS,
+    TRANSFER_REASON,
+    answer_label,
+    summary_params,
+    yes_no,
+)
+from bot.services.desk_access import DeskUser
+from bot.services.staff_desk import Board, BoardRow
+from bot.web.desk.context import DESK, DeskContext, signed_in
+
+QUEUED = S_("Your message is on its way to the seeker.")
+MESSAGE_LIMIT = 4000  # characters of one message to a seeker (a Telegram message's size)
+
+
+def _filtered(rows: tuple[BoardRow, ...], request: Request) -> tuple[BoardRow, ...]:
+    """Keep the rows that match the board's filters (district, language, volunteer)."""
+    district = request.query_params.get("district") or None
+    language = request.query_params.get("language") or None
+    volunteer = request.query_params.get("volunteer") or None
+    return tuple(
+        r
+        for r in rows
+        if (district is None or r.case.district_id == district)
+        and (language is None or r.case.language == language)
+        and (volunteer is None or str(r.case.volunteer_id) == volunteer)
+    )
+
+
+def _choice(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+class CasePages:
+    """The routes of the board and the case page."""
+
+    def __init__(self, desk: DeskContext) -> None:
+        self._desk = desk
+
+    async def home(self, request: Request, user: DeskUser) -> Response:
+        """A coordinator's board; a volunteer's own cases."""
+        if user.staff.role is StaffRole.COORDINATOR:
+            return await self._board(request, user, "desk/board.html")
+        rows = await self._desk.staff.my_board(user.staff)
+        return self._desk.page(
+            request, user, "desk/mine.html", rows=rows or (), now=self._desk.clock.now(),
+            status=STATUS,
+        )  # fmt: skip
+
+    async def board_part(self, request: Request, user: DeskUser) -> Response:
+        """The board's sections alone, for the page to refresh itself."""
+        return await self._board(request, user, "desk/board_sections.html")
+
+    async def _board(self, request: Request, user: DeskUser, template: str) -> Response:
+        board = await self._desk.staff.board(user.staff)
+        if board is None:
+            return self._desk.refused(request, user)
+        sections = _sections(board, request)
+        districts = sorted(
+            {r.case.district_id for s in sections for r in s[1] if r.case.district_id}
+        )
+        languages = sorted({r.case.language for s in sections for r in s[1]})
+        return self._desk.page(
+            request, user, template, sections=sections, board=board, districts=districts,
+            languages=languages, query=request.url.query, now=self._desk.clock.now(),
+            chosen=dict(request.query_params),
+            status=STATUS, partnership=self._desk.partnership,
+        )  # fmt: skip
+
+    async def case(self, request: Request, user: DeskUser) -> Response:
+        """A case in full, recorded as opened; refused the same whether absent or not theirs."""
+        return await self._case(request, user, "desk/case.html", VIA_DESK)
+
+    async def case_live(self, request: Request, user: DeskUser) -> Response:
+        """The conversation and attempts alone, for the page to refresh (not a new view)."""
+        return await self._case(request, user, "desk/case_live.html", None)
+
+    async def _case(
+        self, request: Request, user: DeskUser, template: str, via: str | None
+    ) -> Response:
+        desk = self._desk
+        found = await desk.staff.case_file(user.staff, request.path_params["reference"], via)
+        if found is None:
+            return desk.refused(request, user)
+        suggestions = None
+        if Action.ASSIGN in found.may:
+            suggested = await desk.staff.suggested(user.staff, found.case.reference)
+            suggestions = suggested[1] if suggested else None
+        case, partnership, now = found.case, desk.partnership, desk.clock.now()
+        others = [o for o in partnership.organisations if o.id != case.org_id]
+        call_time = answer_label(str(case.call_time)) if case.call_time else None
+        return desk.page(
+            request, user, template, file=found, case=case, suggestions=suggestions,
+            organisations=others, partnership=partnership, Action=Action,
+            facts=summary_params(case, partnership, found.due),
+            call_time=Translatable((call_time,)) if call_time else None, yes_no=yes_no,
+            in_evening=lambda at: in_evening(at, partnership),
+            now_local=now.astimezone(desk.pages.timezone).strftime("%H:%M"),
+            channels=ATTEMPT_CHANNEL, outcomes=OUTCOME, close_reasons=CLOSE_REASON,
+            transfer_reasons=TRANSFER_REASON, status=STATUS, now=now,
+        )  # fmt: skip
+
+    # -- actions -----------------------------------------------------------------------
+
+    async def assign(self, request: Request, user: DeskUser) -> Response:
+        """Give the case to the volunteer chosen."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        volunteer = _choice(form, "volunteer")
+        if not volunteer.isdigit():
+            return self._back(user, reference)
+        reply = await self._desk.staff.assign(user.staff, reference, int(volunteer))
+        return self._desk.done(user, reply, self._case_url(reference))
+
+    async def attempt(self, request: Request, user: DeskUser) -> Response:
+        """Log an attempt made earlier today, at the time given."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        try:
+            channel = AttemptChannel(_choice(form, "channel"))
+            outcome = AttemptOutcome(_choice(form, "outcome"))
+            at = time.fromisoformat(_choice(form, "time"))
+        except ValueError:
+            return self._back(user, reference)
+        staff = self._desk.staff
+        reply = await staff.log_attempt_today(user.staff, reference, channel, outcome, at)
+        return self._desk.done(user, reply, self._case_url(reference))
+
+    async def message(self, request: Request, user: DeskUser) -> Response:
+        """Write to the seeker through the service, on their own channel."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        text = _choice(form, "text").strip()[:MESSAGE_LIMIT]
+        if not text:
+            return self._back(user, reference)
+        replies = await self._desk.staff.relay(user.staff, reference, text)
+        # With a Telegram chat, "sent" follows there once the provider took it.
+        answer = replies[0] if replies else Reply(QUEUED)
+        return self._desk.done(user, answer, self._case_url(reference))
+
+    async def close(self, request: Request, user: DeskUser) -> Response:
+        """Close the case with the reason chosen."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        try:
+            reason = CloseReason(_choice(form, "reason"))
+        except ValueError:
+            return self._back(user, reference)
+        reply = await self._desk.staff.close(user.staff, reference, reason)
+        return self._desk.done(user, reply, self._case_url(reference))
+
+    async def transfer(self, request: Request, user: DeskUser) -> Response:
+        """Move the case to another organisation of the partnership, for the reason chosen."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        try:
+            reason = TransferReason(_choice(form, "reason"))
+        except ValueError:
+            return self._back(user, reference)
+        org_id = _choice(form, "org")
+        staff = self._desk.staff
+        reply = await staff.transfer(user.staff, reference, org_id or "-", reason)
+        return self._desk.done(user, reply, f"{DESK}/")
+
+    @staticmethod
+    def _reference(request: Request) -> str:
+        return str(request.path_params["reference"]).upper()
+
+    @staticmethod
+    def _case_url(reference: str) -> str:
+        return f"{DESK}/cases/{reference}"
+
+    def _back(self, user: DeskUser, reference: str) -> RedirectResponse:
+        return RedirectResponse(self._case_url(reference), status_code=303)
+
+    def routes(self) -> list[Route]:
+        """Return the board's and the case page's routes."""
+
+        case = f"{DESK}/cases/{{reference:str}}"
+        return [
+            Route(f"{DESK}/", signed_in(self._desk, self.home), methods=["GET"]),
+            Route(f"{DESK}/board", signed_in(self._desk, self.board_part), methods=["GET"]),
+            Route(case, signed_in(self._desk, self.case), methods=["GET"]),
+            Route(f"{case}/live", signed_in(self._desk, self.case_live), methods=["GET"]),
+            Route(f"{case}/assign", signed_in(self._desk, self.assign), methods=["POST"]),
+            Route(f"{case}/attempt", signed_in(self._desk, self.attempt), methods=["POST"]),
+            Route(f"{case}/message", signed_in(self._desk, self.message), methods=["POST"]),
+            Route(f"{case}/close", signed_in(self._desk, self.close), methods=["POST"]),
+            Route(f"{case}/transfer", signed_in(self._desk, self.transfer), methods=["POST"]),
+        ]
+
+
+def _sections(board: Board, request: Request) -> list[tuple[str, tuple[BoardRow, ...]]]:
+    return [
+        (S_("Unassigned"), _filtered(board.unassigned, request)),
+        (S_("Overdue"), _filtered(board.overdue, request)),
+        (S_("Open"), _filtered(board.open, request)),
+        (S_("Closed in the last two weeks"), _filtered(board.closed, request)),
+    ]

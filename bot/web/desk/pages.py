@@ -1,0 +1,93 @@
+"""Rendering desk pages: Jinja2 templates in the reader's language, autoescaped.
+
+Templates mark staff text with S_("..."), as the Python code does, so `make extract` puts it
+in the staff catalog; here S_ translates, and fills in named values formatted for the reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from bot.channels.render import render
+from bot.domain.dialogue import Line, Param, Reply
+from bot.i18n import Catalogs, Translator
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class Pages:
+    """The desk's templates and the catalogs they are written in."""
+
+    def __init__(self, catalogs: Catalogs) -> None:
+        self._catalogs = catalogs
+        self._env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Where the desk's dates are local (the partnership's zone)."""
+        return self._catalogs.translator("en").timezone
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the desk is written in."""
+        return self._catalogs.staff_codes
+
+    def translator(self, locale: str) -> Translator:
+        """Return the staff translator for *locale* (English for one the desk lacks)."""
+        return self._catalogs.translator(self._catalogs.staff_locale(locale))
+
+    def page(
+        self, name: str, locale: str, context: Mapping[str, Any], status_code: int = 200
+    ) -> HTMLResponse:
+        """Render template *name* for a reader of *locale*."""
+        tr = self.translator(locale)
+        html = self._env.get_template(name).render(
+            **context, **_helpers(tr), lang=tr.code, desk_languages=self.languages
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    def text(self, reply: Reply, locale: str) -> str:
+        """Render a service's answer (the bot's wording) as plain text for a notice."""
+        return render(reply, self.translator(locale), {}).text
+
+
+def _helpers(tr: Translator) -> dict[str, Any]:
+    def translate(msgid: str, **params: Param) -> str:
+        return tr.format(msgid, dict(params), {}) if params else tr.gettext(msgid)
+
+    def plural(singular: str, plural_: str, count: int, **params: Param) -> str:
+        return tr.format(singular, {"count": count, **params}, {}, plural_)
+
+    def line(value: Line) -> str:
+        return tr.format(value.text, value.params, {})
+
+    def when(moment: datetime | date | None) -> str:
+        if moment is None:
+            return "-"
+        if isinstance(moment, datetime):
+            local = moment.astimezone(tr.timezone)
+            return local.strftime("%Y-%m-%d %H:%M")
+        return moment.isoformat()
+
+    return {
+        "S_": translate,
+        "SP_": plural,
+        "line": line,
+        "when": when,
+        "param": tr.param,
+        "language_name": tr.language_name,
+        "language_list": lambda codes: ", ".join(map(tr.language_name, codes)) or "-",
+    }
