@@ -65,6 +65,14 @@ async def _staff(args: argparse.Namespace, core: app.Core) -> int:
         print(f"invite code {invite.code} for a {invite.role} of {invite.org_id}, valid until")
         print(f"{until}; it works once. In a private chat with the bot: /join {invite.code}")
         return 0
+    if args.action == "link":
+        url = await core.desk.link_for(args.id)
+        if url is None:
+            return _fail(f"no active staff member {args.id}")
+        minutes = int(core.settings.desk.limits.link.total_seconds() // 60)
+        print(f"sign-in link for staff member {args.id}, valid once for {minutes} minutes:")
+        print(url)
+        return 0
     if args.action == "list":
         for s in await core.operator.roster(args.org):
             trained = s.trained_on.isoformat() if s.trained_on else "not trained"

@@ -239,7 +239,7 @@ async def build(
     webhook = None
     if telegram is not None and starter is not None and settings.telegram is not None:
         stats = StaffStats(core.reports, catalogs, settings.partnership, core.clock)
-        add_handlers(telegram, intake, catalogs, outbox, staff=staff, stats=stats)
+        add_handlers(telegram, intake, catalogs, outbox, staff=staff, stats=stats, desk=core.desk)
         if settings.telegram.webhook_secret is not None:
             webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, starter.is_up)
 

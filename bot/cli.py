@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     train = staff.add_parser("train", help="record that basic training was passed")
     train.add_argument("id", type=int)
     train.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    link = staff.add_parser("link", help="a one-time link that signs a staff member in to the desk")
+    link.add_argument("id", type=int)
     for name in ("deactivate", "activate"):
         staff.add_parser(name, help=f"{name} a staff member").add_argument("id", type=int)
     languages = staff.add_parser("languages", help="set the languages a volunteer speaks")

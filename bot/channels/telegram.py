@@ -27,6 +27,7 @@ from bot.domain.model import Channel
 from bot.domain.staff_views import STAFF_STEP
 from bot.i18n import Catalogs
 from bot.ports import Recipient
+from bot.services.desk_access import DeskAccess
 from bot.services.intake import Hints, IntakeService
 from bot.services.invite_codes import looks_like_invite
 from bot.services.outbox import Outbox
@@ -102,11 +103,12 @@ def add_handlers(
     *,
     staff: StaffService | None = None,
     stats: StaffStats | None = None,
+    desk: DeskAccess | None = None,
 ) -> None:
     """Route updates to the seeker's intake, and a staff member's to the staff side."""
     staff_adapter = None
     if staff is not None:
-        staff_adapter = TelegramStaffAdapter(staff, catalogs, outbox, stats)
+        staff_adapter = TelegramStaffAdapter(staff, catalogs, outbox, stats, desk)
     adapter = TelegramAdapter(service, outbox, staff, staff_adapter)
     # New messages only: an edit of an earlier message is not a new turn.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE

@@ -30,6 +30,7 @@ from bot.domain.model import Channel
 from bot.domain.staff_views import ATTEMPT_FORMS, NOT_STAFF, REFUSED, STAFF_STEP, read_when
 from bot.i18n import Catalogs
 from bot.ports import Recipient
+from bot.services.desk_access import DeskAccess
 from bot.services.outbox import Outbox
 from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
@@ -40,12 +41,13 @@ REFERENCE = r"[0-9A-Z]{3}-[0-9A-Z]{3}"
 
 STAFF_COMMANDS = (
     "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
-    "stats", "transfer", "trained", "languages",
+    "stats", "transfer", "trained", "languages", "desk",
 )  # fmt: skip
 
 STAFF_HELP = Reply(
     S_(
         "Staff commands:\n"
+        "/desk: a link that signs you in to the desk in your browser\n"
         "/mycases: your open cases and what is due\n"
         "/case REF: a case in full\n"
         "/attempt REF: log an attempt to reach the seeker\n"
@@ -64,6 +66,7 @@ STAFF_HELP = Reply(
 
 
 MENU_TEXT = {
+    "desk": S_("sign in to the desk in your browser"),
     "mycases": S_("your open cases and what is due"),
     "case": S_("a case in full: /case REF"),
     "attempt": S_("log an attempt: /attempt REF"),
@@ -78,7 +81,7 @@ MENU_TEXT = {
     "languages": S_("a volunteer's languages: /languages ID sv ar"),
     "stats": S_("figures and charts"),
 }
-_VOLUNTEER_MENU = ("mycases", "case", "attempt", "reply", "cancel", "close")
+_VOLUNTEER_MENU = ("desk", "mycases", "case", "attempt", "reply", "cancel", "close")
 MENU = {
     StaffRole.VOLUNTEER: _VOLUNTEER_MENU,
     StaffRole.COORDINATOR: (
@@ -94,8 +97,10 @@ class TelegramStaffAdapter:
         catalogs: Catalogs,
         outbox: Outbox,
         stats: StaffStats | None = None,
+        desk: DeskAccess | None = None,
     ) -> None:
         self._staff = staff
+        self._desk = desk
         self._stats = stats
         self._catalogs = catalogs
         self._outbox = outbox
@@ -199,6 +204,8 @@ class TelegramStaffAdapter:
             return [await self._staff.my_cases(actor)]
         if name == "cancel":
             return [await self._staff.cancel_reply(actor)]
+        if name == "desk" and self._desk is not None:
+            return [await self._desk.sign_in_link(actor)]
         if name == "stats" and self._stats is not None:
             return [await self._stats.stats(actor)]
         if name == "invite":

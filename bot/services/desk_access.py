@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from bot.domain.cases import Staff
 from bot.domain.desk import Access, SessionLimits
+from bot.domain.dialogue import S_, Reply
 from bot.domain.lockout import Lockout
+from bot.domain.staff_views import NOT_STAFF
 from bot.ports import Clock, Unit, UnitsOfWork
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,18 @@ class DeskAccess:
     def limits(self) -> SessionLimits:
         """How long links and sessions live."""
         return self._limits
+
+    async def sign_in_link(self, actor: Staff | None) -> Reply:
+        """Answer a staff member's /desk with a link for them alone."""
+        link = await self.link_for(actor.id) if actor is not None else None
+        if link is None:
+            return NOT_STAFF
+        minutes = int(self._limits.link.total_seconds() // 60)
+        return Reply(
+            S_("Your sign-in link for the desk. It works once, for {minutes} minutes; do not "
+               "forward it:\n{link}"),
+            params={"minutes": minutes, "link": link},
+        )  # fmt: skip
 
     async def link_for(self, staff_id: int) -> str | None:
         """Return a one-time sign-in link for an active staff member; None for anyone else."""

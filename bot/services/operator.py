@@ -92,6 +92,8 @@ class OperatorService:
             found = await unit.staff.update(
                 staff_id, trained_on=trained_on, active=active, languages=languages
             )
+            if active is False:
+                await unit.desk.end_sessions_of(staff_id)  # signed out of the desk at once
             staff = await unit.staff.by_id(staff_id) if trained_on is not None else None
             chat = await unit.staff.telegram_id(staff_id) if staff is not None else None
             if staff is not None and chat is not None:

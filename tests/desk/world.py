@@ -13,8 +13,8 @@ import httpx
 
 from bot.app import Jourbot, build
 from bot.config import DeskSettings, Settings
-from bot.domain.cases import CaseSource, ContactMethod, StaffRole
-from bot.domain.model import CallTime
+from bot.domain.cases import CaseSource, StaffRole
+from bot.domain.model import CallTime, ContactMethod
 from bot.services.operator import ReferredCase
 from tests.conftest import FakeClock
 

@@ -49,8 +49,17 @@ def test_staff_commands(tmp_path: Path) -> None:
     assert (typo.returncode, typo.stderr) == (2, "jourbot: not a language code: zz\n")
     listing = jourbot(db, "staff", "list", "--org", "vasterort")
     assert listing.stdout.split("\t")[4:7] == ["sv,ar", "2026-02-01", "active\n"]
+    link = jourbot(db, "staff", "link", "1")
+    assert link.returncode == 0, link.stderr
+    url = re.search(r"http://127\.0\.0\.1:8080/desk/sign-in/(\S+)", link.stdout)
+    assert url is not None
+    with sqlite3.connect(db) as conn:
+        (stored,) = conn.execute("SELECT token_hash FROM desk_links").fetchone()
+        assert url.group(1) not in stored  # only a hash is kept
     assert jourbot(db, "staff", "deactivate", "1").returncode == 0
     assert "inactive" in jourbot(db, "staff", "list").stdout
+    gone = jourbot(db, "staff", "link", "1")
+    assert (gone.returncode, gone.stderr.strip()) == (2, "jourbot: no active staff member 1")
     missing = jourbot(db, "staff", "train", "99")
     assert (missing.returncode, missing.stderr.strip()) == (2, "jourbot: no staff member 99")
     unknown = jourbot(db, "staff", "invite", "--org", "nowhere", "--role", "volunteer")

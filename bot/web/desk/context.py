@@ -59,18 +59,19 @@ class DeskContext:
             name,
             self.locale(request, user),
             {
+                "path": request.url.path,
                 **context,
                 "user": user,
                 "csrf": user.csrf if user else "",
                 "flash": flash,
-                "path": request.url.path,
             },
             status_code=status_code,
         )
 
     def refused(self, request: Request, user: DeskUser | None) -> HTMLResponse:
         """The one answer for a case that does not exist and one that is not the reader's."""
-        return self.page(request, user, "desk/refused.html", status_code=404)
+        # Nothing of the address asked for is echoed, not even into the language form.
+        return self.page(request, user, "desk/refused.html", status_code=404, path=f"{DESK}/")
 
     def done(self, user: DeskUser, reply: Reply | str, to: str) -> RedirectResponse:
         """Remember what an action answered for the next page, and go there (303)."""
