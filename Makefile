@@ -39,7 +39,7 @@ EXTRACT := $(BIN)/pybabel extract --mapping-file babel.cfg --sort-by-file --no-w
 	--no-default-keywords
 extract: install
 	$(EXTRACT) -k N_ -k NP_:1,2 -k _ -k gettext -k ngettext:1,2 --output-file locales/messages.pot .
-	$(EXTRACT) -k S_ --output-file locales/staff.pot .
+	$(EXTRACT) -k S_ -k SP_:1,2 --output-file locales/staff.pot .
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot \
 		--output-dir locales --no-wrap --ignore-obsolete
 	$(BIN)/pybabel update --domain staff --input-file locales/staff.pot \

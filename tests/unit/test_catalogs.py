@@ -25,7 +25,7 @@ STAFF_LOCALES = ("sv", "en")
 STAFF_FILES = [LOCALES / code / "LC_MESSAGES" / "staff.po" for code in STAFF_LOCALES]
 KEYWORDS: dict[str, Any] = {
     "messages": {"N_": None, "NP_": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)},
-    "staff": {"S_": None},
+    "staff": {"S_": None, "SP_": (1, 2)},
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -53,7 +53,7 @@ def test_swedish_and_english_are_shipped() -> None:
 @pytest.mark.parametrize("domain", ["messages", "staff"])
 def test_template_matches_the_code(domain: str) -> None:
     """Every marked string in the code is in the template, and nothing stale is left there."""
-    method_map = [("bot/**.py", "python")]
+    method_map = [("bot/**.py", "python"), ("bot/web/templates/**.html", "jinja2")]
     found = extract_from_dir(str(ROOT), method_map=method_map, keywords=KEYWORDS[domain])
     in_code = {(msgid if isinstance(msgid, str) else msgid[0]) for _, _, msgid, *_ in found}
     assert in_code == template_ids(domain), "run `make extract` and translate the new strings"
