@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+import httpx
 import pytest
 
 from bot.app import Jourbot, build
@@ -21,6 +24,7 @@ from bot.services.reports import ReportService
 from bot.services.staff_stats import StaffStats
 from bot.storage.units import Units
 from tests.conftest import FakeClock
+from tests.desk.world import Browser
 from tests.intake_script import through_service
 
 ACTORS = (
@@ -72,6 +76,10 @@ class World:
     actors: dict[str, Staff | None]
     reference: str
     volunteer_id: int
+    browsers: dict[int, str] = field(default_factory=dict)
+
+    def actors_by_browser(self, browser: Browser) -> Staff | None:
+        return self.actors[self.browsers[id(browser)]]
 
     async def run(self, actor: str, kind: str, call: str, reference: str) -> list[str]:
         text = call.format(ref=reference, vol=self.volunteer_id)
@@ -242,3 +250,89 @@ async def test_no_chat_with_a_seeker_on_a_channel_that_cannot_be_written_to(
     assert await world.jourbot.staff.relay(coordinator, reference, "Hej") == [NO_CHAT]
     async with world.jourbot.units.begin() as unit:
         assert await unit.outbox.pending() == queued
+
+
+# The desk: the same table over its routes. (method, path, who may)
+DESK_CALLS = [
+    ("GET", "/desk/cases/{ref}", OWN),
+    ("GET", "/desk/cases/{ref}/live", OWN),
+    ("POST", "/desk/cases/{ref}/assign", COORDINATOR),
+    ("POST", "/desk/cases/{ref}/attempt", OWN),
+    ("POST", "/desk/cases/{ref}/message", OWN),
+    ("POST", "/desk/cases/{ref}/close", OWN),
+    ("POST", "/desk/cases/{ref}/transfer", COORDINATOR),
+    ("GET", "/desk/", ANY_STAFF),
+    ("GET", "/desk/board", ANY_COORDINATOR),
+    ("GET", "/desk/team", ANY_COORDINATOR),
+    ("POST", "/desk/team/invite", ANY_COORDINATOR),
+    ("GET", "/desk/report", ANY_COORDINATOR),
+    ("GET", "/desk/report.csv", ANY_COORDINATOR),
+]
+DESK_FORM = {
+    "volunteer": "{vol}", "channel": "phone", "outcome": "no_answer", "time": "13:30",
+    "text": "Hello there", "org": "stodcentrum", "role": "volunteer",
+}  # fmt: skip
+
+
+async def desk_browser(world: World, actor: str) -> Browser:
+    """A browser signed in as *actor* (none for someone not staff)."""
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=world.jourbot.web), base_url="https://desk.test"
+    )
+    staff = world.actors[actor]
+    if staff is not None:
+        link = await world.jourbot.desk.link_for(staff.id)
+        assert link is not None
+        assert (await client.post(link[link.index("/desk/") :])).status_code == 303
+    return Browser(client)
+
+
+async def desk_call(
+    world: World, browser: Browser, method: str, path: str, reference: str
+) -> tuple[int, str]:
+    """Make one desk request; return its status and what the reader is shown."""
+    target = path.format(ref=reference)
+    if method == "GET":
+        answer = await browser.get(target)
+        return answer.status_code, answer.text
+    form = {k: v.format(vol=world.volunteer_id) for k, v in DESK_FORM.items()}
+    form["reason"] = "age" if target.endswith("/transfer") else "supported"
+    csrf = None if world.actors_by_browser(browser) is None else "page"
+    answer = await browser.post(target, form, csrf=csrf, page="/desk/")
+    if answer.status_code != 303:
+        return answer.status_code, answer.text
+    shown = await browser.get("/desk/account")
+    flash = re.search(r'<p class="flash" role="status">(.*?)</p>', shown.text, re.S)
+    return answer.status_code, html.unescape(flash.group(1)) if flash else ""
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("method", "path", "who"), DESK_CALLS, ids=[c[1] for c in DESK_CALLS])
+async def test_desk_access(world: World, actor: str, method: str, path: str, who: set[str]) -> None:
+    """The desk asks the same policy: allowed for those in the table; everyone else gets the
+    bot's refusal, the same for a case that does not exist."""
+    browser = await desk_browser(world, actor)
+    world.browsers[id(browser)] = actor
+    try:
+        status, shown = await desk_call(world, browser, method, path, world.reference)
+        if actor == "non-staff":
+            assert status in (303, 403)  # sent to sign in, or refused unread
+            assert world.reference not in shown
+            return
+        if who <= ANY_COORDINATOR and "volunteer" in actor:
+            refusals = {world.text(FOR_COORDINATORS), world.text(REFUSED)}
+        else:
+            refusals = {world.text(REFUSED)}
+        if actor in who:
+            assert status in (200, 303)
+            assert not any(refusal in shown for refusal in refusals)
+            return
+        if method == "GET":
+            assert status == 404
+            assert world.text(REFUSED) in shown
+        else:
+            assert shown in refusals
+        if "{ref}" in path:
+            assert (status, shown) == await desk_call(world, browser, method, path, "ZZZ-ZZZ")
+    finally:
+        await browser.client.aclose()
