@@ -20,7 +20,9 @@ KIB = 1024
 # under 20 KiB); Telegram's updates are at most a few hundred KiB.
 TWILIO_BODY_LIMIT = 64 * KIB
 TELEGRAM_BODY_LIMIT = 1024 * KIB
-DEFAULT_BODY_LIMIT = 16 * KIB
+# Everything else is a desk form: a message to a seeker of 4,000 characters in a non-Latin
+# script is up to 36 KiB percent-encoded.
+DEFAULT_BODY_LIMIT = 48 * KIB
 
 
 class _TooLarge(Exception):

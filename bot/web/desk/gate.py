@@ -24,7 +24,7 @@ SESSION_COOKIE = "__Host-desk"
 LANGUAGE_COOKIE_NAME = "desk-lang"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-FORM_LIMIT = 16 * 1024  # bytes of a desk form (a message to a seeker fits many times)
+FORM_LIMIT = 48 * 1024  # bytes of one form field (the whole body is bounded by BodyLimit)
 
 
 class Gate:
