@@ -42,6 +42,10 @@ REFERRAL = {
 }
 
 
+# Names of the channels seekers came through: proper names, the same in every language.
+CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp"}
+
+
 class Labels:
     """How a report names its groups: districts by name, languages in the report language."""
 
@@ -65,12 +69,16 @@ class Labels:
             return ""
         if figure == "district" and key != NOT_GIVEN:
             return self._districts.get(key, key)
+        if figure == "channel" and key in CHANNEL_NAMES:
+            return CHANNEL_NAMES[key]
         if figure == "language" and key != NOT_GIVEN:
             return capitalised(Locale.parse(key).get_display_name(self._t.locale) or key)
         if key == NOT_GIVEN:
             msgid: str | None = views.NOT_GIVEN
         elif figure == "referrals":
             msgid = REFERRAL.get(key)
+        elif figure == "source":
+            msgid = {str(k): v for k, v in views.SOURCE.items()}.get(key)
         elif figure == "closure":
             msgid = {str(k): v for k, v in views.CLOSE_REASON.items()}.get(key)
         else:

@@ -199,3 +199,44 @@ async def test_the_language_choice_is_remembered(world: DeskWorld) -> None:
     assert answer.status_code == 303 and answer.headers["location"] == "/desk/team"
     page = (await browser.get("/desk/")).text
     assert '<html lang="sv">' in page and "Volontärer" in page
+
+
+async def test_a_form_posted_under_no_referrer_is_accepted_from_our_own_page(
+    world: DeskWorld,
+) -> None:
+    """With Referrer-Policy: no-referrer, Chromium posts forms with `Origin: null`; then the
+    browser's Sec-Fetch-Site must say the form is ours."""
+    browser = await world.sign_in("Cora")
+    ours = {"origin": "null", "sec-fetch-site": "same-origin"}
+    answer = await browser.post("/desk/language", {"lang": "en", "back": "/desk/"}, **ours)
+    assert answer.status_code == 303
+    for headers in ({"origin": "null"}, {"origin": "null", "sec-fetch-site": "cross-site"}):
+        refused = await browser.post("/desk/language", {"lang": "en"}, **headers)
+        assert refused.status_code == 403
+
+
+async def test_a_refresh_after_the_session_ended_says_so_instead_of_a_page(
+    world: DeskWorld,
+) -> None:
+    browser = await world.sign_in("Cora")
+    world.clock.advance(minutes=31)
+    answer = await browser.get("/desk/board", **{"x-requested-with": "desk"})
+    assert answer.status_code == 401 and not answer.text  # desk.js reloads the whole page
+
+
+async def test_a_refresh_leaves_the_notice_for_the_next_page(world: DeskWorld) -> None:
+    reference = await world.case()
+    browser = await world.sign_in("Cora")
+    page = f"/desk/cases/{reference}"
+    await browser.post(f"{page}/assign", {"volunteer": str(world.staff["Vera"])}, page=page)
+    assert "is now with Vera" not in (await browser.get(f"{page}/live")).text
+    assert "is now with Vera" not in (await browser.get("/desk/board")).text
+    assert "is now with Vera" in (await browser.get(page)).text
+
+
+async def test_before_signing_in_the_page_speaks_the_browsers_language(world: DeskWorld) -> None:
+    browser = world.browser()
+    english = await browser.get("/desk/sign-in", **{"accept-language": "de-DE,en;q=0.8"})
+    assert '<html lang="en">' in english.text
+    swedish = await browser.get("/desk/sign-in", **{"accept-language": "fr"})
+    assert '<html lang="sv">' in swedish.text  # neither: the associations' own language

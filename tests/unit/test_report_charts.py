@@ -61,6 +61,9 @@ def test_groups_are_named_in_the_report_language(
     assert english.group("age_group", "21_plus") == "21 or older"  # as the seeker was asked
     assert english.group("closure", "not_reached") == "Not reached"
     assert english.group("crime", "not_given") == "Not given"
+    assert english.group("channel", "telegram") == "Telegram"
+    assert english.group("source", "bot") == "The bot"
+    assert swedish.group("source", "police") == "Polisremiss"
     assert swedish.figure("first_contact_within_deadline") == "Nådda inom tre dagar"
     assert swedish.group("district", "unheard-of") == "unheard-of"
     title = charts(report(partnership), english).get_suptitle()

@@ -48,6 +48,8 @@ def _filtered(rows: tuple[BoardRow, ...], request: Request) -> tuple[BoardRow, .
     district = request.query_params.get("district") or None
     language = request.query_params.get("language") or None
     volunteer = request.query_params.get("volunteer") or None
+    if district is None and language is None and volunteer is None:
+        return rows  # the whole board: thousands of rows need no second look
     return tuple(
         r
         for r in rows
@@ -80,22 +82,23 @@ class CasePages:
 
     async def board_part(self, request: Request, user: DeskUser) -> Response:
         """The board's sections alone, for the page to refresh itself."""
-        return await self._board(request, user, "desk/board_sections.html")
+        return await self._board(request, user, "desk/board_sections.html", part=True)
 
-    async def _board(self, request: Request, user: DeskUser, template: str) -> Response:
+    async def _board(
+        self, request: Request, user: DeskUser, template: str, part: bool = False
+    ) -> Response:
         board = await self._desk.staff.board(user.staff)
         if board is None:
             return self._desk.refused(request, user)
         sections = _sections(board, request)
-        districts = sorted(
-            {r.case.district_id for s in sections for r in s[1] if r.case.district_id}
-        )
-        languages = sorted({r.case.language for s in sections for r in s[1]})
+        everything = (*board.unassigned, *board.open, *board.closed)
+        districts = sorted({r.case.district_id for r in everything if r.case.district_id})
+        languages = sorted({r.case.language for r in everything})
         return self._desk.page(
             request, user, template, sections=sections, board=board, districts=districts,
             languages=languages, query=request.url.query, now=self._desk.clock.now(),
             chosen=dict(request.query_params),
-            status=STATUS, partnership=self._desk.partnership,
+            status=STATUS, partnership=self._desk.partnership, part=part,
         )  # fmt: skip
 
     async def case(self, request: Request, user: DeskUser) -> Response:
@@ -104,10 +107,10 @@ class CasePages:
 
     async def case_live(self, request: Request, user: DeskUser) -> Response:
         """The conversation and attempts alone, for the page to refresh (not a new view)."""
-        return await self._case(request, user, "desk/case_live.html", None)
+        return await self._case(request, user, "desk/case_live.html", None, part=True)
 
     async def _case(
-        self, request: Request, user: DeskUser, template: str, via: str | None
+        self, request: Request, user: DeskUser, template: str, via: str | None, part: bool = False
     ) -> Response:
         desk = self._desk
         found = await desk.staff.case_file(user.staff, request.path_params["reference"], via)
@@ -128,7 +131,7 @@ class CasePages:
             in_evening=lambda at: in_evening(at, partnership),
             now_local=now.astimezone(desk.pages.timezone).strftime("%H:%M"),
             channels=ATTEMPT_CHANNEL, outcomes=OUTCOME, close_reasons=CLOSE_REASON,
-            transfer_reasons=TRANSFER_REASON, status=STATUS, now=now,
+            transfer_reasons=TRANSFER_REASON, status=STATUS, now=now, part=part,
         )  # fmt: skip
 
     # -- actions -----------------------------------------------------------------------

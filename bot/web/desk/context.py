@@ -21,6 +21,7 @@ from bot.web.desk.gate import LANGUAGE_COOKIE_NAME, Gate
 from bot.web.desk.pages import Pages
 
 DESK = "/desk"
+REFRESH_HEADER = "X-Requested-With"  # desk.js sends "desk" with every refresh
 FLASHES_AT_MOST = 10_000  # sessions with an unread notice held at once
 
 
@@ -39,11 +40,18 @@ class DeskContext:
     flashes: dict[str, str] = field(default_factory=dict)
 
     def locale(self, request: Request, user: DeskUser | None) -> str:
-        """The reader's language: their choice on the desk, else their staff record's."""
+        """The reader's language: their choice on the desk, else their staff record's, else
+        the first of the browser's languages the desk is written in (Swedish if none)."""
         chosen = request.cookies.get(LANGUAGE_COOKIE_NAME)
         if chosen in self.pages.languages:
             return str(chosen)
-        return user.staff.locale if user is not None else "sv"
+        if user is not None:
+            return user.staff.locale
+        for tag in request.headers.get("accept-language", "").split(","):
+            base = tag.split(";")[0].strip().split("-")[0].lower()
+            if base in self.pages.languages:
+                return base
+        return "sv"
 
     def page(
         self,
@@ -51,10 +59,14 @@ class DeskContext:
         user: DeskUser | None,
         name: str,
         status_code: int = 200,
+        *,
+        part: bool = False,
         **context: Any,
     ) -> HTMLResponse:
-        """Render a page, with the session's waiting notice (shown once)."""
-        flash = self.flashes.pop(user.session, None) if user is not None else None
+        """Render a page, with the session's waiting notice (shown once); a *part* of a page
+        (a refresh) leaves the notice for the next whole page."""
+        shows_flash = user is not None and not part
+        flash = self.flashes.pop(user.session, None) if shows_flash and user else None
         return self.pages.page(
             name,
             self.locale(request, user),
@@ -99,6 +111,8 @@ def signed_in(desk: DeskContext, handler: Handler) -> Callable[[Request], Awaita
             return await handler(request, user)
         if request.method != "GET":
             return Response(status_code=403)
+        if request.headers.get(REFRESH_HEADER) == "desk":
+            return Response(status_code=401)  # a refresh: the page reloads and signs in
         if request.headers.get("sec-fetch-site") == "cross-site":
             return desk.page(request, None, "desk/bounce.html")
         target = quote(request.url.path, safe="/")

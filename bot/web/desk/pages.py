@@ -71,9 +71,6 @@ def _helpers(tr: Translator) -> dict[str, Any]:
     def plural(singular: str, plural_: str, count: int, **params: Param) -> str:
         return tr.format(singular, {"count": count, **params}, {}, plural_)
 
-    def line(value: Line) -> str:
-        return tr.format(value.text, value.params, {})
-
     def when(moment: datetime | date | None) -> str:
         if moment is None:
             return "-"
@@ -81,6 +78,11 @@ def _helpers(tr: Translator) -> dict[str, Any]:
             local = moment.astimezone(tr.timezone)
             return local.strftime("%Y-%m-%d %H:%M")
         return moment.isoformat()
+
+    def line(value: Line) -> str:
+        # Moments as everywhere else on the page, not as the bot writes them in a sentence.
+        params = {k: when(v) if isinstance(v, datetime) else v for k, v in value.params.items()}
+        return tr.format(value.text, params, {})
 
     return {
         "S_": translate,

@@ -11,7 +11,11 @@
       if (busy || document.hidden) { return; }
       busy = true;
       fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "desk" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (response) {
+          // Signed out meanwhile (timed out, deactivated): the whole page goes to sign in.
+          if (response.status === 401) { window.location.reload(); return null; }
+          return response.ok && !response.redirected ? response.text() : null;
+        })
         .then(function (html) {
           if (html !== null && html !== element.getAttribute("data-last")) {
             element.setAttribute("data-last", html);
@@ -106,6 +110,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-refresh]"), refresh);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
     var register = document.getElementById("passkey-register");
     if (register) { register.addEventListener("click", function () { registerPasskey(register); }); }
     var signIn = document.getElementById("passkey-sign-in");
