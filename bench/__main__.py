@@ -4,6 +4,7 @@
 .venv/bin/python -m bench --quick                  # tiny sizes: checks that everything runs
 .venv/bin/python -m bench --only telegram,delivery,sms,history,trips
 .venv/bin/python -m bench --only history --sizes 10000,100000
+.venv/bin/python -m bench --only desk --out /tmp/desk   # the staff desk, 10,000 open cases
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import delivery, history, service_paths, telegram_pipeline, transactions
-from bench.report import markdown, targets
+from bench import delivery, desk, history, service_paths, telegram_pipeline, transactions
+from bench.report import mark, markdown, targets
 
 HERE = Path(__file__).parent
-PARTS = ("telegram", "delivery", "sms", "history", "trips")
+PARTS = ("telegram", "delivery", "sms", "history", "trips", "desk")
 FULL: dict[str, dict[str, Any]] = {
     "telegram": {"intakes_per_round": 300},
     "delivery": {"seekers": 1_000, "waiting_messages": 400},
     "sms": {"requests": 5_000, "seekers": 1_000, "senders": 32, "turns": 10},
     "history": {},
+    "desk": {},
 }
 QUICK: dict[str, dict[str, Any]] = {
     "telegram": {"intakes_per_round": 6},
@@ -44,6 +46,7 @@ QUICK: dict[str, dict[str, Any]] = {
         "open_cases": 50,
         "sms_senders": 30,
     },
+    "desk": {"open_cases": 400, "closed_cases": 1_000, "mine": 40, "requests": 10},
 }
 
 
@@ -59,6 +62,24 @@ def machine() -> str:
         f"{os.cpu_count()} cores {model}, {platform.system()} {platform.machine()}, "
         f"{platform.python_implementation()} {platform.python_version()}"
     )
+
+
+def with_desk(text: str, results: dict[str, Any]) -> str:
+    """The desk's targets added to the table of targets (and to what is missed), and its
+    section after the others."""
+    if "desk" not in results:
+        return text
+    found = desk.targets(results)
+    missed = [t for t in [*targets(results), *found] if not t.met]
+    lines = text.rstrip("\n").split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith("**Missed:**"))
+    lines[at - 1 : at + 1] = [
+        *(f"| {t.part} | {t.what} | {t.judged} | {mark(t.met)} |" for t in found),
+        "",
+        "**Missed:** "
+        + ("; ".join(f"{t.what} ({t.judged})" for t in missed) + "." if missed else "none."),
+    ]
+    return "\n".join([*lines, "", *desk.table(results["desk"])]) + "\n"
 
 
 async def measure(
@@ -82,6 +103,8 @@ async def measure(
             if history_sizes:
                 plan = dataclasses.replace(plan, sizes=history_sizes)
             results[part] = await history.run(plan)
+        elif part == "desk":
+            results[part] = await desk.run(desk.Plan(**sizes[part], rounds=rounds))
         else:
             results[part] = await transactions.count()
         took[part] = round(time.perf_counter() - started, 1)
@@ -117,11 +140,13 @@ async def main(argv: list[str] | None = None) -> None:
         "rounds": args.rounds,
         "total_seconds": round(time.perf_counter() - started, 1),
         "results": results,
-        "targets": [dataclasses.asdict(target) for target in targets(results)],
+        "targets": [
+            dataclasses.asdict(target) for target in [*targets(results), *desk.targets(results)]
+        ],
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    text = markdown(report)
+    text = with_desk(markdown(report), results)
     (args.out / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
 

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
-from playwright.async_api import Error as PlaywrightError
 
 from bot.config import Settings
 from bot.domain.cases import StaffRole
