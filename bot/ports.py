@@ -341,6 +341,8 @@ class Recipient:
     channel: Channel
     address: str
     locale: str
+    # A staff chat: whatever it is sent is marked protected (see Reply.protected).
+    protected: bool = False
 
 
 class Screen(Protocol):
