@@ -133,7 +133,7 @@ async def open_core(
     }
     outbox = Outbox(units, clock, dict(senders or {}), pacers, retries=settings.retries)
     partnership = settings.partnership
-    staff = StaffService(units, clock, partnership, outbox.wake)
+    staff = StaffService(units, clock, partnership, outbox.wake, settings=settings.staff)
     intake = IntakeService(
         units,
         clock,
@@ -155,7 +155,7 @@ async def open_core(
         outbox=outbox,
         intake=intake,
         staff=staff,
-        reminders=ReminderService(units, clock, partnership, outbox.wake),
+        reminders=ReminderService(units, clock, partnership, outbox.wake, settings=settings.staff),
         retention=RetentionService(units, clock, settings.retention),
         reports=ReportService(units, partnership),
         operator=OperatorService(units, clock, partnership, listener=staff),

@@ -20,10 +20,15 @@ from bot.config_file import (
     retention_from,
     send_limits_from,
     synchronous_from,
+    telegram_details_from,
 )
 from bot.domain.model import Partnership
+from bot.domain.staff_notices import StaffSettings
 
-__all__ = ["ConfigError", "Retention", "Retries", "SendLimits", "Settings", "load_settings"]
+__all__ = [
+    "ConfigError", "Retention", "Retries", "SendLimits", "Settings", "StaffSettings",
+    "load_settings",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ class Settings:
     default_locale: str
     sweep_minutes: int
     retention: Retention
+    staff: StaffSettings  # what Telegram carries to staff, and where the desk is
     send_limits: SendLimits = field(default_factory=SendLimits)
     # How SQLite commits: "full" waits until a commit is on disk, so nothing a provider was
     # told we have can be lost to a power cut; "normal" is faster and can lose the last few.
@@ -141,15 +147,18 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     send_limits = send_limits_from(table, where)
     synchronous = synchronous_from(table, where)
     retention = retention_from(table, where)
+    host, port = get("JOURBOT_HOST") or "127.0.0.1", _port(get("JOURBOT_PORT"))
+    staff = StaffSettings(telegram_details_from(table, where), _desk_url(public_url, host, port))
 
     return Settings(
         db_path=Path(get("JOURBOT_DB") or "jourbot.db"),
-        host=get("JOURBOT_HOST") or "127.0.0.1",
-        port=_port(get("JOURBOT_PORT")),
+        host=host,
+        port=port,
         partnership=partnership,
         default_locale=default_locale,
         sweep_minutes=sweep_minutes,
         retention=retention,
+        staff=staff,
         send_limits=send_limits,
         synchronous=synchronous,
         retries=_retries(get("JOURBOT_RETRY_FIRST_SECONDS"), get("JOURBOT_RETRY_LONGEST_SECONDS")),
@@ -159,6 +168,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         insecure=get("JOURBOT_INSECURE_NO_ENCRYPTION") == "1",
         unconfirmed=unconfirmed,
     )
+
+
+def _desk_url(public_url: str | None, host: str, port: int) -> str:
+    """Where staff open the desk: under PUBLIC_URL, else on the address the service binds."""
+    if public_url is not None:
+        return public_url.rstrip("/") + "/desk"
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets
+    return f"http://{netloc}:{port}/desk"
 
 
 def _keys(value: str | None) -> tuple[bytes, ...]:

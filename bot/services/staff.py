@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
+from bot.domain import staff_notices as notices
 from bot.domain import staff_views as views
 from bot.domain.case_history import history_lines
 from bot.domain.cases import (
@@ -86,10 +87,11 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
         due = self._due(case)
         closers = [e.staff_id for e in events if e.kind == "closed"]
         closed_by = names.get(closers[-1]) if closers and closers[-1] is not None else None
-        return views.case_view(
+        return notices.case_view(
+            self._settings,
             case,
-            self._summary(case, due),
             due,
+            self._partnership,
             show_phone=may_see_phone(actor, case),
             volunteer=volunteer.name if volunteer else None,
             conversation=conversation,
@@ -135,7 +137,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             await unit.cases.record_event(case.id, actor.id, event, str(volunteer.id), now)
             telegram_id = await unit.staff.telegram_id(volunteer.id)
             if telegram_id is not None:
-                notice = views.assigned_notice(self._summary(case, self._due(case)))
+                notice = notices.assigned(self._settings, case, self._due(case), self._partnership)
                 to = self._staff_recipient(volunteer, telegram_id)
                 await self._tell(unit, [to], [notice], now)
         self._wake_outbox()
@@ -234,7 +236,7 @@ class StaffService(InviteMixin, RelayMixin, TransferMixin):
             coordinators = await self._coordinators(unit, case.org_id)
             chat = await unit.staff.telegram_id(actor.id)
             others = [c for c in coordinators if c.address != str(chat)]
-            notice = views.closed_notice(case.reference, actor.name, reason)
+            notice = notices.closed(self._settings, case.reference, actor.name, reason)
             await self._tell(unit, others, [notice], now)
         self._wake_outbox()
         log.info("case.closed case=%s reason=%s", case.reference, reason)
