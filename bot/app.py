@@ -143,7 +143,7 @@ async def open_core(
     }
     outbox = Outbox(units, clock, dict(senders or {}), pacers, retries=settings.retries)
     partnership = settings.partnership
-    staff = StaffService(units, clock, partnership, outbox.wake)
+    staff = StaffService(units, clock, partnership, outbox.wake, settings=settings.staff)
     intake = IntakeService(
         units,
         clock,
@@ -165,7 +165,7 @@ async def open_core(
         outbox=outbox,
         intake=intake,
         staff=staff,
-        reminders=ReminderService(units, clock, partnership, outbox.wake),
+        reminders=ReminderService(units, clock, partnership, outbox.wake, settings=settings.staff),
         retention=RetentionService(units, clock, settings.retention),
         reports=ReportService(units, partnership),
         operator=OperatorService(units, clock, partnership, listener=staff),

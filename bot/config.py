@@ -21,11 +21,16 @@ from bot.config_file import (
     retention_from,
     send_limits_from,
     synchronous_from,
+    telegram_details_from,
 )
 from bot.domain.desk import SessionLimits
 from bot.domain.model import Partnership
+from bot.domain.staff_notices import StaffSettings
 
-__all__ = ["ConfigError", "Retention", "Retries", "SendLimits", "Settings", "load_settings"]
+__all__ = [
+    "ConfigError", "Retention", "Retries", "SendLimits", "Settings", "StaffSettings",
+    "load_settings",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,13 @@ class Settings:
     insecure: bool = False  # explicitly run a channel without encryption at rest
     unconfirmed: tuple[str, ...] = ()  # config tables still marked as placeholders
     desk: DeskSettings = field(default_factory=lambda: DeskSettings("http://127.0.0.1:8080"))
+    # [staff] telegram_details: staff chats get the seeker's details, not only a reference.
+    telegram_details: bool = False
+
+    @property
+    def staff(self) -> StaffSettings:
+        """What Telegram carries to staff, and where the desk it links to is."""
+        return StaffSettings(self.telegram_details, self.desk.url)
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -160,7 +172,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     synchronous = synchronous_from(table, where)
     retention = retention_from(table, where)
     host, port = get("JOURBOT_HOST") or "127.0.0.1", _port(get("JOURBOT_PORT"))
-    desk = DeskSettings(public_url or f"http://{host}:{port}", desk_limits_from(table, where))
+    desk = DeskSettings(public_url or _local_url(host, port), desk_limits_from(table, where))
 
     return Settings(
         db_path=Path(get("JOURBOT_DB") or "jourbot.db"),
@@ -170,6 +182,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         default_locale=default_locale,
         sweep_minutes=sweep_minutes,
         retention=retention,
+        telegram_details=telegram_details_from(table, where),
         send_limits=send_limits,
         synchronous=synchronous,
         retries=_retries(get("JOURBOT_RETRY_FIRST_SECONDS"), get("JOURBOT_RETRY_LONGEST_SECONDS")),
@@ -180,6 +193,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         unconfirmed=unconfirmed,
         desk=desk,
     )
+
+
+def _local_url(host: str, port: int) -> str:
+    """The service's own address, where staff open the desk when there is no PUBLIC_URL."""
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets
+    return f"http://{netloc}:{port}"
 
 
 def _keys(value: str | None) -> tuple[bytes, ...]:

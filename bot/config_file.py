@@ -270,3 +270,8 @@ def synchronous_from(data: dict[str, Any], where: str) -> str:
     if value not in SYNCHRONOUS:
         raise ConfigError(f"{where}.storage.synchronous: one of {', '.join(SYNCHRONOUS)}")
     return value
+
+
+def telegram_details_from(data: dict[str, Any], where: str) -> bool:
+    """Read [staff] telegram_details: whether staff chats get seeker details (default no)."""
+    return Table(data, where).table("staff").flag("telegram_details")

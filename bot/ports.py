@@ -368,6 +368,8 @@ class Recipient:
     channel: Channel
     address: str
     locale: str
+    # A staff chat: whatever it is sent is marked protected (see Reply.protected).
+    protected: bool = False
 
 
 class Screen(Protocol):

@@ -48,9 +48,12 @@ class TelegramSender:
         markup = keyboard(rendered)
         limit = channel.traits.max_length
         parts = split_text(rendered.text, limit, utf16_length) if limit else [rendered.text]
+        # Telegram cannot forward, copy or save a protected message; an edit keeps the
+        # protection the message was sent with.
+        protect = True if replies[0].protected else None  # None: not sent, as before
         try:
             if len(parts) > 1:
-                return Delivered(await self._send_parts(int(address), parts, markup))
+                return Delivered(await self._send_parts(int(address), parts, markup, protect))
             if edit_of is not None:
                 try:
                     await self._bot.edit_message_text(
@@ -63,25 +66,30 @@ class TelegramSender:
             if replies[0].image is not None:
                 # A caption holds 1024 characters; the figures sent with a chart are short.
                 message = await self._bot.send_photo(
-                    int(address), replies[0].image, caption=rendered.text[:1024]
-                )
+                    int(address), replies[0].image, caption=rendered.text[:1024],
+                    protect_content=protect,
+                )  # fmt: skip
             else:
                 message = await self._bot.send_message(
-                    int(address), rendered.text, reply_markup=markup
+                    int(address), rendered.text, reply_markup=markup, protect_content=protect
                 )
         except (RetryAfter, Forbidden, BadRequest, TimedOut, NetworkError) as error:
             raise _send_error(error) from error
         return Delivered(str(message.message_id))
 
     async def _send_parts(
-        self, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        parts: list[str],
+        markup: InlineKeyboardMarkup | None,
+        protect: bool | None,
     ) -> str:
         """Send a long message as several, the buttons under the last; return their ids."""
         ids = []
         for number, part in enumerate(parts):
             last = number == len(parts) - 1
             message = await self._bot.send_message(
-                chat_id, part, reply_markup=markup if last else None
+                chat_id, part, reply_markup=markup if last else None, protect_content=protect
             )
             ids.append(str(message.message_id))
         return ",".join(ids)

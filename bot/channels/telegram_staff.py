@@ -27,6 +27,7 @@ from bot.domain.cases import (
 )
 from bot.domain.dialogue import S_, Pick, Reply
 from bot.domain.model import Channel
+from bot.domain.staff_notices import SEEKER_WROTE
 from bot.domain.staff_views import ATTEMPT_FORMS, NOT_STAFF, REFUSED, STAFF_STEP, read_when
 from bot.i18n import Catalogs
 from bot.ports import Recipient
@@ -177,10 +178,13 @@ class TelegramStaffAdapter:
             return None
         if not replied.from_user.is_bot:
             return None
-        header = self._catalogs.translator(actor.locale).gettext(views.SEEKER_MESSAGE)
-        before, _, after = header.partition("{reference}")
-        found = re.match(re.escape(before) + f"({REFERENCE})" + re.escape(after), replied.text)
-        return found.group(1) if found else None
+        tr = self._catalogs.translator(actor.locale)
+        for msgid in (views.SEEKER_MESSAGE, SEEKER_WROTE):  # with the message, or without
+            before, _, after = tr.gettext(msgid).partition("{reference}")
+            pattern = re.escape(before) + f"({REFERENCE})" + re.escape(after)
+            if found := re.match(pattern, replied.text):
+                return found.group(1)
+        return None
 
     async def refuse_button(self, update: Update, language_code: str | None) -> None:
         """Answer a staff button pressed by someone who is not staff."""
@@ -313,7 +317,8 @@ class TelegramStaffAdapter:
             edit_of = query.message.message_id
         if not replies:
             return
-        to = Recipient(Channel.TELEGRAM, str(chat.id), locale)
+        # A staff chat, or someone asking to be one: protected like every staff message.
+        to = Recipient(Channel.TELEGRAM, str(chat.id), locale, protected=True)
         await self._outbox.enqueue(to, replies, edit_of)
 
 

@@ -87,6 +87,9 @@ class Reply:
     image: bytes | None = None
     # The text is already in the reader's language (an information topic), not a message id.
     literal: bool = False
+    # The reader's app should not let it be forwarded, copied or saved (Telegram's
+    # protect_content): set for staff chats, where a copy would outlive the case's erasure.
+    protected: bool = False
 
 
 class CommandName(StrEnum):

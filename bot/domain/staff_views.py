@@ -208,21 +208,15 @@ class Earlier:
 
 def new_case_notice(params: dict[str, Param], earlier: Earlier | None = None) -> Reply:
     """Tell coordinators a case has come in, with buttons to open and assign it."""
-    reference = params["reference"]
     lines = [Line(_SUMMARY, params)]
     if earlier is not None:
-        reason = earlier.case.close_reason
-        lines.append(
-            Line(
-                S_("The seeker wrote again after {earlier} was closed ({reason}); it was with "
-                   "{volunteer}."),
-                {
-                    "earlier": earlier.case.reference,
-                    "reason": Translatable((CLOSE_REASON[reason],)) if reason else "-",
-                    "volunteer": earlier.volunteer or Translatable((S_("nobody yet"),)),
-                },
-            )
-        )  # fmt: skip
+        lines.append(earlier_line(earlier))
+    return new_case_reply(params, lines)
+
+
+def new_case_reply(params: dict[str, Param], lines: Sequence[Line]) -> Reply:
+    """Say "New case" with *lines*, and the buttons to open and assign it."""
+    reference = params["reference"]
     return Reply(
         S_("New case {reference}"),
         params=params,
@@ -233,6 +227,20 @@ def new_case_notice(params: dict[str, Param], earlier: Earlier | None = None) ->
         ),
         step=STAFF_STEP,
     )
+
+
+def earlier_line(earlier: Earlier) -> Line:
+    """Name the closed case a new one follows, why it closed and who had it."""
+    reason = earlier.case.close_reason
+    return Line(
+        S_("The seeker wrote again after {earlier} was closed ({reason}); it was with "
+           "{volunteer}."),
+        {
+            "earlier": earlier.case.reference,
+            "reason": Translatable((CLOSE_REASON[reason],)) if reason else "-",
+            "volunteer": earlier.volunteer or Translatable((S_("nobody yet"),)),
+        },
+    )  # fmt: skip
 
 
 def assigned_notice(params: dict[str, Param]) -> Reply:
@@ -272,17 +280,7 @@ def case_view(
         ),
     ]
     if case.status is CaseStatus.CLOSED and case.closed_at is not None:
-        reason = case.close_reason
-        lines.append(
-            Line(
-                S_("Closed {at} by {who}: {reason}"),
-                {
-                    "at": case.closed_at,
-                    "who": closed_by or Translatable((S_("an operator"),)),
-                    "reason": Translatable((CLOSE_REASON[reason],)) if reason else "-",
-                },
-            )
-        )
+        lines.append(closed_line(case, closed_by))
     if show_phone and case.phone:
         lines.append(Line(S_("Phone: {phone}"), {"phone": case.phone}))
     if case.email:
@@ -319,6 +317,19 @@ def case_view(
     )
 
 
+def closed_line(case: CaseRecord, closed_by: str | None) -> Line:
+    """Say when a closed case was closed, by whom (an operator if nobody is named) and why."""
+    reason = case.close_reason
+    return Line(
+        S_("Closed {at} by {who}: {reason}"),
+        {
+            "at": case.closed_at or "-",
+            "who": closed_by or Translatable((S_("an operator"),)),
+            "reason": Translatable((CLOSE_REASON[reason],)) if reason else "-",
+        },
+    )
+
+
 def _conversation_lines(conversation: Sequence[CaseMessage]) -> list[Line]:
     """The newest messages that fit the budget, oldest first, after a count of the rest."""
     newest: list[Line] = []
@@ -336,6 +347,7 @@ def _conversation_lines(conversation: Sequence[CaseMessage]) -> list[Line]:
 
 
 def yes_no(value: bool | None) -> Translatable:
+    """Say yes, no, or not given."""
     if value is None:
         return Translatable((NOT_GIVEN,))
     return Translatable((q.YES_NO[0][1] if value else q.YES_NO[1][1],))

@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.domain import staff_views as views
 from bot.domain.case_history import history_lines
-from bot.domain.cases import STAFF_CHANNEL, CaseSource, NewCase, Staff
+from bot.domain.cases import CaseSource, NewCase, Staff
 from bot.domain.conversation import Answers
 from bot.domain.dialogue import Line
 from bot.domain.model import (
@@ -25,9 +25,10 @@ from bot.domain.model import (
     SupportNeed,
 )
 from bot.i18n import known_language
-from bot.ports import Clock, IntakeListener, Recipient, UnitsOfWork
+from bot.ports import Clock, IntakeListener, UnitsOfWork
 from bot.services.intake import new_reference
 from bot.services.outbox import queue
+from bot.services.staff_base import staff_recipient
 from bot.services.staff_desk import staff_names
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class OperatorService:
             chat = await unit.staff.telegram_id(staff_id) if staff is not None else None
             if staff is not None and chat is not None:
                 # Told with the change; the running service's outbox worker sends it.
-                to = Recipient(STAFF_CHANNEL, str(chat), staff.locale)
+                to = staff_recipient(staff, chat)
                 await queue(unit, to, [views.YOUR_TRAINING], self._clock.now())
         return found
 

@@ -27,6 +27,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.config import Retries
@@ -323,7 +324,21 @@ async def queue(
     text channel a turn's replies go as one text, since every message costs.
     """
     await unit.outbox.add(
-        channel=to.channel, address=to.address, locale=to.locale, replies=list(replies),
+        channel=to.channel, address=to.address, locale=to.locale, replies=_for(to, replies),
         now=now, seeker_id=seeker_id, edit_of=edit_of, split=to.channel.traits.buttons,
-        on_sent=on_sent, on_failed=on_failed,
+        on_sent=_follow_up(on_sent), on_failed=_follow_up(on_failed),
     )  # fmt: skip
+
+
+def _for(to: Recipient, replies: Sequence[Reply]) -> list[Reply]:
+    """Mark what goes to a protected recipient (a staff chat) as protected, as it is queued."""
+    if not to.protected:
+        return list(replies)
+    return [replace(reply, protected=True) for reply in replies]
+
+
+def _follow_up(follow_up: FollowUp | None) -> FollowUp | None:
+    """Mark a follow-up ("Sent", "Could not deliver") for a protected recipient likewise."""
+    if follow_up is None or not follow_up.to.protected:
+        return follow_up
+    return FollowUp(follow_up.to, tuple(_for(follow_up.to, follow_up.replies)))

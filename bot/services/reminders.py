@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import staff_views as views
-from bot.domain.cases import STAFF_CHANNEL, Staff, StaffRole
+from bot.domain import staff_notices as notices
+from bot.domain.cases import Staff, StaffRole
 from bot.domain.followup import Audience, Due, due_reminders
 from bot.domain.model import Partnership
-from bot.ports import Clock, Recipient, Unit, UnitsOfWork
+from bot.domain.staff_notices import StaffSettings
+from bot.ports import Clock, Unit, UnitsOfWork
 from bot.services.outbox import queue
+from bot.services.staff_base import staff_recipient
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +48,14 @@ class ReminderService:
         clock: Clock,
         partnership: Partnership,
         wake_outbox: Callable[[], None],
+        *,
+        settings: StaffSettings,
     ) -> None:
         self._units = units
         self._clock = clock
         self._partnership = partnership
         self._wake_outbox = wake_outbox
+        self._settings = settings  # a reminder links to the case on the desk unless detailed
 
     async def plan(self, now: datetime) -> list[Planned]:
         """Work out every reminder due at *now*, and to whom; send and record nothing."""
@@ -98,14 +103,13 @@ class ReminderService:
     async def _queue(self, item: Planned) -> bool:
         """Record the reminder and queue its messages together; False if it was already."""
         d = item.due
-        message = views.reminder(d, self._partnership)
+        message = notices.reminder(self._settings, d, self._partnership)
         recorded = self._clock.now()
         async with self._units.begin() as unit:
             if not await unit.reminders.claim(d.case_id, d.rule, d.period, recorded):
                 return False
             for staff, chat in item.staff:
-                to = Recipient(STAFF_CHANNEL, str(chat), staff.locale)
-                await queue(unit, to, [message], recorded)
+                await queue(unit, staff_recipient(staff, chat), [message], recorded)
             await unit.reminders.mark_sent(d.case_id, d.rule, d.period, recorded)
         log.info("reminder.sent case=%s rule=%s", d.reference, d.rule)
         return True

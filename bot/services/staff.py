@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
+from bot.domain import staff_notices as notices
 from bot.domain import staff_views as views
 from bot.domain.case_history import VIA_BOT, history_lines
 from bot.domain.cases import (
@@ -68,16 +69,17 @@ class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
         return views.case_list(S_("Your open cases:"), [(c, self._due(c)) for c in cases])
 
     async def open_case(self, actor: Staff | None, reference: str) -> Reply:
-        """Show a case in full (recorded as opened in the bot)."""
+        """Show a case (recorded as opened in the bot)."""
         found = await self.case_file(actor, reference, VIA_BOT)
         if found is None:
             return self._refusal(actor, Action.VIEW)
         case = found.case
         history = history_lines(case, found.events, found.names, self._partnership, views=False)
-        return views.case_view(
+        return notices.case_view(
+            self._settings,
             case,
-            self._summary(case, found.due),
             found.due,
+            self._partnership,
             show_phone=found.show_phone,
             volunteer=found.volunteer.name if found.volunteer else None,
             conversation=found.conversation,
@@ -123,7 +125,7 @@ class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
             await unit.cases.record_event(case.id, actor.id, event, str(volunteer.id), now)
             telegram_id = await unit.staff.telegram_id(volunteer.id)
             if telegram_id is not None:
-                notice = views.assigned_notice(self._summary(case, self._due(case)))
+                notice = notices.assigned(self._settings, case, self._due(case), self._partnership)
                 to = self._staff_recipient(volunteer, telegram_id)
                 await self._tell(unit, [to], [notice], now)
         self._wake_outbox()
@@ -222,7 +224,7 @@ class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
             coordinators = await self._coordinators(unit, case.org_id)
             chat = await unit.staff.telegram_id(actor.id)
             others = [c for c in coordinators if c.address != str(chat)]
-            notice = views.closed_notice(case.reference, actor.name, reason)
+            notice = notices.closed(self._settings, case.reference, actor.name, reason)
             await self._tell(unit, others, [notice], now)
         self._wake_outbox()
         log.info("case.closed case=%s reason=%s", case.reference, reason)

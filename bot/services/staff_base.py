@@ -13,13 +13,14 @@ from bot.domain.cases import (
     Staff,
     StaffRole,
 )
-from bot.domain.dialogue import Param, Reply
+from bot.domain.dialogue import Reply
 from bot.domain.followup import FollowUp, follow_up
 from bot.domain.lockout import Lockout
 from bot.domain.model import (
     Partnership,
 )
 from bot.domain.policy import Action, allowed
+from bot.domain.staff_notices import StaffSettings
 from bot.ports import Clock, Recipient, Unit, UnitsOfWork
 from bot.services.invite_codes import new_invite_code
 from bot.services.outbox import queue
@@ -35,10 +36,14 @@ class StaffBase:
         partnership: Partnership,
         wake_outbox: Callable[[], None],
         invite_code: Callable[[], str] = new_invite_code,
+        *,
+        settings: StaffSettings,
     ) -> None:
         self._units = units
         self._clock = clock
         self._partnership = partnership
+        # Whether staff chats get the seeker's details, and the desk the notices link to.
+        self._settings = settings
         # Every message is queued in the unit of work of the change that causes it; once
         # that commits, the outbox worker is told there is something to send.
         self._wake_outbox = wake_outbox
@@ -53,9 +58,6 @@ class StaffBase:
 
     def _due(self, case: CaseRecord) -> FollowUp:
         return follow_up(case, self._partnership)
-
-    def _summary(self, case: CaseRecord, due: FollowUp) -> dict[str, Param]:
-        return views.summary_params(case, self._partnership, due)
 
     @staticmethod
     def _refusal(actor: Staff | None, action: Action) -> Reply:
@@ -73,7 +75,7 @@ class StaffBase:
 
     @staticmethod
     def _staff_recipient(staff: Staff, telegram_id: int) -> Recipient:
-        return Recipient(STAFF_CHANNEL, str(telegram_id), staff.locale)
+        return staff_recipient(staff, telegram_id)
 
     @staticmethod
     async def _tell(
@@ -99,3 +101,8 @@ class StaffBase:
                 if telegram_id is not None:
                     recipients.append(self._staff_recipient(staff, telegram_id))
         return recipients
+
+
+def staff_recipient(staff: Staff, telegram_id: int) -> Recipient:
+    """Address a staff member's own chat; what it is sent cannot be forwarded or saved."""
+    return Recipient(STAFF_CHANNEL, str(telegram_id), staff.locale, protected=True)

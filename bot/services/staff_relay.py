@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.domain import staff_notices as notices
 from bot.domain import staff_views as views
 from bot.domain.cases import CaseRecord, Staff
-from bot.domain.dialogue import N_, S_, Choice, Line, Reply
+from bot.domain.dialogue import N_, S_, Line, Reply
 from bot.domain.policy import Action
 from bot.ports import FollowUp, Recipient, Unit
 from bot.services.outbox import queue
@@ -128,7 +129,7 @@ class RelayMixin(StaffBase):
                 await unit.staff.by_id(follows.volunteer_id) if follows.volunteer_id else None
             )
             earlier = views.Earlier(follows, volunteer.name if volunteer else None)
-        notice = views.new_case_notice(self._summary(case, self._due(case)), earlier)
+        notice = notices.new_case(self._settings, case, self._due(case), self._partnership, earlier)
         recipients = await self._coordinators(unit, case.org_id)
         await self._tell(unit, recipients, [notice], now, about=seeker_id)
 
@@ -152,15 +153,9 @@ class RelayMixin(StaffBase):
             log.info("case.relay_held case=%s", case.reference)  # kept with the case, said once
             return
         if recent == RELAYED_IN_WINDOW + 1:
-            message = views.more_from_seeker(case.reference)
+            message = notices.more_from_seeker(self._settings, case.reference)
         else:
-            message = Reply(
-                views.SEEKER_MESSAGE,
-                params={"reference": case.reference},
-                lines=(Line("{body}", {"body": text}),),
-                choices=(Choice(f"reply:{case.reference}", S_("Answer")),),
-                step=views.STAFF_STEP,
-            )
+            message = notices.seeker_wrote(self._settings, case.reference, text)
         volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
         telegram_id = await unit.staff.telegram_id(volunteer.id) if volunteer else None
         if volunteer is not None and volunteer.active and telegram_id is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bot.domain import staff_notices as notices
 from bot.domain import transfer_views as views
 from bot.domain.cases import Staff, TransferReason
 from bot.domain.dialogue import Reply
@@ -67,7 +68,9 @@ class TransferMixin(StaffBase):
             moved = await unit.cases.by_id(case.id)
             assert moved is not None  # noqa: S101 - moved inside this transaction
             source = self._partnership.organisation(case.org_id).name
-            notice = views.received_notice(self._summary(moved, self._due(moved)), source, reason)
+            notice = notices.received(
+                self._settings, moved, self._due(moved), self._partnership, source, reason
+            )
             await self._tell(unit, await self._coordinators(unit, target.id), [notice], now)
             confirmation = views.moved(case.reference, target.name)
             volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None

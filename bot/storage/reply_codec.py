@@ -87,6 +87,8 @@ def _encode(reply: Reply) -> dict[str, Any]:
         data["image"] = base64.b64encode(reply.image).decode()
     if reply.literal:
         data["literal"] = True
+    if reply.protected:
+        data["protected"] = True
     return data
 
 
@@ -109,6 +111,7 @@ def _decode(data: dict[str, Any]) -> Reply:
         replaces_previous=bool(data.get("replaces")),
         image=None if data.get("image") is None else base64.b64decode(data["image"]),
         literal=bool(data.get("literal")),
+        protected=bool(data.get("protected")),
     )
 
 

@@ -110,7 +110,7 @@ async def test_no_assignment_relay_or_transfer_without_its_messages(
             assert await count(w, "SELECT COUNT(*) FROM case_messages") == 0
         await post(w, seeker.message("Hej, är ni där?"))
         assert await count(w, "SELECT COUNT(*) FROM case_messages") == 1
-        assert received(w, VOLUNTEER, f"Message from the seeker in {reference}") == 1
+        assert received(w, VOLUNTEER, f"The seeker in {reference} sent a message.") == 1
 
         # The volunteer writes: kept and queued for the seeker, or neither.
         async with refusing(w, SEEKER_CHAT):

@@ -116,7 +116,7 @@ async def test_every_message_kind_survives_a_kill_before_it_is_sent(tmp_path: Pa
                 VOLUNTEER: [
                     f"You have a new case: {reference}",
                     f"Sent to the seeker of {reference}.",
-                    f"Message from the seeker in {reference}:",
+                    f"The seeker in {reference} sent a message.",
                     f"{reference} has moved to",
                 ],
                 OTHER_COORDINATOR: [f"New case {reference}"],

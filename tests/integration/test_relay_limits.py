@@ -10,6 +10,7 @@ from bot.domain.cases import StaffRole
 from tests.conftest import FakeClock
 from tests.integration.test_staff_flow import (
     COORDINATOR,
+    DESK_URL,
     SEEKER_CHAT,
     SEEKER_PHONE,
     VOLUNTEER,
@@ -39,8 +40,9 @@ def texts(w: World, chat: int) -> list[str]:
 async def test_messages_at_the_limit_arrive_whole_both_ways(
     settings: Settings, clock: FakeClock
 ) -> None:
-    """4,096 characters plus the reference header: split, never refused, never lost."""
-    async with running(settings, clock) as w:
+    """4,096 characters plus the reference header: split, never refused, never lost (staff
+    read a seeker's message in Telegram only with `telegram_details`)."""
+    async with running(settings, clock, details=True) as w:
         _, volunteer, seeker, reference = await telegram_case(w)
         long_from_seeker = " ".join(["hjälp"] * 682) + "!!"  # 4,095 characters
         before = len(texts(w, VOLUNTEER))
@@ -71,8 +73,9 @@ async def test_sent_is_only_said_once_it_is(settings: Settings, clock: FakeClock
 
 
 async def test_a_long_case_still_opens(settings: Settings, clock: FakeClock) -> None:
-    """A case with a full-length message and long notes fits one message, newest last."""
-    async with running(settings, clock) as w:
+    """A case with a full-length message and long notes fits one message, newest last (the
+    conversation shows in Telegram only with `telegram_details`)."""
+    async with running(settings, clock, details=True) as w:
         _, volunteer, seeker, reference = await telegram_case(w)
         for n in range(3):
             await w.telegram(seeker.message(f"meddelande {n} " + "x" * 3000))
@@ -89,9 +92,10 @@ async def test_a_long_case_still_opens(settings: Settings, clock: FakeClock) -> 
 async def test_a_reply_to_a_seeker_who_sent_stop_is_refused_at_once(
     settings: Settings, clock: FakeClock
 ) -> None:
-    """The volunteer is told there and then, the case says so, and no SMS goes out."""
+    """The volunteer is told there and then, the case says so (in Telegram with
+    `telegram_details`; the desk always), and no SMS goes out."""
     coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
-    async with running(settings, clock) as w:
+    async with running(settings, clock, details=True) as w:
         reference = await sms_case(w, coordinator, volunteer)
         assert await w.sms("STOP") == []
         sent_before = len(w.twilio.sent)
@@ -153,8 +157,10 @@ async def test_a_flood_from_a_seeker_reaches_staff_as_one_notice(
         notices = texts(w, VOLUNTEER)[before:]
         assert len(notices) == 11
         assert notices[-1] == (
-            f"The seeker in {reference} has written more messages. Open the case to read them."
+            f"The seeker in {reference} has written more messages.\n"
+            f"On the desk: {DESK_URL}/cases/{reference}"
         )
+        assert not any(f"rad {n}" in notice for notice in notices for n in range(30))
         kept = await w.rows("SELECT COUNT(*) FROM case_messages WHERE from_seeker = 1")
         assert kept == [(30,)]
 

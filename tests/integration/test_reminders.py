@@ -82,7 +82,9 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     jourbot = await build(settings, clock=clock, run_scheduler=False)
     sender = RecordingSender(catalogs=jourbot.catalogs, clock=clock)
     outbox = Outbox(jourbot.units, clock, {Channel.TELEGRAM: sender}, {}, rng=random.Random(1))  # noqa: S311
-    service = ReminderService(jourbot.units, clock, settings.partnership, outbox.wake)
+    service = ReminderService(
+        jourbot.units, clock, settings.partnership, outbox.wake, settings=settings.staff
+    )
     async with Units(jourbot.database).begin() as unit:
         coordinator = await unit.staff.add(
             org_id="vasterort", role=StaffRole.COORDINATOR, name="C", telegram_id=100,
@@ -110,7 +112,9 @@ async def test_a_crash_after_the_sweep_loses_no_reminder(world: World, settings:
     # The process dies before its worker sent anything; a new one starts on the same file.
     units = world.jourbot.units
     outbox = Outbox(units, world.clock, {Channel.TELEGRAM: world.sender}, {})
-    service = ReminderService(units, world.clock, settings.partnership, outbox.wake)
+    service = ReminderService(
+        units, world.clock, settings.partnership, outbox.wake, settings=settings.staff
+    )
     await outbox.recover()
     await outbox.drain()
     assert await service.sweep() == []  # the reminder is on record: not queued again

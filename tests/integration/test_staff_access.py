@@ -231,8 +231,8 @@ async def test_registered_case_is_worked_like_any_other(world: World, clock: Fak
     (no_chat,) = await world.adapter.command(volunteer, "reply", [reference])
     assert "no chat" in world.text(no_chat)
     (view,) = await world.adapter.command(volunteer, "case", [reference])
-    assert "+46707654321" in world.text(view)
     assert "police referral" in world.text(view)
+    assert "+46707654321" not in world.text(view)  # on the desk, not in Telegram
 
 
 async def test_no_chat_with_a_seeker_on_a_channel_that_cannot_be_written_to(

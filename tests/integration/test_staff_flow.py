@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bot.app import Jourbot, build
-from bot.config import Settings, TelegramSettings, TwilioSettings
+from bot.config import DeskSettings, Settings, TelegramSettings, TwilioSettings
 from bot.domain.cases import CaseRecord, CaseStatus, StaffRole
 from bot.domain.model import Channel
 from bot.domain.questions import Step
@@ -29,6 +29,7 @@ from tests.telegram_fakes import OfflineBotAPI, Person
 from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio, inbound, sign
 
 PUBLIC_URL = "https://bot.example.org"
+DESK_URL = f"{PUBLIC_URL}/desk"
 SECRET = "webhook-secret_123"
 COORDINATOR, VOLUNTEER, SEEKER_CHAT = 9001, 9002, 555123987
 SEEKER_PHONE = "+46701234567"
@@ -98,12 +99,18 @@ class World:
 
 
 @asynccontextmanager
-async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
+async def running(
+    settings: Settings, clock: FakeClock, *, details: bool = False
+) -> AsyncIterator[World]:
+    """Run the service on the offline Bot API and Twilio; with *details*, staff chats get
+    the seeker's details (`[staff] telegram_details = true`)."""
     api, twilio = OfflineBotAPI(), FakeTwilio()
     configured = replace(
         settings,
         telegram=TelegramSettings("123456:TEST-TOKEN", None, PUBLIC_URL, SECRET),
         twilio=TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, OUR_NUMBER),
+        telegram_details=details,
+        desk=DeskSettings(PUBLIC_URL),
     )
     jourbot = await build(
         configured,
@@ -143,7 +150,11 @@ async def assign_new_case(w: World, coordinator: Person, notes: str, volunteer_i
     notice = w.last(COORDINATOR)
     reference = re.search(r"New case ([0-9A-Z]{3}-[0-9A-Z]{3})", notice)
     assert reference is not None, notice
-    assert "Language: Swedish" in notice
+    if w.jourbot.settings.staff.telegram_details:
+        assert "Language: Swedish" in notice
+    else:  # the reference, the deadline and the desk's page for the case, nothing more
+        assert "Language" not in notice and "First contact by: " in notice
+        assert notice.endswith(f"On the desk: {DESK_URL}/cases/{reference.group(1)}")
     assert notes not in notice  # free text only when the case is opened
     assert SEEKER_PHONE not in notice
     await w.press(coordinator, "Assign")
@@ -163,10 +174,11 @@ async def log_attempt(w: World, volunteer: Person, reference: str, outcome: str)
 
 
 async def test_full_flow_with_a_telegram_seeker(settings: Settings, clock: FakeClock) -> None:
-    """Invite, join, notice, assign, failed attempt, relay both ways, reached, close."""
+    """Invite, join, notice, assign, failed attempt, relay both ways, reached, close: with
+    `telegram_details`, staff read the case and the seeker's messages in Telegram."""
     coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
     seeker = Person(SEEKER_CHAT, "sv")
-    async with running(settings, clock) as w:
+    async with running(settings, clock, details=True) as w:
         volunteer_id = await join_staff(w, coordinator, volunteer)
 
         await w.telegram(seeker.message("/start"))
@@ -210,10 +222,12 @@ async def test_full_flow_with_a_telegram_seeker(settings: Settings, clock: FakeC
             "Seeker closed it: Supported",
         ]
 
-        assert [kind for kind, _ in await w.events(reference)] == [
+        changes = [(k, d) for k, d in await w.events(reference) if k != "viewed"]
+        assert [kind for kind, _ in changes] == [
             "assigned", "attempt", "message_to_seeker", "seeker_answered", "attempt", "closed",
         ]  # fmt: skip
-        assert (await w.events(reference))[-1] == ("closed", "supported")
+        assert changes[-1] == ("closed", "supported")
+        assert ("viewed", "bot") in await w.events(reference)  # /case is recorded as a view
         case = await w.case(reference)
         assert case.status is CaseStatus.CLOSED
         async with w.jourbot.units.begin() as unit:
@@ -270,7 +284,9 @@ async def test_full_flow_with_an_sms_seeker(settings: Settings, clock: FakeClock
 
         (ack,) = await w.sms("Ring nu går bra")
         assert ack.startswith("Ditt meddelande har skickats")
-        assert w.last(VOLUNTEER) == f"Message from the seeker in {reference}:\nRing nu går bra"
+        assert w.last(VOLUNTEER) == (
+            f"The seeker in {reference} sent a message.\nOn the desk: {DESK_URL}/cases/{reference}"
+        )
 
         await log_attempt(w, volunteer, reference, "Reached")
         assert (await w.case(reference)).status is CaseStatus.IN_CONTACT
@@ -286,7 +302,8 @@ async def test_unassigned_case_messages_go_to_coordinators(
         for body in INTAKE:
             await w.sms(body)
         await w.sms("Är det någon där?")
-        assert w.last(COORDINATOR).endswith(":\nÄr det någon där?")
+        told = w.last(COORDINATOR)
+        assert told.startswith("The seeker in ") and "Är det" not in told
         await w.press(coordinator, "Answer")
         await w.telegram(coordinator.message("Ja, vi hör av oss i dag."))
         assert w.twilio.inbox(SEEKER_PHONE)[-1].endswith("Ja, vi hör av oss i dag.")

@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+import pytest
+
 from bot.config import Settings
 from bot.domain.cases import CaseSource, CaseStatus, StaffRole
 from bot.domain.model import Channel
@@ -15,6 +17,7 @@ from tests.conftest import FakeClock
 from tests.intake_script import WHOLE_INTAKE
 from tests.integration.test_staff_flow import (
     COORDINATOR,
+    DESK_URL,
     SEEKER_CHAT,
     VOLUNTEER,
     World,
@@ -117,8 +120,9 @@ async def test_a_seeker_who_writes_after_closure_gets_a_new_case_and_the_truth(
     settings: Settings, clock: FakeClock
 ) -> None:
     """Their message is kept with a new case for the same association, the coordinators are
-    told which case it follows, and the seeker is told what happened, not "passed on"."""
-    async with running(settings, clock) as w:
+    told which case it follows, and the seeker is told what happened, not "passed on" (with
+    `telegram_details`, so that staff read the message and the history in Telegram)."""
+    async with running(settings, clock, details=True) as w:
         coordinator, volunteer, seeker, reference = await assigned_case(w)
         await w.telegram(volunteer.message(f"/close {reference}"))
         await w.press(volunteer, "Supported")
@@ -226,10 +230,11 @@ async def test_training_is_recorded_only_within_the_coordinators_own_organisatio
 async def test_languages_are_named_in_the_readers_language(
     settings: Settings, clock: FakeClock
 ) -> None:
-    """A Swedish coordinator reads "Språk: Arabiska", not the language's own name."""
+    """A Swedish coordinator reads "Språk: Arabiska", not the language's own name (in a
+    detailed notice: plain ones name no language)."""
     coordinator = Person(COORDINATOR, "sv", "Cora")
     seeker = Person(SEEKER_CHAT, "ar")
-    async with running(settings, clock) as w:
+    async with running(settings, clock, details=True) as w:
         invite = await w.jourbot.staff.create_invite("vasterort", StaffRole.COORDINATOR)
         await w.telegram(coordinator.message(f"/join {invite.code}"))
         await w.telegram(seeker.message("/start"))
@@ -280,15 +285,20 @@ async def test_a_reminders_buttons_leave_the_reminder(settings: Settings, clock:
         assert edits(w, VOLUNTEER) == 0
 
 
+@pytest.mark.parametrize(
+    ("details", "header"),
+    [(False, "The seeker in {} sent a message."), (True, "Message from the seeker in {}:")],
+)
 async def test_telegrams_own_reply_on_a_seekers_message_answers_the_seeker(
-    settings: Settings, clock: FakeClock
+    settings: Settings, clock: FakeClock, details: bool, header: str
 ) -> None:
-    """Reply on "Message from the seeker in REF" goes to that seeker; on anything else not."""
-    async with running(settings, clock) as w:
+    """Reply on "Message from the seeker in REF" (or, plain, "The seeker in REF sent a
+    message") goes to that seeker; on anything else not."""
+    async with running(settings, clock, details=details) as w:
         _, volunteer, seeker, reference = await assigned_case(w)
         await w.telegram(seeker.message("Kan ni ringa efter sex?"))
         from_seeker = w.api.sent(VOLUNTEER)[-1]
-        assert str(from_seeker["text"]).startswith(f"Message from the seeker in {reference}:")
+        assert str(from_seeker["text"]).startswith(header.format(reference))
         await w.telegram(volunteer.reply("Ja, jag ringer 18:15.", to=from_seeker))
         assert w.last(SEEKER_CHAT).endswith("Ja, jag ringer 18:15.")
         before = len(w.api.sent(SEEKER_CHAT))
@@ -321,7 +331,10 @@ async def test_coordinators_hear_of_referrals_and_closures(
         await w.press(coordinator, f"to:{reference}:{volunteer_id}")
         await w.telegram(volunteer.message(f"/close {reference}"))
         await w.press(volunteer, "Not reached")
-        assert w.last(COORDINATOR) == f"{reference} was closed by Vera: Not reached."
+        assert w.last(COORDINATOR) == (
+            f"{reference} was closed by Vera: Not reached.\n"
+            f"On the desk: {DESK_URL}/cases/{reference}"
+        )
         await w.telegram(coordinator.message(f"/case {reference}"))
         assert "Closed Tuesday, November 24, 2026, 2:00 PM by Vera: Not reached" in (
             w.last(COORDINATOR).replace("\u202f", " ")

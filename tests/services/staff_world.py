@@ -22,6 +22,7 @@ from bot.domain.cases import (
 from bot.domain.conversation import Answers, Language
 from bot.domain.dialogue import Reply
 from bot.domain.model import Channel, Partnership
+from bot.domain.staff_notices import StaffSettings
 from bot.ports import Queued, UnitsOfWork
 from bot.services.intake import IntakeService
 from bot.services.staff import StaffService
@@ -35,6 +36,7 @@ ORG, OTHER_ORG, YOUNG_ORG = "vasterort", "soderort", "stodcentrum"
 COORDINATOR_CHAT, VOLUNTEER_CHAT = 9001, 9002
 SEEKER_CHAT = "555000111"  # a Telegram seeker's chat
 TRAINED = date(2026, 3, 1)
+DESK_URL = "https://bot.example.org/desk"
 
 
 class Wakes:
@@ -218,10 +220,17 @@ class StaffWorld:
         return await deliver(self.units, self.clock.now(), failing=failing)
 
 
-async def staff_world(units: MemoryUnits, clock: FakeClock, partnership: Partnership) -> StaffWorld:
-    """Build the staff service as bot/app.py does, with an intake that tells it of cases."""
+async def staff_world(
+    units: MemoryUnits, clock: FakeClock, partnership: Partnership, *, details: bool = False
+) -> StaffWorld:
+    """Build the staff service as bot/app.py does, with an intake that tells it of cases.
+
+    With *details*, staff chats get the seeker's details (`[staff] telegram_details`).
+    """
     wakes = Wakes()
-    service = StaffService(units, clock, partnership, wakes)
+    service = StaffService(
+        units, clock, partnership, wakes, settings=StaffSettings(details, DESK_URL)
+    )
     intake = IntakeService(
         units, clock, partnership, LANGUAGES, "sv", listener=service, screen=service
     )

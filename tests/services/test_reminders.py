@@ -19,11 +19,12 @@ from bot.domain.cases import (
 )
 from bot.domain.followup import Due, Rule
 from bot.domain.model import Channel, Partnership
+from bot.domain.staff_notices import StaffSettings
 from bot.services.reminders import Planned, ReminderService
 from tests.conftest import FakeClock
 from tests.contract.builders import answers, references
 from tests.memory_units import MemoryOutbox, MemoryReminders, MemoryUnits
-from tests.services.staff_world import Wakes, deliver
+from tests.services.staff_world import DESK_URL, Wakes, deliver
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 REFERENCE = "K7M-4QX"
@@ -111,7 +112,9 @@ async def week_from(
     """A case received at the local time *received*; Västerort's coordinator and volunteer."""
     clock = FakeClock(local(received))
     wakes = Wakes()
-    service = ReminderService(units, clock, partnership, wakes)
+    service = ReminderService(
+        units, clock, partnership, wakes, settings=StaffSettings(False, DESK_URL)
+    )
     async with units.begin() as unit:
         seeker = await unit.intake.add_seeker(Channel.TELEGRAM, "555000111", clock.now())
         new = NewCase(

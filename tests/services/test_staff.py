@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.channels.render import SLASH_COMMANDS, render
+from bot.domain import staff_notices as notices
 from bot.domain import staff_views as views
 from bot.domain import transfer_views as moves
 from bot.domain.cases import (
@@ -22,8 +23,9 @@ from bot.domain.cases import (
     StaffRole,
     TransferReason,
 )
-from bot.domain.dialogue import Line, Reply, Text, Translatable
+from bot.domain.dialogue import Choice, Line, Reply, Text, Translatable
 from bot.domain.model import Channel, ContactMethod, Partnership
+from bot.domain.staff_notices import SEEKER_WROTE, StaffSettings
 from bot.i18n import Catalogs
 from bot.services.invite_codes import hash_code
 from bot.services.staff_invites import TOO_MANY_GUESSES
@@ -33,6 +35,7 @@ from tests.contract.builders import answers
 from tests.memory_units import MemoryOutbox, MemoryUnits
 from tests.services.staff_world import (
     COORDINATOR_CHAT,
+    DESK_URL,
     OTHER_ORG,
     SEEKER_CHAT,
     VOLUNTEER_CHAT,
@@ -54,6 +57,17 @@ FROM_SEEKER = "Message from the seeker in {reference}:"
 @pytest.fixture
 async def world(units: MemoryUnits, clock: FakeClock, partnership: Partnership) -> StaffWorld:
     return await staff_world(units, clock, partnership)
+
+
+@pytest.fixture
+async def detailed(units: MemoryUnits, clock: FakeClock, partnership: Partnership) -> StaffWorld:
+    """Staff chats get the seeker's details (`[staff] telegram_details = true`)."""
+    return await staff_world(units, clock, partnership, details=True)
+
+
+def protected(reply: Reply) -> Reply:
+    """*reply* as queued for a staff chat: not to be forwarded or saved."""
+    return replace(reply, protected=True)
 
 
 async def broken_outbox(*_: object, **__: object) -> int:
@@ -436,9 +450,10 @@ async def test_closing_asks_for_a_reason_then_keeps_it(
 
 
 async def test_a_case_shows_its_history(
-    world: StaffWorld, clock: FakeClock, catalogs: Catalogs
+    detailed: StaffWorld, clock: FakeClock, catalogs: Catalogs
 ) -> None:
     """Who assigned it, tried, wrote, heard back and closed it, in order, by name."""
+    world = detailed
     case, _ = await world.intake_case()
     ref = case.reference
     await world.service.assign(world.coordinator, ref, world.volunteer.id)
@@ -482,11 +497,17 @@ async def test_a_case_is_shown_only_to_those_who_may_see_it(world: StaffWorld) -
     ] == case.reference
 
 
-async def test_the_number_shows_only_to_be_called_on(world: StaffWorld, catalogs: Catalogs) -> None:
+async def test_the_number_shows_only_to_be_called_on(
+    detailed: StaffWorld, catalogs: Catalogs
+) -> None:
     """A seeker who chose the chat gave no number to call: the view keeps it back."""
+    world = detailed
     chat_only = await world.add_case(told=replace(answers(), contact=ContactMethod.CHAT))
     view = await world.service.open_case(world.coordinator, chat_only.reference)
     assert "+46701234567" not in render(view, catalogs.translator("en"), SLASH_COMMANDS).text
+    to_call = await world.add_case()
+    view = await world.service.open_case(world.coordinator, to_call.reference)
+    assert "+4670" in render(view, catalogs.translator("en"), SLASH_COMMANDS).text
 
 
 # -- the relay ----------------------------------------------------------------------------
@@ -525,13 +546,13 @@ async def test_a_message_to_the_seeker_is_kept_and_queued_with_its_follow_ups(
     )  # fmt: skip
     assert message.replies == [to_seeker(ref, "Hej, jag ringer i kväll.")]
     assert "Vera" not in str(message.replies)  # the seeker never learns the name
-    assert (sent.address, sent.replies) == (str(VOLUNTEER_CHAT), [views.relay_sent(ref)])
+    assert (sent.address, sent.replies) == (str(VOLUNTEER_CHAT), [protected(views.relay_sent(ref))])
     # The next message does not go: the volunteer hears it could not be delivered.
     assert await world.service.relay(world.volunteer, ref, "Hallå?") == []
     message, undelivered = await world.deliver(failing={SEEKER_CHAT})
     assert message.replies == [to_seeker(ref, "Hallå?")]
     assert (undelivered.address, undelivered.replies) == (
-        str(VOLUNTEER_CHAT), [views.relay_failed(ref)],
+        str(VOLUNTEER_CHAT), [protected(views.relay_failed(ref))],
     )  # fmt: skip
     assert await world.deliver() == []
 
@@ -551,9 +572,10 @@ async def test_without_a_chosen_case_staff_text_is_not_relayed(world: StaffWorld
 
 
 async def test_nothing_is_sent_to_a_seeker_who_sent_stop(
-    world: StaffWorld, clock: FakeClock, catalogs: Catalogs
+    detailed: StaffWorld, clock: FakeClock, catalogs: Catalogs
 ) -> None:
     """After STOP the volunteer is told at once, nothing is kept or queued; the case says so."""
+    world = detailed
     case = await world.add_case(address="+46701234567")
     await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
     await world.deliver()
@@ -638,16 +660,14 @@ async def test_a_moved_case_goes_to_the_new_coordinators_with_its_deadline(
     assert {m.address for m in told} == {"4242", str(VOLUNTEER_CHAT), SEEKER_CHAT}
     (notice,) = to_chat(told, 4242)
     assert notice.text == "New case {reference}" and notice.params["reference"] == ref
+    # Not why: the reason names the seeker's age group (the desk shows it).
     assert notice.lines[0] == Line(
-        "Moved here by {organisation}: {reason}.",
-        {
-            "organisation": "Brottsofferjouren Västerort",
-            "reason": Translatable((views.TRANSFER_REASON[TransferReason.AGE],)),
-        },
+        "Moved here by {organisation}.", {"organisation": "Brottsofferjouren Västerort"}
     )
+    assert notice.lines[-1] == Line("On the desk: {link}", {"link": f"{DESK_URL}/cases/{ref}"})
     (to_seeker,) = [m for m in told if m.address == SEEKER_CHAT]
     assert to_seeker.replies[0].text == moves.MOVED_FOR_SEEKER
-    assert to_chat(told, VOLUNTEER_CHAT) == [moves.moved(ref, "Stödcentrum")]
+    assert to_chat(told, VOLUNTEER_CHAT) == [protected(moves.moved(ref, "Stödcentrum"))]
     # The old side no longer sees it; the new side does.
     for actor in (world.coordinator, world.volunteer):
         assert await world.service.open_case(actor, ref) == views.REFUSED
@@ -702,8 +722,8 @@ async def test_a_seeker_writes_to_the_coordinators_until_a_volunteer_has_the_cas
         told = await world.deliver()
         for message in told:
             (reply,) = message.replies
-            assert reply.text == FROM_SEEKER
-            assert reply.lines == (Line("{body}", {"body": text}),)
+            assert reply.text == SEEKER_WROTE and text not in str(reply)
+            assert reply.choices == (Choice(f"reply:{case.reference}", "Answer"),)
             assert message.seeker_id == seeker_id
         return [m.address for m in told]
 
@@ -719,6 +739,24 @@ async def test_a_seeker_writes_to_the_coordinators_until_a_volunteer_has_the_cas
     assert [(m.from_seeker, m.body) for m in kept] == [
         (True, "Är det någon där?"), (True, "Tack!"), (True, "Hallå?"),
     ]  # fmt: skip
+
+
+async def test_with_details_a_seekers_message_goes_on_whole(detailed: StaffWorld) -> None:
+    """With `telegram_details`, staff read the message itself, and can answer it."""
+    world = detailed
+    case, _ = await world.intake_case()
+    await world.deliver()
+    await world.intake.handle(Channel.TELEGRAM, SEEKER_CHAT, Text("Är det någon där?"))
+    (reply,) = to_chat(await world.deliver(), COORDINATOR_CHAT)
+    assert reply == protected(
+        Reply(
+            FROM_SEEKER,
+            params={"reference": case.reference},
+            lines=(Line("{body}", {"body": "Är det någon där?"}),),
+            choices=(Choice(f"reply:{case.reference}", "Answer"),),
+            step=views.STAFF_STEP,
+        )
+    )
 
 
 async def test_a_seeker_answering_their_support_person_is_first_contact(
@@ -749,10 +787,9 @@ async def test_a_flood_from_a_seeker_reaches_staff_as_one_notice(
     for n in range(RELAYED_IN_WINDOW + 5):
         await world.intake.handle(Channel.TELEGRAM, SEEKER_CHAT, Text(f"rad {n}"))
         told += to_chat(await world.deliver(), VOLUNTEER_CHAT)
-    assert [r.text for r in told] == [FROM_SEEKER] * RELAYED_IN_WINDOW + [
-        views.more_from_seeker(case.reference).text
-    ]
-    assert told[-1] == views.more_from_seeker(case.reference)
+    more = notices.more_from_seeker(StaffSettings(False, DESK_URL), case.reference)
+    assert [r.text for r in told] == [SEEKER_WROTE] * RELAYED_IN_WINDOW + [more.text]
+    assert told[-1] == protected(more)
     async with world.units.begin() as unit:
         assert len(await unit.cases.messages(case.id)) == RELAYED_IN_WINDOW + 5  # all kept
     # At ten minutes the flood still counts; a second later it has passed.
@@ -762,7 +799,7 @@ async def test_a_flood_from_a_seeker_reaches_staff_as_one_notice(
     clock.advance(seconds=1)
     await world.intake.handle(Channel.TELEGRAM, SEEKER_CHAT, Text("lugnt nu"))
     (calm,) = to_chat(await world.deliver(), VOLUNTEER_CHAT)
-    assert calm.lines == (Line("{body}", {"body": "lugnt nu"}),)
+    assert calm.text == SEEKER_WROTE
 
 
 async def test_an_attempt_before_the_case_came_in_is_refused(

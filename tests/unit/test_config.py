@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, StaffSettings, load_settings
 
 
 def test_defaults_need_nothing_set() -> None:
@@ -31,6 +31,9 @@ def test_defaults_need_nothing_set() -> None:
     assert (settings.retries.first_seconds, settings.retries.longest_seconds) == (2.0, 600.0)
     assert p.numbers.national_line == "116 006"
     assert "organisation vasterort" in settings.unconfirmed
+    # Staff chats get no seeker details; the desk is on the address the service binds.
+    assert settings.staff == StaffSettings(False, "http://127.0.0.1:8080/desk")
+    assert settings.desk.public_url == "http://127.0.0.1:8080"
 
 
 def test_environment_names_of_the_design() -> None:
@@ -61,6 +64,7 @@ def test_environment_names_of_the_design() -> None:
     assert settings.twilio is not None
     assert (settings.twilio.account_sid, settings.twilio.from_number) == ("AC1", "+46700000000")
     assert settings.twilio.public_url == "https://bot.example.org"
+    assert settings.staff.desk_url == "https://bot.example.org/desk"
 
 
 @pytest.mark.parametrize(
@@ -155,6 +159,7 @@ aliases = ["Uno"]
         ),
         (("[routing]", "[routing"), "not valid TOML"),
         (("", '[storage]\nsynchronous = "off"\n'), "storage.synchronous"),
+        (("", '[staff]\ntelegram_details = "yes"\n'), "staff.telegram_details"),
     ],
 )
 def test_bad_config_file_names_the_key(tmp_path: Path, change: tuple[str, str], names: str) -> None:
@@ -211,3 +216,26 @@ def test_a_faster_commit_is_an_explicit_choice(tmp_path: Path) -> None:
     assert load_settings({"JOURBOT_CONFIG": str(path)}).synchronous == "normal"
     path.write_text(MINIMAL, encoding="utf-8")
     assert load_settings({"JOURBOT_CONFIG": str(path)}).synchronous == "full"
+
+
+@pytest.mark.parametrize(
+    ("env", "desk"),
+    [
+        ({"PUBLIC_URL": "https://jour.example.org/bot/"}, "https://jour.example.org/bot/desk"),
+        ({"JOURBOT_HOST": "::1", "JOURBOT_PORT": "9000"}, "http://[::1]:9000/desk"),
+    ],
+)
+def test_the_desk_is_under_the_public_url_or_the_bound_address(
+    env: dict[str, str], desk: str
+) -> None:
+    """The link in a staff notice is PUBLIC_URL/desk, else where the service listens."""
+    assert load_settings(env).staff.desk_url == desk
+
+
+def test_seeker_details_in_staff_chats_are_an_explicit_choice(tmp_path: Path) -> None:
+    """[staff] telegram_details = true keeps the detailed messages; left out, it is off."""
+    path = tmp_path / "jourbot.toml"
+    path.write_text("[staff]\ntelegram_details = true\n" + MINIMAL, encoding="utf-8")
+    assert load_settings({"JOURBOT_CONFIG": str(path)}).staff.telegram_details
+    path.write_text(MINIMAL, encoding="utf-8")
+    assert not load_settings({"JOURBOT_CONFIG": str(path)}).staff.telegram_details

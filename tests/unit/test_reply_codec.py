@@ -28,6 +28,7 @@ def test_replies_come_back_equal() -> None:
     languages = Reply("In {languages}", params={"languages": LanguageNames(("sv", "ar"))})
     replies = [
         QUESTION, Reply("Thank you", image=b"\x89PNG"), Reply("plain", literal=True), languages,
+        Reply("New case {reference}", params={"reference": "K7M-4QX"}, protected=True),
     ]  # fmt: skip
     assert decode_replies(encode_replies(replies)) == replies
 

@@ -81,7 +81,9 @@ def _helpers(tr: Translator) -> dict[str, Any]:
 
     def line(value: Line) -> str:
         # Moments as everywhere else on the page, not as the bot writes them in a sentence.
-        params = {k: when(v) if isinstance(v, datetime) else v for k, v in value.params.items()}
+        params: dict[str, Param] = {
+            k: when(v) if isinstance(v, datetime) else v for k, v in value.params.items()
+        }
         return tr.format(value.text, params, {})
 
     return {
