@@ -40,6 +40,7 @@ _TEXT = {
     FOLLOWED_BY: S_("{at} the seeker wrote again: their message went to the new case {other}"),
     VIEWED: S_("{at} {who} opened it ({where})"),
 }
+_VIEWED_AGAIN = S_("{at} {who} opened it ({where}), {count} times until {last}")
 _WHERE = {VIA_DESK: S_("in the desk"), VIA_BOT: S_("in the bot")}
 _RECEIVED = S_("{at} received ({source})")
 _UNKNOWN = S_("{at} {who}: {event}")
@@ -56,13 +57,35 @@ def history_lines(
     views: bool = True,
 ) -> list[Line]:
     """Describe the case's events oldest first, the last *shown* of them (all if None);
-    without who opened it unless *views*."""
+    without who opened it unless *views*. One person opening it again and again with
+    nothing else in between is one line, with how often and until when."""
     lines = [Line(_RECEIVED, {"at": case.received_at, "source": _source(case)})]
-    lines += [_line(e, names, partnership) for e in events if views or e.kind != VIEWED]
+    kept = [e for e in events if views or e.kind != VIEWED]
+    for run in _runs_of_views(kept):
+        line = _line(run[0], names, partnership)
+        if len(run) > 1:
+            line = Line(_VIEWED_AGAIN, {**line.params, "count": len(run), "last": run[-1].at})
+        lines.append(line)
     if shown is None or len(lines) <= shown:
         return lines
     hidden = len(lines) - shown
     return [Line(_EARLIER, {"count": hidden}), *lines[hidden:]]
+
+
+def _runs_of_views(events: Sequence[CaseEvent]) -> list[list[CaseEvent]]:
+    """Group each event alone, except views by the same person in the same place in a row."""
+    runs: list[list[CaseEvent]] = []
+    for event in events:
+        last = runs[-1][-1] if runs else None
+        same = (
+            last is not None and event.kind == last.kind == VIEWED
+            and (event.staff_id, event.detail) == (last.staff_id, last.detail)
+        )  # fmt: skip
+        if same:
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs
 
 
 def _source(case: CaseRecord) -> Translatable:

@@ -67,7 +67,15 @@ async def test_page_views_are_in_the_case_history(world: DeskWorld) -> None:
     assert events[-1] == ("viewed", "desk", world.staff["Cora"])
     assert [e for e in events if e[0] == "viewed"] == [events[-1]]
     history = (await cora.get(f"/desk/cases/{reference}")).text
-    assert history.count("Cora opened it (in the desk)") == 2
+    # Opened twice in a row by the same person: one line says how often, and until when.
+    assert history.count("Cora opened it (in the desk), 2 times until") == 1
+    vera = await world.sign_in("Vera")
+    await cora.post(f"/desk/cases/{reference}/assign", {"volunteer": str(world.staff["Vera"])},
+                    page=f"/desk/cases/{reference}")  # fmt: skip
+    await vera.get(f"/desk/cases/{reference}")
+    history = (await cora.get(f"/desk/cases/{reference}")).text
+    assert "Vera opened it (in the desk)" in history
+    assert history.index("assigned it to Vera") < history.index("Vera opened it")
 
 
 @pytest.mark.parametrize(
