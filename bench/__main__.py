@@ -1,6 +1,6 @@
 """Run the benchmarks; write bench/results.json and bench/RESULTS.md and print the tables.
 
-.venv/bin/python -m bench                          # everything (about 10 minutes on 2 cores)
+.venv/bin/python -m bench                          # everything (about 20 minutes on 2 cores)
 .venv/bin/python -m bench --quick                  # tiny sizes: checks that everything runs
 .venv/bin/python -m bench --only telegram,delivery,sms,history,trips
 .venv/bin/python -m bench --only history --sizes 10000,100000
