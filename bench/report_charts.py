@@ -30,7 +30,8 @@ def case(i: int) -> CaseFacts:
 
 def main() -> None:
     started = time.perf_counter()
-    from bot.services.report_charts import Labels, chart_png, report_pdf
+    from bot.services.report_charts import chart_png, report_pdf
+    from bot.services.report_labels import Labels
 
     imported = time.perf_counter() - started
     partnership = load_settings({**os.environ, "JOURBOT_DB": "unused.db"}).partnership

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TypeVar
 
+from bot.domain.board import BoardQuery, BoardSection, Section
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -43,7 +44,7 @@ from bot.domain.cases import (
 from bot.domain.conversation import IntakeState
 from bot.domain.desk import Access, DeskSession, Passkey
 from bot.domain.dialogue import Reply
-from bot.domain.followup import Rule
+from bot.domain.followup import REACHING, Rule
 from bot.domain.model import (
     AgeGroup,
     AreaKind,
@@ -773,34 +774,41 @@ class MemoryCases:
         found = [c for c in self._s.cases.values() if c.org_id == org_id and c.status in statuses]
         return self._records(sorted(found, key=lambda c: c.received_at))
 
-    async def board(self, org_id: str, closed_since: datetime) -> list[CaseRecord]:
-        """Load the open cases and those closed since *closed_since*, without personal data."""
-        found = [
-            c
-            for c in self._s.cases.values()
-            if c.org_id == org_id
-            and (
-                c.status in _OPEN
-                or c.status is CaseStatus.NEW
-                or (
-                    c.status is CaseStatus.CLOSED
-                    and c.closed_at is not None
-                    and c.closed_at >= closed_since
-                )
-            )
-        ]
-        records = self._records(sorted(found, key=lambda c: c.received_at))
-        return [
-            CaseRecord(
-                id=r.id, reference=r.reference, org_id=r.org_id, source=r.source,
-                status=r.status, received_at=r.received_at, locale=r.locale, channel=r.channel,
-                volunteer_id=r.volunteer_id, district_id=r.district_id,
-                talk_language=r.talk_language, closed_at=r.closed_at,
-                close_reason=r.close_reason,
-                attempts=r.attempts if r.status is not CaseStatus.CLOSED else (),
-            )
-            for r in records
+    async def board(self, query: BoardQuery) -> dict[Section, BoardSection]:
+        """Count and page each section of the board, without personal data."""
+        records = [
+            r for r in self._records(c for c in self._s.cases.values() if c.org_id == query.org_id)
+            if (query.district is None or r.district_id == query.district)
+            and (query.language is None or r.language == query.language)
+            and (query.volunteer is None or r.volunteer_id == query.volunteer)
         ]  # fmt: skip
+
+        def reached(r: CaseRecord) -> bool:
+            return any(a.outcome in REACHING for a in r.attempts)
+
+        chosen = {
+            Section.UNASSIGNED: [r for r in records if r.status is CaseStatus.NEW],
+            Section.OPEN: [r for r in records if r.status in _OPEN],
+            Section.OVERDUE: [
+                r for r in records
+                if r.status in (CaseStatus.NEW, CaseStatus.ASSIGNED)
+                and r.received_at <= query.overdue_up_to and not reached(r)
+            ],
+            Section.CLOSED: [
+                r for r in records
+                if r.status is CaseStatus.CLOSED and r.closed_at is not None
+                and r.closed_at >= query.closed_since
+            ],
+        }  # fmt: skip
+        sections = {}
+        for section, found in chosen.items():
+            if section is Section.CLOSED:
+                found.sort(key=lambda r: (r.closed_at, r.id), reverse=True)
+            else:
+                found.sort(key=lambda r: (r.received_at, r.id))
+            shown = tuple(_listed(r) for r in found[: query.shown])
+            sections[section] = BoardSection(len(found), shown)
+        return sections
 
     async def of_volunteer(self, staff_id: int) -> list[CaseRecord]:
         """Load a volunteer's open cases, oldest first."""
@@ -1424,6 +1432,16 @@ class MemoryStats:
             for e in self._s.events.values()
             if e.event == TRANSFERRED and low <= e.at < high
         ]
+
+
+def _listed(r: CaseRecord) -> CaseRecord:
+    """A case as a list shows it: nothing personal."""
+    return CaseRecord(
+        id=r.id, reference=r.reference, org_id=r.org_id, source=r.source, status=r.status,
+        received_at=r.received_at, locale=r.locale, channel=r.channel,
+        volunteer_id=r.volunteer_id, district_id=r.district_id, talk_language=r.talk_language,
+        closed_at=r.closed_at, close_reason=r.close_reason, attempts=r.attempts,
+    )  # fmt: skip
 
 
 class MemoryDesk:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
+from bot.domain.board import BoardSection, Section, board_query
 from bot.domain.case_history import VIEWED, history_lines
-from bot.domain.cases import CaseEvent, CaseMessage, CaseRecord, CaseStatus, Staff
+from bot.domain.cases import CaseEvent, CaseMessage, CaseRecord, Staff
 from bot.domain.dialogue import Line
-from bot.domain.followup import FollowUp, follow_up
+from bot.domain.followup import FollowUp
+from bot.domain.model import District
 from bot.domain.policy import Action, allowed, may_see_phone
 from bot.domain.routing import suggest_volunteers
 from bot.ports import Unit
 from bot.services.staff_base import StaffBase
 
-CLOSED_RECENTLY = timedelta(days=14)  # closed cases stay on the board this long
 _CASE_ACTIONS = (
     Action.ASSIGN, Action.TRANSFER, Action.LOG_ATTEMPT, Action.RELAY, Action.CLOSE,
 )  # fmt: skip
@@ -35,14 +35,20 @@ class BoardRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Board:
-    """An organisation's cases by what they need, and its volunteers (for the filters)."""
+class BoardRows:
+    """How many cases a section holds, and the first of them."""
 
-    unassigned: tuple[BoardRow, ...]
-    overdue: tuple[BoardRow, ...]
-    open: tuple[BoardRow, ...]
-    closed: tuple[BoardRow, ...]
+    count: int
+    rows: tuple[BoardRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """An organisation's cases by what they need; its volunteers and districts (filters)."""
+
+    sections: dict[Section, BoardRows]
     volunteers: tuple[Staff, ...]
+    districts: tuple[District, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,43 +80,43 @@ class TeamMember:
 class DeskMixin(StaffBase):
     """Read models for the desk (and the bot's case view)."""
 
-    async def board(self, actor: Staff | None) -> Board | None:
-        """Return the organisation's board for a coordinator; None for anyone else."""
+    async def board(
+        self,
+        actor: Staff | None,
+        *,
+        district: str | None = None,
+        language: str | None = None,
+        volunteer: int | None = None,
+    ) -> Board | None:
+        """Return the organisation's board for a coordinator, narrowed by the filters; None
+        for anyone else. Each section says how many cases it holds and shows the first."""
         if not allowed(actor, Action.ORG_CASES):
             return None
         assert actor is not None  # noqa: S101 - allowed() refuses None
         now, org_id = self._clock.now(), actor.org_id
+        query = board_query(
+            self._partnership, org_id, now, district=district, language=language,
+            volunteer=volunteer,
+        )  # fmt: skip
 
-        async def read(unit: Unit) -> tuple[list[CaseRecord], list[Staff]]:
-            cases = await unit.cases.board(org_id, now - CLOSED_RECENTLY)
-            return cases, await unit.staff.of_org(org_id)
+        async def read(unit: Unit) -> tuple[dict[Section, BoardSection], list[Staff]]:
+            return await unit.cases.board(query), await unit.staff.of_org(org_id)
 
-        # Thousands of rows: read in a snapshot beside the writer, so the turns' units of
-        # work never wait for the board (a transaction would hold the database throughout).
-        cases, staff = await self._units.read_whole(read)
+        # Read in a snapshot beside the writer, so the turns' units of work never wait.
+        found, staff = await self._units.read_whole(read)
         names = {s.id: s.name for s in staff}
-        partnership = self._partnership
-        unassigned: list[BoardRow] = []
-        overdue: list[BoardRow] = []
-        open_rows: list[BoardRow] = []
-        closed: list[BoardRow] = []
-        for case in cases:  # one pass, each case's follow-up worked out once
-            volunteer = names.get(case.volunteer_id) if case.volunteer_id else None
-            row = BoardRow(case, follow_up(case, partnership), volunteer)
-            if case.status is CaseStatus.CLOSED:
-                closed.append(row)
-            elif case.status.open:
-                (unassigned if case.status is CaseStatus.NEW else open_rows).append(row)
-                if row.due.overdue(now):
-                    overdue.append(row)
-        closed.sort(key=lambda r: r.case.closed_at or r.case.received_at, reverse=True)
-        return Board(
-            unassigned=tuple(unassigned),
-            overdue=tuple(overdue),
-            open=tuple(open_rows),
-            closed=tuple(closed),
-            volunteers=tuple(s for s in staff if s.active),
-        )
+        sections = {
+            section: BoardRows(
+                shown.count,
+                tuple(
+                    BoardRow(c, self._due(c), names.get(c.volunteer_id) if c.volunteer_id else None)
+                    for c in shown.cases
+                ),
+            )
+            for section, shown in found.items()
+        }
+        districts = tuple(d for d in self._partnership.districts if d.org_id == org_id)
+        return Board(sections, tuple(s for s in staff if s.active), districts)
 
     async def my_board(self, actor: Staff | None) -> tuple[BoardRow, ...] | None:
         """Return a volunteer's open cases with what is due; None for someone not staff."""

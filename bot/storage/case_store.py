@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.domain.board import BoardQuery, BoardSection, Section
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -31,6 +32,7 @@ from bot.domain.model import (
     Role,
     SupportNeed,
 )
+from bot.storage.board_queries import BOARD_COLUMNS, board_order, board_where
 from bot.storage.case_rows import contact_column, insert_case
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
@@ -55,21 +57,6 @@ _SELECT = (
     "k.sms_ok, k.notes, c.role, c.gender, c.area_kind, k.talk_language_other, c.closed_at, "
     "c.close_reason FROM cases c LEFT JOIN case_contacts k ON k.case_id = c.id "
 )
-# The board: an organisation's open cases and those closed recently, in one statement (each
-# through its own index), and the attempts of the open ones.
-_BOARD_COLUMNS = (
-    "SELECT id, reference, source, status, received_at, locale, channel, volunteer_id, "
-    "district_id, talk_language, closed_at, close_reason FROM cases "
-)
-_BOARD = (
-    f"{_BOARD_COLUMNS} WHERE org_id = ?1 AND status IN ('new', 'assigned', 'in_contact') "
-    f"UNION ALL {_BOARD_COLUMNS} WHERE org_id = ?1 AND status = 'closed' AND closed_at >= ?2"
-)
-_BOARD_ATTEMPTS = (
-    "SELECT a.case_id, a.at, a.channel, a.outcome, a.staff_id FROM cases c "
-    "JOIN attempts a ON a.case_id = c.id WHERE c.org_id = ? "
-    "AND c.status IN ('new', 'assigned', 'in_contact') ORDER BY a.at"
-)
 # Enum members by stored value (None for NULL): a lookup costs a fraction of a call.
 _SOURCE = {member.value: member for member in CaseSource}
 _STATUS = {member.value: member for member in CaseStatus}
@@ -79,10 +66,6 @@ _CLOSE_REASON: dict[str | None, CloseReason | None] = {m.value: m for m in Close
 _CLOSE_REASON[None] = None
 _CHANNEL = {member.value: member for member in AttemptChannel}
 _OUTCOME = {member.value: member for member in AttemptOutcome}
-
-
-def _received(row: Any) -> str:
-    return str(row[4])
 
 
 class CaseStore:
@@ -110,36 +93,42 @@ class CaseStore:
             (org_id, *statuses),
         )
 
-    async def board(self, org_id: str, closed_since: datetime) -> list[CaseRecord]:
-        """Load an organisation's open cases (with their attempts) and those closed since
-        *closed_since* (without), oldest first, and nothing personal: a list decrypts nothing.
+    async def board(self, query: BoardQuery) -> dict[Section, BoardSection]:
+        """Count each section of an organisation's board and load its first rows, with
+        their attempts and nothing personal (a list decrypts nothing); each by an index."""
+        sections = {}
+        for section in Section:
+            where, args = board_where(section, query)
+            # The clauses are fixed text from board_queries; every value is a parameter.
+            counting = f"SELECT COUNT(*) FROM cases c WHERE {where}"  # noqa: S608
+            (count,) = (await self._rows(counting, args))[0]
+            paging = f"{BOARD_COLUMNS} WHERE {where} ORDER BY {board_order(section)} LIMIT ?"
+            rows = await self._rows(paging, (*args, query.shown))
+            sections[section] = BoardSection(int(count), tuple(await self._board_rows(rows)))
+        return sections
 
-        An organisation can have thousands open, so each row becomes a record as cheaply as
-        it can: one statement for the cases and one for the attempts, stored values turned
-        into enum members by dictionary, and no conversion SQLite already made.
-        """
-        cases = await self._rows(_BOARD, (org_id, utc_text(closed_since)))
-        attempts: dict[int, list[Attempt]] = {}
+    async def _board_rows(self, rows: list[Any]) -> list[CaseRecord]:
+        """Turn the board's rows into records, with their attempts (one statement)."""
+        ids = [row[0] for row in rows]
+        attempts = await self._grouped(
+            "SELECT case_id, at, channel, outcome, staff_id FROM attempts", ids, order="at"
+        ) if ids else {}  # fmt: skip
         parse = datetime.fromisoformat
-        for case_id, at, how, outcome, staff_id in await self._rows(_BOARD_ATTEMPTS, (org_id,)):
-            attempt = Attempt(parse(at), _CHANNEL[how], _OUTCOME[outcome], staff_id)
-            if case_id in attempts:
-                attempts[case_id].append(attempt)
-            else:
-                attempts[case_id] = [attempt]
-        cases.sort(key=_received)  # open and closed together, as they arrived
         return [
             CaseRecord(
                 case_id, reference, org_id, _SOURCE[source], _STATUS[status], parse(received),
                 locale, _CHANNELS[channel], volunteer_id=volunteer_id, district_id=district_id,
                 talk_language=talk_language, closed_at=parse(closed) if closed else None,
                 close_reason=_CLOSE_REASON[reason],
-                attempts=tuple(attempts[case_id]) if case_id in attempts else (),
+                attempts=tuple(
+                    Attempt(parse(at), _CHANNEL[how], _OUTCOME[outcome], staff_id)
+                    for at, how, outcome, staff_id in attempts.get(case_id, ())
+                ),
             )
             for (
-                case_id, reference, source, status, received, locale, channel, volunteer_id,
-                district_id, talk_language, closed, reason,
-            ) in cases
+                case_id, reference, org_id, source, status, received, locale, channel,
+                volunteer_id, district_id, talk_language, closed, reason,
+            ) in rows
         ]  # fmt: skip
 
     async def _rows(self, sql: str, args: Sequence[object]) -> list[Any]:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.domain.board import Section
 from bot.domain.case_history import VIA_DESK
 from bot.domain.cases import (
     AttemptChannel,
@@ -36,26 +37,25 @@ from bot.domain.staff_views import (
     yes_no,
 )
 from bot.services.desk_access import DeskUser
-from bot.services.staff_desk import Board, BoardRow
 from bot.web.desk.context import DESK, DeskContext, signed_in
 
+SECTION_TITLES = {
+    Section.UNASSIGNED: S_("Unassigned"),
+    Section.OVERDUE: S_("Overdue"),
+    Section.OPEN: S_("Open"),
+    Section.CLOSED: S_("Closed in the last two weeks"),
+}
 QUEUED = S_("Your message is on its way to the seeker.")
 MESSAGE_LIMIT = 4000  # characters of one message to a seeker (a Telegram message's size)
 
 
-def _filtered(rows: tuple[BoardRow, ...], request: Request) -> tuple[BoardRow, ...]:
-    """Keep the rows that match the board's filters (district, language, volunteer)."""
-    district = request.query_params.get("district") or None
-    language = request.query_params.get("language") or None
-    volunteer = request.query_params.get("volunteer") or None
-    if district is None and language is None and volunteer is None:
-        return rows  # the whole board: thousands of rows need no second look
-    return tuple(
-        r
-        for r in rows
-        if (district is None or r.case.district_id == district)
-        and (language is None or r.case.language == language)
-        and (volunteer is None or str(r.case.volunteer_id) == volunteer)
+def _filters(request: Request) -> tuple[str | None, str | None, int | None]:
+    """The board's filters as chosen in its form: district, language, volunteer."""
+    volunteer = request.query_params.get("volunteer", "")
+    return (
+        request.query_params.get("district") or None,
+        request.query_params.get("language") or None,
+        int(volunteer) if volunteer.isdigit() and len(volunteer) < 12 else None,
     )
 
 
@@ -87,16 +87,17 @@ class CasePages:
     async def _board(
         self, request: Request, user: DeskUser, template: str, part: bool = False
     ) -> Response:
-        board = await self._desk.staff.board(user.staff)
+        district, language, volunteer = _filters(request)
+        board = await self._desk.staff.board(
+            user.staff, district=district, language=language, volunteer=volunteer
+        )
         if board is None:
             return self._desk.refused(request, user)
-        sections = _sections(board, request)
-        everything = (*board.unassigned, *board.open, *board.closed)
-        districts = sorted({r.case.district_id for r in everything if r.case.district_id})
-        languages = sorted({r.case.language for r in everything})
+        sections = [(SECTION_TITLES[section], rows) for section, rows in board.sections.items()]
         return self._desk.page(
-            request, user, template, sections=sections, board=board, districts=districts,
-            languages=languages, query=request.url.query, now=self._desk.clock.now(),
+            request, user, template, sections=sections, board=board,
+            languages=self._desk.pages.seeker_languages, query=request.url.query,
+            now=self._desk.clock.now(),
             chosen=dict(request.query_params),
             status=STATUS, partnership=self._desk.partnership, part=part,
         )  # fmt: skip
@@ -227,12 +228,3 @@ class CasePages:
             Route(f"{case}/close", signed_in(self._desk, self.close), methods=["POST"]),
             Route(f"{case}/transfer", signed_in(self._desk, self.transfer), methods=["POST"]),
         ]
-
-
-def _sections(board: Board, request: Request) -> list[tuple[str, tuple[BoardRow, ...]]]:
-    return [
-        (S_("Unassigned"), _filtered(board.unassigned, request)),
-        (S_("Overdue"), _filtered(board.overdue, request)),
-        (S_("Open"), _filtered(board.open, request)),
-        (S_("Closed in the last two weeks"), _filtered(board.closed, request)),
-    ]

@@ -41,6 +41,11 @@ class Pages:
         return self._catalogs.translator("en").timezone
 
     @property
+    def seeker_languages(self) -> tuple[str, ...]:
+        """The languages seekers can write in (the board's language filter)."""
+        return self._catalogs.codes
+
+    @property
     def languages(self) -> tuple[str, ...]:
         """The languages the desk is written in."""
         return self._catalogs.staff_codes
