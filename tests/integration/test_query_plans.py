@@ -75,7 +75,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 
 async def hot_paths(core: Core, clock: FakeClock) -> None:
     """Intakes that make a case, end without one and are erased; the relay both ways; an
-    attempt and a closure; the reminder sweep; delivery; the report; an erasure on request.
+    attempt and a closure; the desk's sign-in, board and case page; the reminder sweep;
+    delivery; the report; an erasure on request.
     (The daily retention purge reads the live seekers whole, once a day: not a hot path.)"""
     async with core.units.begin() as unit:
         coordinator = await unit.staff.add(
@@ -98,6 +99,15 @@ async def hot_paths(core: Core, clock: FakeClock) -> None:
         case = await unit.cases.case_of_seeker(seeker)
     assert case is not None
     await core.staff.open_case(coordinator_staff, case.reference)
+    # The desk: signing in, the board (whole and filtered), a case page, a volunteer's cases.
+    link = await core.desk.link_for(coordinator)
+    assert link is not None
+    signed_in = await core.desk.redeem(link.rsplit("/", 1)[1], "client")
+    assert signed_in is not None and await core.desk.user(signed_in.token) is not None
+    await core.staff.board(coordinator_staff)
+    await core.staff.board(coordinator_staff, district="bromma", language="ar", volunteer=1)
+    await core.staff.case_file(coordinator_staff, case.reference, "desk")
+    await core.staff.my_board(coordinator_staff)
     await core.staff.relay(coordinator_staff, case.reference, "Ja, vi ringer.")
     await core.intake.handle(Channel.TELEGRAM, "700", Text("Tack!"))
     await core.staff.log_attempt(
@@ -143,6 +153,7 @@ async def test_no_hot_statement_reads_a_history_table_whole(
     finally:
         await core.close()
     assert len(recorded) > 100  # the paths ran
+    assert any("c.status = 'new' AND c.district_id = ?" in sql for sql, _ in recorded)  # board
     with sqlite3.connect(settings.db_path) as conn:
         partial = {
             str(name)
