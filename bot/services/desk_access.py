@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.cases import Staff
 from bot.domain.desk import Access, SessionLimits
@@ -72,11 +73,6 @@ class DeskAccess:
         self._desk_url = desk_url.rstrip("/")
         # Per client (a keyed hash of its address, made by the web layer), in memory only.
         self._guesses = guesses or Lockout(failures=10, window=self._limits.link)
-
-    @property
-    def limits(self) -> SessionLimits:
-        """How long links and sessions live."""
-        return self._limits
 
     async def sign_in_link(self, actor: Staff | None) -> Reply:
         """Answer a staff member's /desk with a link for them alone."""
@@ -169,6 +165,14 @@ class DeskAccess:
     def locked(self, client: str) -> bool:
         """Tell whether *client* must wait before trying to sign in again."""
         return self._guesses.locked(client, self._clock.now())
+
+    async def taken_out(self, user: DeskUser, days: int = 90) -> list[tuple[str, Access]]:
+        """What the organisation's staff took out of the desk lately (reports), with who."""
+        since = self._clock.now() - timedelta(days=days)
+        async with self._units.begin() as unit:
+            staff = {s.id: s.name for s in await unit.staff.of_org(user.staff.org_id)}
+            found = await unit.desk.accesses(since)
+        return [(staff[a.staff_id], a) for a in reversed(found) if a.staff_id in staff]
 
     async def record(self, user: DeskUser, what: str, detail: str) -> None:
         """Record that a staff member took something out of the desk (a report)."""

@@ -129,6 +129,8 @@ async def test_a_report_download_is_recorded(world: DeskWorld) -> None:
     assert [(a.staff_id, a.what, a.detail) for a in accesses] == [
         (world.staff["Cora"], "report_download", "vasterort:2026-01-01:2026-11-24:csv")
     ]
+    shown = (await cora.get("/desk/report?period=year")).text
+    assert "Cora · vasterort:2026-01-01:2026-11-24:csv" in shown  # who took what, and when
 
 
 async def test_a_long_message_in_a_non_latin_script_fits_a_form(world: DeskWorld) -> None:

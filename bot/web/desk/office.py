@@ -77,9 +77,10 @@ class Office:
             (labels.figure(figure), labels.group(figure, group), value)
             for figure, group, value in rows(report, SUPPRESS_BELOW)
         ]
+        downloads = await self._desk.access.taken_out(user)
         return self._desk.page(
             request, user, "desk/report.html", table=table, period=period,
-            periods=PERIOD_NAMES, start=start, end=end,
+            periods=PERIOD_NAMES, start=start, end=end, downloads=downloads,
         )  # fmt: skip
 
     async def download(self, request: Request, user: DeskUser) -> Response:
