@@ -16,7 +16,7 @@ from bot.domain.cases import CaseRecord
 from bot.domain.confirmation import first_contact_deadline
 from bot.domain.model import Partnership
 
-ROWS_SHOWN = 100  # of each section; the filters narrow the rest
+ROWS_SHOWN = 50  # of each section; the filters narrow the rest
 CLOSED_RECENTLY = timedelta(days=14)  # closed cases stay on the board this long
 
 

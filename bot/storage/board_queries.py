@@ -8,6 +8,7 @@ reads `cases_org_closed`. The filters narrow within those ranges.
 from __future__ import annotations
 
 from bot.domain.board import BoardQuery, Section
+from bot.domain.cases import CaseStatus
 from bot.domain.followup import REACHING
 from bot.storage.timestamps import utc_text
 
@@ -17,15 +18,16 @@ BOARD_COLUMNS = (
     "FROM cases c"
 )
 _REACHING = ", ".join(f"'{outcome}'" for outcome in sorted(REACHING))  # fixed enum values
-_SECTION = {
-    Section.UNASSIGNED: "c.org_id = ? AND c.status = 'new'",
-    Section.OPEN: "c.org_id = ? AND c.status IN ('assigned', 'in_contact')",
+# Each section: the states it holds, and what else its cases must be.
+_SECTION: dict[Section, tuple[tuple[str, ...], str]] = {
+    Section.UNASSIGNED: (("new",), ""),
+    Section.OPEN: (("assigned", "in_contact"), ""),
     Section.OVERDUE: (
-        "c.org_id = ? AND c.status IN ('new', 'assigned') AND c.received_at <= ? "  # noqa: S608
-        "AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.case_id = c.id "
-        f"AND a.outcome IN ({_REACHING}))"
+        ("new", "assigned"),
+        "AND c.received_at <= ? AND NOT EXISTS (SELECT 1 FROM attempts a "  # noqa: S608
+        f"WHERE a.case_id = c.id AND a.outcome IN ({_REACHING}))",  # fixed enum values
     ),
-    Section.CLOSED: "c.org_id = ? AND c.status = 'closed' AND c.closed_at >= ?",
+    Section.CLOSED: (("closed",), "AND c.closed_at >= ?"),
 }
 # The language a case is worked in: the one the seeker asked to talk in, else their chat's.
 _LANGUAGE = (
@@ -34,9 +36,27 @@ _LANGUAGE = (
 )
 
 
-def board_where(section: Section, query: BoardQuery) -> tuple[str, tuple[object, ...]]:
-    """Return the WHERE clause of *section* with the query's filters, and its arguments."""
-    where, args = [_SECTION[section]], list[object]([query.org_id])
+def board_states(section: Section) -> tuple[str, ...]:
+    """The states a section's cases are in."""
+    return _SECTION[section][0]
+
+
+def board_where(
+    section: Section, query: BoardQuery, states: tuple[str, ...] | None = None
+) -> tuple[str, tuple[object, ...]]:
+    """Return the WHERE clause of *section* (only its cases in *states*, if given) with the
+    query's filters, and its arguments.
+
+    A page of one state follows `cases_org_status` in arrival order; a page of several
+    would have to sort them all, so the store asks for each state's and merges them.
+    """
+    chosen, extra = states or _SECTION[section][0], _SECTION[section][1]
+    # Written out, not bound: fixed state names, and a partial index (the closed cases')
+    # is only used when the statement names its condition.
+    named = [f"'{CaseStatus(state)}'" for state in chosen]
+    status = f"= {named[0]}" if len(named) == 1 else f"IN ({', '.join(named)})"
+    where = [f"c.org_id = ? AND c.status {status} {extra}"]
+    args: list[object] = [query.org_id]
     if section is Section.OVERDUE:
         args.append(utc_text(query.overdue_up_to))
     elif section is Section.CLOSED:

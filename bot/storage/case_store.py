@@ -32,7 +32,7 @@ from bot.domain.model import (
     Role,
     SupportNeed,
 )
-from bot.storage.board_queries import BOARD_COLUMNS, board_order, board_where
+from bot.storage.board_queries import BOARD_COLUMNS, board_order, board_states, board_where
 from bot.storage.case_rows import contact_column, insert_case
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
@@ -66,6 +66,11 @@ _CLOSE_REASON: dict[str | None, CloseReason | None] = {m.value: m for m in Close
 _CLOSE_REASON[None] = None
 _CHANNEL = {member.value: member for member in AttemptChannel}
 _OUTCOME = {member.value: member for member in AttemptOutcome}
+
+
+def _arrival(row: Any) -> tuple[str, int]:
+    """A board row's place in arrival order (received_at, then id), as its index keeps it."""
+    return str(row[5]), int(row[0])
 
 
 class CaseStore:
@@ -102,8 +107,13 @@ class CaseStore:
             # The clauses are fixed text from board_queries; every value is a parameter.
             counting = f"SELECT COUNT(*) FROM cases c WHERE {where}"  # noqa: S608
             (count,) = (await self._rows(counting, args))[0]
-            paging = f"{BOARD_COLUMNS} WHERE {where} ORDER BY {board_order(section)} LIMIT ?"
-            rows = await self._rows(paging, (*args, query.shown))
+            rows: list[Any] = []
+            for state in board_states(section):
+                where, args = board_where(section, query, (state,))
+                paging = f"{BOARD_COLUMNS} WHERE {where} ORDER BY {board_order(section)} LIMIT ?"
+                rows += await self._rows(paging, (*args, query.shown))
+            if len(board_states(section)) > 1:
+                rows = sorted(rows, key=_arrival)[: query.shown]
             sections[section] = BoardSection(int(count), tuple(await self._board_rows(rows)))
         return sections
 

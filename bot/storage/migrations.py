@@ -291,7 +291,8 @@ MIGRATIONS: tuple[str, ...] = (
     # key to check it and the counter a cloned authenticator would repeat. What staff read
     # or take out that is not one case's (a report downloaded) is recorded beside the case
     # events, which hold every view of a case. The board finds the recently closed cases of an
-    # organisation without reading all it ever closed.
+    # organisation without reading all it ever closed, and which cases someone reached (the
+    # overdue ones are those nobody did) without reading every attempt.
     """
     CREATE TABLE desk_links (
         token_hash TEXT PRIMARY KEY,
@@ -328,5 +329,6 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX staff_access_at ON staff_access(at);
     CREATE INDEX cases_org_closed ON cases(org_id, closed_at) WHERE status = 'closed';
+    CREATE INDEX attempts_reaching ON attempts(case_id) WHERE outcome IN ('declined', 'reached');
     """,
 )

@@ -153,7 +153,7 @@ async def test_no_hot_statement_reads_a_history_table_whole(
     finally:
         await core.close()
     assert len(recorded) > 100  # the paths ran
-    assert any("c.status = 'new' AND c.district_id = ?" in sql for sql, _ in recorded)  # board
+    assert any("AND c.district_id = ?" in sql for sql, _ in recorded)  # the board ran
     with sqlite3.connect(settings.db_path) as conn:
         partial = {
             str(name)
@@ -174,6 +174,14 @@ async def test_no_hot_statement_reads_a_history_table_whole(
     assert period, "the report ran"
     for steps in period:
         assert any("received_at>? AND received_at<?" in step for step in steps), steps
+    # A board page follows its index in order: thousands of open cases are never sorted.
+    pages = [
+        steps for sql, steps in plans(settings.db_path, recorded).items()
+        if "FROM cases c WHERE c.org_id = ?" in sql and "LIMIT ?" in sql
+    ]  # fmt: skip
+    assert pages, "the board ran"
+    for steps in pages:
+        assert not any("TEMP B-TREE" in step for step in steps), steps
     # The outbox holds every message ever sent: a busy chat's history must never be waded
     # through to find what is waiting. Only the partial indexes (open work) or the row id.
     for sql, steps in plans(settings.db_path, recorded).items():
