@@ -122,6 +122,7 @@ async def test_a_report_download_is_recorded(world: DeskWorld) -> None:
     cora = await world.sign_in("Cora")
     page = await cora.get("/desk/report?period=year")
     assert page.status_code == 200
+    assert "<title>Report · Jourbot desk</title>" in page.text
     csv = await cora.get("/desk/report.csv?period=year")
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     async with world.jourbot.units.begin() as unit:
