@@ -95,9 +95,12 @@ async def intake(desk: LiveDesk, seeker: Person) -> str:
     return found.group(1)
 
 
-async def watched(desk: LiveDesk, watch: Watch, browser: Browser) -> BrowserContext:
-    """A new browser (its own cookies), watched, whose pages' timers run when told to."""
-    context = await watch.context(browser)
+async def watched(
+    desk: LiveDesk, watch: Watch, browser: Browser, locale: str = "en-US"
+) -> BrowserContext:
+    """A new browser (its own cookies, its own language), watched, whose pages' timers run
+    when told to."""
+    context = await watch.context(browser, locale=locale)
     await context.clock.install()
     return context
 
@@ -271,7 +274,7 @@ async def test_a_case_is_worked_in_the_browser_and_a_passkey_signs_in_again(
     assert ids["Vince"] not in {e.staff_id for e in events}  # not even a view recorded
 
     # 5. A second visit: a new browser (no cookies), the same passkey, signed in again.
-    again = await watched(desk, watch, browser)
+    again = await watched(desk, watch, browser, locale="sv-SE")  # a Swedish browser
     assert await again.cookies() == []
     page = await again.new_page()
     cdp2, authenticator2 = await virtual_authenticator(page)
@@ -280,6 +283,7 @@ async def test_a_case_is_worked_in_the_browser_and_a_passkey_signs_in_again(
     )
     await page.goto(f"{desk.origin}/desk/")
     await page.wait_for_url(f"{desk.origin}/desk/sign-in?next=/desk/")
+    await expect(page.locator("html")).to_have_attribute("lang", "sv")
     await shot(page, "00-sign-in-sv")
     await in_english(page)
     await shot(page, "00-sign-in")
