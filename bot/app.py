@@ -31,6 +31,7 @@ from bot.channels.telegram import (
 )
 from bot.channels.telegram_start import TelegramStart
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
+from bot.channels.webchat import Waiters, WebChatAdapter, WebChatSender
 from bot.config import Settings, require_encryption
 from bot.domain.conversation import Language
 from bot.domain.model import Channel
@@ -53,6 +54,7 @@ from bot.storage.database import Database
 from bot.storage.keyring import KeyringError
 from bot.storage.units import Units
 from bot.web.app import build_web
+from bot.web.chat import ChatRoutes
 from bot.web.desk.context import DeskContext
 from bot.web.desk.gate import Gate
 from bot.web.desk.pages import Pages
@@ -234,6 +236,10 @@ async def build(
         await http.aclose()
         raise
     outbox, intake, staff = core.outbox, core.intake, core.staff
+    # The web chat keeps what it sends in the database, so its sender comes after the core.
+    waiters = Waiters()
+    outbox.add_sender(Channel.WEBCHAT, WebChatSender(core.units, catalogs, core.clock, waiters))
+    chat = ChatRoutes(WebChatAdapter(intake, core.units, waiters))
     reminders, retention = core.reminders, core.retention
 
     webhook = None
@@ -293,7 +299,9 @@ async def build(
             parts["sms"] = "up"
         return parts
 
-    web = build_web(lifespan, health, telegram=webhook, twilio=twilio, desk=_desk(core))
+    web = build_web(
+        lifespan, health, telegram=webhook, twilio=twilio, desk=_desk(core), chat=chat.routes()
+    )
     fields = {f.name: getattr(core, f.name) for f in dataclasses.fields(Core)}
     return Jourbot(**fields, telegram=telegram, texts=texts, web=web, http=http)
 

@@ -285,6 +285,13 @@ class DeskUnit(Protocol):
     async def accesses(self, since: datetime) -> list[Access]: ...
 
 
+class WebChatUnit(Protocol):
+    """What the web chat holds for seekers' pages, inside one transaction."""
+
+    async def add(self, seeker_id: int, body: str, now: datetime) -> int: ...
+    async def since(self, seeker_id: int, after: int, limit: int) -> list[tuple[int, str]]: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -308,6 +315,8 @@ class Unit(Protocol):
     def stats(self) -> StatsUnit: ...
     @property
     def desk(self) -> DeskUnit: ...
+    @property
+    def webchat(self) -> WebChatUnit: ...
 
 
 class UnitsOfWork(Protocol):

@@ -314,6 +314,7 @@ class _State:
     desk_sessions: dict[str, DeskSession] = field(default_factory=dict)
     passkeys: dict[bytes, Passkey] = field(default_factory=dict)
     accesses: tuple[Access, ...] = ()
+    webchat: dict[int, tuple[int, str, datetime]] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -340,6 +341,7 @@ class _State:
             desk_sessions=dict(self.desk_sessions),
             passkeys=dict(self.passkeys),
             accesses=self.accesses,
+            webchat=dict(self.webchat),
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -396,6 +398,9 @@ class _State:
         for row in list(self.outbox.values()):
             if row.seeker_id == seeker_id:
                 del self.outbox[row.id]
+        for number, (owner, _, _) in list(self.webchat.items()):
+            if owner == seeker_id:
+                del self.webchat[number]
 
     def strip_case(self, case_id: int) -> None:
         """Remove what a case holds about the person; its anonymous statistics stay."""
@@ -1434,6 +1439,27 @@ class MemoryStats:
         ]
 
 
+class MemoryWebChat:
+    """The web chat's messages in memory."""
+
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    async def add(self, seeker_id: int, body: str, now: datetime) -> int:
+        if seeker_id not in self._s.seekers:
+            raise IntegrityError(f"FOREIGN KEY constraint failed: seeker {seeker_id}")
+        number = max(self._s.webchat, default=0) + 1
+        self._s.webchat[number] = (seeker_id, body, now)
+        return number
+
+    async def since(self, seeker_id: int, after: int, limit: int) -> list[tuple[int, str]]:
+        found = sorted(
+            (n, body) for n, (owner, body, _) in self._s.webchat.items()
+            if owner == seeker_id and n > after
+        )  # fmt: skip
+        return found[:limit]
+
+
 def _listed(r: CaseRecord) -> CaseRecord:
     """A case as a list shows it: nothing personal."""
     return CaseRecord(
@@ -1534,6 +1560,7 @@ class MemoryUnit:
     inbox: MemoryInbox
     stats: MemoryStats
     desk: MemoryDesk
+    webchat: MemoryWebChat
 
     @classmethod
     def over(cls, state: _State) -> MemoryUnit:
@@ -1549,6 +1576,7 @@ class MemoryUnit:
             MemoryInbox(state),
             MemoryStats(state),
             MemoryDesk(state),
+            MemoryWebChat(state),
         )
 
 

@@ -12,6 +12,7 @@ class Channel(StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
     CONSOLE = "console"
+    WEBCHAT = "webchat"
 
     @property
     def traits(self) -> Traits:
@@ -45,6 +46,12 @@ CHANNEL_TRAITS = {
     Channel.WHATSAPP: Traits(
         buttons=False, edits=False, paid_segments=False, max_length=1600,
         reachable_later=True, kept_in_clear=False, opt_out=True,
+    ),
+    # The chat on the association's site: buttons, nothing paid, nothing kept on the device;
+    # what is written to the seeker later waits until they come back.
+    Channel.WEBCHAT: Traits(
+        buttons=True, edits=False, paid_segments=False, max_length=4000,
+        reachable_later=True, kept_in_clear=False, opt_out=False,
     ),
     # The console shows answers as they come; no one can write to it afterwards.
     Channel.CONSOLE: Traits(

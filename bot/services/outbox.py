@@ -115,7 +115,7 @@ class Outbox:
     ) -> None:
         self._units = units
         self._clock = clock
-        self._senders = senders
+        self._senders = dict(senders)
         self._pacers = pacers
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self._retries = retries or Retries()
@@ -133,6 +133,10 @@ class Outbox:
         sender = self._senders.get(channel)
         if provider_ids and isinstance(sender, Unsender):
             await sender.unsend(address, provider_ids)
+
+    def add_sender(self, channel: Channel, sender: Sender) -> None:
+        """Send on *channel* too: for a sender that needs the storage the outbox sits on."""
+        self._senders[channel] = sender
 
     def can_send(self, channel: Channel) -> bool:
         """Tell whether messages on *channel* can be delivered at all."""

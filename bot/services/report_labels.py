@@ -44,6 +44,7 @@ REFERRAL = {
 
 # Names of the channels seekers came through: proper names, the same in every language.
 CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp"}
+CHANNEL_LABELS = {"webchat": S_("web chat"), "console": S_("console")}
 
 
 class Labels:
@@ -77,6 +78,8 @@ class Labels:
             msgid: str | None = views.NOT_GIVEN
         elif figure == "referrals":
             msgid = REFERRAL.get(key)
+        elif figure == "channel":
+            msgid = CHANNEL_LABELS.get(key)
         elif figure == "source":
             msgid = {str(k): v for k, v in views.SOURCE.items()}.get(key)
         elif figure == "closure":

@@ -331,4 +331,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX cases_org_closed ON cases(org_id, closed_at) WHERE status = 'closed';
     CREATE INDEX attempts_reaching ON attempts(case_id) WHERE outcome IN ('declined', 'reached');
     """,
+    # 13: the web chat. What the service says to a seeker in the browser is kept here, sealed,
+    # until their page reads it (it keeps nothing itself), and goes with the seeker.
+    """
+    CREATE TABLE webchat_messages (
+        id INTEGER PRIMARY KEY,
+        seeker_id INTEGER NOT NULL REFERENCES seekers(id) ON DELETE CASCADE,
+        body TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX webchat_messages_seeker ON webchat_messages(seeker_id, id);
+    """,
 )

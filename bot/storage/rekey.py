@@ -20,6 +20,7 @@ from bot.storage.outbox_store import FOLLOW_UP
 from bot.storage.outbox_store import MESSAGE as OUTBOX_MESSAGE
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS
 from bot.storage.staff_store import TELEGRAM_CHAT
+from bot.storage.webchat_store import WEBCHAT_BODY
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ SEALED_VALUES: tuple[tuple[str, str, str, str], ...] = (
     ("outbox", "id", "on_failed", FOLLOW_UP),
     ("inbox", "id", "sender", INBOX_SENDER),
     ("inbox", "id", "body", INBOX_BODY),
+    ("webchat_messages", "id", "body", WEBCHAT_BODY),
 )
 # Sealed and also found by a keyed hash: rekeyed with their hash, below.
 FOUND_BY_HASH: tuple[tuple[str, str, str], ...] = (

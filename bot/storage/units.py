@@ -22,6 +22,7 @@ from bot.storage.reminder_store import ReminderStore
 from bot.storage.retention_store import RetentionStore
 from bot.storage.staff_store import StaffStore
 from bot.storage.stats_store import StatsStore
+from bot.storage.webchat_store import WebChatStore
 
 T = TypeVar("T")
 
@@ -38,6 +39,7 @@ class SqliteUnit:
     inbox: InboxStore
     stats: StatsStore
     desk: DeskStore
+    webchat: WebChatStore
 
 
 class Units:
@@ -101,6 +103,7 @@ class Units:
             InboxStore(db, cipher),
             StatsStore(db),
             DeskStore(db),
+            WebChatStore(db, cipher),
         )
         self._bound = (db, unit)
         return unit

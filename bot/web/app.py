@@ -23,14 +23,17 @@ def build_web(
     telegram: Callable[[Request], Awaitable[Response]] | Callable[[Request], Any] | None = None,
     twilio: TwilioWebhooks | None = None,
     desk: Sequence[BaseRoute] = (),
+    chat: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """Build the ASGI app with the routes of the configured channels and the desk."""
+    """Build the ASGI app with the routes of the configured channels, the desk and the
+    web chat."""
     routes: list[BaseRoute] = [Route("/healthz", health_check(health), methods=["GET"])]
     if telegram is not None:
         routes.append(Route("/telegram", telegram, methods=["POST"]))
     if twilio is not None:
         routes += twilio.routes()
     routes += desk
+    routes += chat
     limits = {
         "/telegram": TELEGRAM_BODY_LIMIT,
         "/twilio/sms": TWILIO_BODY_LIMIT,

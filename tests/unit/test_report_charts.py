@@ -62,6 +62,7 @@ def test_groups_are_named_in_the_report_language(
     assert english.group("closure", "not_reached") == "Not reached"
     assert english.group("crime", "not_given") == "Not given"
     assert english.group("channel", "telegram") == "Telegram"
+    assert swedish.group("channel", "webchat") == "Webbchatt"
     assert english.group("source", "bot") == "The bot"
     assert swedish.group("source", "police") == "Polisremiss"
     assert swedish.figure("first_contact_within_deadline") == "Nådda inom tre dagar"

@@ -1,0 +1,84 @@
+"""The web chat's endpoints: open a chat, say something, read what the service said.
+
+JSON in and out. The chat's token travels in a header or the body, never in a URL (which
+proxies log and browsers keep in their history); nothing is set on the device.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.channels.webchat import WebChatAdapter, looks_like_chat
+
+log = logging.getLogger(__name__)
+
+CHAT_HEADER = "X-Chat"
+WAIT_SECONDS = 20.0  # a page's read waits this long for news before it asks again
+TEXT_LIMIT = 4000  # characters of one message from the seeker
+
+
+async def _json(request: Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+class ChatRoutes:
+    """The routes a seeker's page talks to."""
+
+    def __init__(self, chat: WebChatAdapter, wait_seconds: float = WAIT_SECONDS) -> None:
+        self._chat = chat
+        self._wait = wait_seconds
+
+    async def start(self, request: Request) -> Response:
+        """Open a chat; its token is the page's to keep for the open tab only."""
+        body = await _json(request) or {}
+        lang = body.get("lang")
+        token = await self._chat.start(lang if isinstance(lang, str) and len(lang) < 8 else None)
+        return JSONResponse({"chat": token})
+
+    async def say(self, request: Request) -> Response:
+        """Take what the seeker wrote or pressed."""
+        body = await _json(request)
+        token = body.get("chat") if body else None
+        if body is None or not isinstance(token, str) or not looks_like_chat(token):
+            return Response(status_code=400)
+        text, step, value = body.get("text"), body.get("step"), body.get("value")
+        if isinstance(text, str) and text.strip():
+            known = await self._chat.write(token, text[:TEXT_LIMIT])
+        elif isinstance(step, str) and isinstance(value, str) and len(step + value) < 200:
+            known = await self._chat.press(token, step, value)
+        else:
+            return Response(status_code=400)
+        return Response(status_code=204 if known else 404)
+
+    async def news(self, request: Request) -> Response:
+        """Return what the service said after number `after`, waiting a while for news
+        (`wait` seconds, at most WAIT_SECONDS)."""
+        token = request.headers.get(CHAT_HEADER, "")
+        after = request.query_params.get("after", "0")
+        wait = request.query_params.get("wait", "")
+        if not looks_like_chat(token) or not after.isdigit() or len(after) > 18:
+            return Response(status_code=400)
+        # A page may ask not to wait (the first read after opening it again).
+        seconds = min(self._wait, float(wait)) if wait.isdigit() and len(wait) < 4 else self._wait
+        messages = await self._chat.read(token, int(after), seconds)
+        if messages is None:
+            return Response(status_code=404)  # erased, or never was: the page starts over
+        return JSONResponse({"messages": [{"n": m.number, **m.body} for m in messages]})
+
+    def routes(self) -> list[Route]:
+        """Return the chat's routes."""
+        return [
+            Route("/chat/start", self.start, methods=["POST"]),
+            Route("/chat/say", self.say, methods=["POST"]),
+            Route("/chat/news", self.news, methods=["GET"]),
+        ]

@@ -1,0 +1,178 @@
+"""The web chat over HTTP: a seeker opens a chat, answers, reads what the service says; a
+volunteer's message waits for them; erasing takes everything the page could read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from bot.app import Jourbot, build
+from bot.channels.webchat import new_chat
+from bot.config import Settings
+from bot.domain.cases import StaffRole
+from bot.domain.dialogue import Reply
+from bot.domain.model import Channel
+from bot.ports import Recipient
+from bot.services.outbox import queue
+from tests.conftest import FakeClock
+from tests.intake_script import through_service
+
+BASE = "https://jour.example"
+
+
+@pytest.fixture
+async def service(settings: Settings, clock: FakeClock) -> AsyncIterator[Jourbot]:
+    jourbot = await build(replace(settings), clock=clock, run_scheduler=False)
+    try:
+        async with jourbot.web.router.lifespan_context(jourbot.web):
+            yield jourbot
+    finally:
+        await jourbot.close()
+
+
+class Page:
+    """What a seeker's page does: start, say, and read the news after the last it saw."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.chat = ""
+        self.seen = 0
+        self.messages: list[dict[str, object]] = []
+
+    async def start(self, lang: str | None = None) -> None:
+        answer = await self.client.post("/chat/start", json={"lang": lang} if lang else {})
+        assert answer.status_code == 200
+        self.chat = answer.json()["chat"]
+        assert "set-cookie" not in answer.headers
+
+    async def news(self, wait: int = 0) -> list[dict[str, object]]:
+        answer = await self.client.get(
+            "/chat/news", params={"after": self.seen, "wait": wait}, headers={"X-Chat": self.chat}
+        )
+        assert answer.status_code == 200, answer.status_code
+        new = answer.json()["messages"]
+        if new:
+            self.seen = int(new[-1]["n"])
+        self.messages += new
+        return list(new)
+
+    async def say(self, text: str) -> int:
+        return (
+            await self.client.post("/chat/say", json={"chat": self.chat, "text": text})
+        ).status_code
+
+    async def press(self, step: str, value: str) -> int:
+        body = {"chat": self.chat, "step": step, "value": value}
+        return (await self.client.post("/chat/say", json=body)).status_code
+
+
+@pytest.fixture
+async def page(service: Jourbot) -> AsyncIterator[Page]:
+    transport = httpx.ASGITransport(app=service.web)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        yield Page(client)
+
+
+async def test_a_chat_is_the_intake_with_buttons(service: Jourbot, page: Page) -> None:
+    await page.start()
+    await service.outbox.drain()
+    (greeting,) = await page.news()
+    assert greeting["step"] == "lang" and greeting["options"]  # choices are buttons
+    assert await page.press("lang", "ar") == 204
+    await service.outbox.drain()
+    new = await page.news()
+    assert new and all(m["lang"] == "ar" and m["rtl"] for m in new)
+    assert await page.news() == []  # read once; nothing new
+
+
+async def test_a_page_that_starts_in_a_language_skips_the_question(
+    service: Jourbot, page: Page
+) -> None:
+    await page.start("sv")
+    await service.outbox.drain()
+    messages = await page.news()
+    assert messages[-1]["lang"] == "sv"
+    assert all(m["step"] != "lang" for m in messages[1:])
+
+
+async def test_a_volunteers_message_waits_for_the_page(service: Jourbot, page: Page) -> None:
+    await page.start("sv")
+    await service.outbox.drain()
+    await page.news()
+    async with service.units.begin() as unit:
+        seeker = await unit.intake.find_seeker(Channel.WEBCHAT, page.chat)
+        assert seeker is not None
+    assert Channel.WEBCHAT.traits.reachable_later
+    # The outbox keeps what it sends; the page reads it whenever it asks next.
+    async with service.units.begin() as unit:
+        await queue(unit, Recipient(Channel.WEBCHAT, page.chat, "sv"),
+                    [Reply("Hej, det här är din stödperson.", literal=True)],
+                    service.clock.now(), seeker_id=seeker)  # fmt: skip
+    service.outbox.wake()
+    await service.outbox.drain()
+    (message,) = await page.news()
+    assert message["text"] == "Hej, det här är din stödperson."
+
+
+async def test_erasing_takes_everything_the_page_could_read(service: Jourbot, page: Page) -> None:
+    await page.start("sv")
+    await service.outbox.drain()
+    await page.news()
+    assert await page.say("/delete") == 204
+    await service.outbox.drain()
+    answer = await page.client.get("/chat/news", params={"after": 0}, headers={"X-Chat": page.chat})
+    assert answer.status_code == 404  # gone, as if it never was
+    assert await page.say("hello") == 404
+
+
+async def test_malformed_or_unknown_chats_are_refused(page: Page) -> None:
+    assert (await page.client.get("/chat/news", headers={"X-Chat": "x"})).status_code == 400
+    made_up = "A" * 32
+    answer = await page.client.get(
+        "/chat/news", params={"after": 0, "wait": 0}, headers={"X-Chat": made_up}
+    )
+    assert answer.status_code == 404
+    assert (
+        await page.client.post("/chat/say", json={"chat": made_up, "text": "hi"})
+    ).status_code == 404
+    assert (await page.client.post("/chat/say", content=b"not json")).status_code == 400
+
+
+async def test_a_waiting_page_is_woken_by_news(service: Jourbot, page: Page) -> None:
+    await page.start("sv")
+    await service.outbox.drain()
+    await page.news()
+    waiting = asyncio.create_task(page.news(wait=20))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # nothing yet: the page waits
+    assert await page.say("/help") == 204
+    await service.outbox.drain()
+    async with asyncio.timeout(5):
+        woken = await waiting
+    assert woken  # the help, at once, not after the 20 seconds
+
+
+async def test_a_volunteer_answers_a_web_seeker_as_any_other(service: Jourbot, page: Page) -> None:
+    """A whole intake in the chat makes a case; the coordinator writes; the page reads it."""
+    page.chat = new_chat()
+    await through_service(service.intake, Channel.WEBCHAT, page.chat)
+    await service.outbox.drain()
+    told = "\n".join(str(m["text"]) for m in await page.news())
+    async with service.units.begin() as unit:
+        seeker = await unit.intake.find_seeker(Channel.WEBCHAT, page.chat)
+        case = await unit.cases.case_of_seeker(seeker) if seeker else None
+    assert case is not None and case.reference in told  # the seeker was told it
+    async with service.units.begin() as unit:
+        staff_id = await unit.staff.add(
+            org_id="vasterort", role=StaffRole.COORDINATOR, name="Cora", telegram_id=9001,
+            locale="en", now=service.clock.now(),
+        )  # fmt: skip
+        cora = await unit.staff.by_id(staff_id)
+    await service.staff.relay(cora, case.reference, "Hej! Jag heter Cora.")
+    await service.outbox.drain()
+    (message,) = await page.news()
+    assert "Hej! Jag heter Cora." in str(message["text"])
