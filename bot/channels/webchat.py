@@ -53,8 +53,14 @@ class Waiters:
 
     def __init__(self, at_most: int = WAITING_AT_MOST) -> None:
         self._events: dict[str, asyncio.Event] = {}
+        self._counts: dict[str, int] = {}  # pages waiting, per chat
         self._waiting = 0
         self._at_most = at_most
+
+    @property
+    def watched(self) -> int:
+        """How many chats have a page waiting (nothing is kept for a chat no one waits on)."""
+        return len(self._events)
 
     def notify(self, address: str) -> None:
         """Wake whoever waits for *address*."""
@@ -68,6 +74,7 @@ class Waiters:
         if self._waiting >= self._at_most:
             return False
         event = self._events.setdefault(address, asyncio.Event())
+        self._counts[address] = self._counts.get(address, 0) + 1
         self._waiting += 1
         try:
             async with asyncio.timeout(seconds):
@@ -76,6 +83,11 @@ class Waiters:
             pass
         finally:
             self._waiting -= 1
+            self._counts[address] -= 1
+            if not self._counts[address]:
+                del self._counts[address]
+                if self._events.get(address) is event:
+                    del self._events[address]  # the last one gave up: forget the chat
         return True
 
 

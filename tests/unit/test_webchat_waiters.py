@@ -1,0 +1,28 @@
+"""Pages waiting for news: woken at once, bounded in number, and forgotten when they leave."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.channels.webchat import Waiters
+
+
+async def test_a_waiting_page_is_woken_and_a_page_that_gave_up_is_forgotten() -> None:
+    waiters = Waiters()
+    woken = asyncio.create_task(waiters.wait("chat-a", 5))
+    await asyncio.sleep(0)
+    waiters.notify("chat-a")
+    assert await asyncio.wait_for(woken, 1) is True
+    assert await waiters.wait("chat-b", 0.01) is True  # nothing came: it gave up
+    assert waiters.watched == 0  # neither chat is remembered
+
+
+async def test_too_many_waiting_pages_are_told_to_ask_later() -> None:
+    waiters = Waiters(at_most=2)
+    first = asyncio.create_task(waiters.wait("a", 5))
+    second = asyncio.create_task(waiters.wait("b", 5))
+    await asyncio.sleep(0)
+    assert await waiters.wait("c", 5) is False
+    waiters.notify("a")
+    waiters.notify("b")
+    assert await asyncio.gather(first, second) == [True, True]
