@@ -239,7 +239,7 @@ async def build(
     # The web chat keeps what it sends in the database, so its sender comes after the core.
     waiters = Waiters()
     outbox.add_sender(Channel.WEBCHAT, WebChatSender(core.units, catalogs, core.clock, waiters))
-    chat = ChatRoutes(WebChatAdapter(intake, core.units, waiters))
+    chat = ChatRoutes(WebChatAdapter(intake, core.units, waiters), core.clock)
     reminders, retention = core.reminders, core.retention
 
     webhook = None

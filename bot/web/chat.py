@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -15,10 +17,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.channels.webchat import WebChatAdapter, looks_like_chat
+from bot.domain.rate_limit import RateLimit
+from bot.ports import Clock
+from bot.web.clients import ClientKeys
 
 log = logging.getLogger(__name__)
 
 CHAT_HEADER = "X-Chat"
+# Per client (a keyed daily hash of its address) and per chat; a person in crisis writing
+# fast stays far below them, a script opening chats or flooding one does not.
+CHATS_PER_HOUR = 10
+SAID_PER_MINUTE = 30  # per chat
+REQUESTS_PER_MINUTE = 240  # per client, every chat endpoint together
 WAIT_SECONDS = 20.0  # a page's read waits this long for news before it asks again
 TEXT_LIMIT = 4000  # characters of one message from the seeker
 
@@ -34,12 +44,38 @@ async def _json(request: Request) -> dict[str, Any] | None:
 class ChatRoutes:
     """The routes a seeker's page talks to."""
 
-    def __init__(self, chat: WebChatAdapter, wait_seconds: float = WAIT_SECONDS) -> None:
+    def __init__(
+        self, chat: WebChatAdapter, clock: Clock, wait_seconds: float = WAIT_SECONDS
+    ) -> None:
         self._chat = chat
+        self._clock = clock
         self._wait = wait_seconds
+        self._clients = ClientKeys(clock)
+        self._opened = RateLimit(CHATS_PER_HOUR, timedelta(hours=1))
+        self._said = RateLimit(SAID_PER_MINUTE, timedelta(minutes=1))
+        self._requests = RateLimit(REQUESTS_PER_MINUTE, timedelta(minutes=1))
+
+    def _over(self, limit: RateLimit, key: str) -> Response | None:
+        """Count one more for *key*; the answer refusing it once over *limit*, else None."""
+        now = self._clock.now()
+        if limit.allow(key, now):
+            return None
+        wait = max(1, math.ceil(limit.retry_after(key, now).total_seconds()))
+        log.info("webchat.limited")
+        return Response(status_code=429, headers={"Retry-After": str(wait)})
+
+    def _client_over(self, request: Request, limit: RateLimit | None = None) -> Response | None:
+        client = self._clients.key(request)
+        refused = self._over(self._requests, client)
+        if refused is None and limit is not None:
+            refused = self._over(limit, client)
+        return refused
 
     async def start(self, request: Request) -> Response:
         """Open a chat; its token is the page's to keep for the open tab only."""
+        refused = self._client_over(request, self._opened)
+        if refused is not None:
+            return refused
         body = await _json(request) or {}
         lang = body.get("lang")
         token = await self._chat.start(lang if isinstance(lang, str) and len(lang) < 8 else None)
@@ -47,10 +83,16 @@ class ChatRoutes:
 
     async def say(self, request: Request) -> Response:
         """Take what the seeker wrote or pressed."""
+        refused = self._client_over(request)
+        if refused is not None:
+            return refused
         body = await _json(request)
         token = body.get("chat") if body else None
         if body is None or not isinstance(token, str) or not looks_like_chat(token):
             return Response(status_code=400)
+        refused = self._over(self._said, token)
+        if refused is not None:
+            return refused
         text, step, value = body.get("text"), body.get("step"), body.get("value")
         if isinstance(text, str) and text.strip():
             known = await self._chat.write(token, text[:TEXT_LIMIT])
@@ -63,6 +105,9 @@ class ChatRoutes:
     async def news(self, request: Request) -> Response:
         """Return what the service said after number `after`, waiting a while for news
         (`wait` seconds, at most WAIT_SECONDS)."""
+        refused = self._client_over(request)
+        if refused is not None:
+            return refused
         token = request.headers.get(CHAT_HEADER, "")
         after = request.query_params.get("after", "0")
         wait = request.query_params.get("wait", "")

@@ -176,3 +176,22 @@ async def test_a_volunteer_answers_a_web_seeker_as_any_other(service: Jourbot, p
     await service.outbox.drain()
     (message,) = await page.news()
     assert "Hej! Jag heter Cora." in str(message["text"])
+
+
+async def test_a_client_opening_chat_after_chat_is_told_to_wait(
+    service: Jourbot, page: Page, clock: FakeClock
+) -> None:
+    for _ in range(10):
+        assert (await page.client.post("/chat/start")).status_code == 200
+    refused = await page.client.post("/chat/start")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+    clock.advance(hours=1)
+    assert (await page.client.post("/chat/start")).status_code == 200
+
+
+async def test_a_flooded_chat_is_told_to_wait(service: Jourbot, page: Page) -> None:
+    await page.start("sv")
+    answers = [await page.say(f"message {n}") for n in range(31)]
+    assert answers[:30] == [204] * 30
+    assert answers[30] == 429

@@ -7,10 +7,7 @@ write from another origin is refused before its form is read.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
-from datetime import date
 from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
@@ -19,6 +16,7 @@ from starlette.responses import Response
 
 from bot.ports import Clock
 from bot.services.desk_access import DeskAccess, DeskUser
+from bot.web.clients import ClientKeys
 
 SESSION_COOKIE = "__Host-desk"
 LANGUAGE_COOKIE_NAME = "desk-lang"
@@ -34,8 +32,7 @@ class Gate:
         self._access = access
         parts = urlsplit(origin)
         self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._clock = clock
-        self._client_keys: tuple[date, bytes] | None = None
+        self._clients = ClientKeys(clock)
 
     @property
     def origin(self) -> str:
@@ -86,13 +83,8 @@ class Gate:
         return self.same_origin(request) and hmac.compare_digest(given, user.csrf)
 
     def client(self, request: Request) -> str:
-        """A key for the client's address, for rate limits only: keyed, changed daily,
-        never stored or logged, so the address cannot be read back from it."""
-        today = self._clock.now().date()
-        if self._client_keys is None or self._client_keys[0] != today:
-            self._client_keys = (today, secrets.token_bytes(32))
-        host = request.client.host if request.client else ""
-        return hmac.new(self._client_keys[1], host.encode(), hashlib.sha256).hexdigest()
+        """A key for the client's address, for the sign-in limits only (never stored)."""
+        return self._clients.key(request)
 
     @staticmethod
     def signed_in(response: Response, token: str) -> Response:
