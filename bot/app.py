@@ -57,8 +57,8 @@ from bot.web.app import build_web
 from bot.web.chat import ChatRoutes
 from bot.web.desk.context import DeskContext
 from bot.web.desk.gate import Gate
-from bot.web.desk.pages import Pages
 from bot.web.desk.routes import desk_routes
+from bot.web.pages import Pages
 from bot.web.webhooks import TwilioWebhooks, telegram_webhook
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,10 @@ async def build(
     # The web chat keeps what it sends in the database, so its sender comes after the core.
     waiters = Waiters()
     outbox.add_sender(Channel.WEBCHAT, WebChatSender(core.units, catalogs, core.clock, waiters))
-    chat = ChatRoutes(WebChatAdapter(intake, core.units, waiters), core.clock)
+    chat = ChatRoutes(
+        WebChatAdapter(intake, core.units, waiters), core.clock, Pages(catalogs),
+        settings.webchat, settings.default_locale,
+    )  # fmt: skip
     reminders, retention = core.reminders, core.retention
 
     webhook = None

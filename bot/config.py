@@ -14,6 +14,7 @@ from bot.config_file import (
     ConfigError,
     Retention,
     SendLimits,
+    WebChatLook,
     default_toml,
     desk_limits_from,
     partnership_from,
@@ -22,6 +23,7 @@ from bot.config_file import (
     send_limits_from,
     synchronous_from,
     telegram_details_from,
+    webchat_from,
 )
 from bot.domain.desk import SessionLimits
 from bot.domain.model import Partnership
@@ -109,6 +111,7 @@ class Settings:
     desk: DeskSettings = field(default_factory=lambda: DeskSettings("http://127.0.0.1:8080"))
     # [staff] telegram_details: staff chats get the seeker's details, not only a reference.
     telegram_details: bool = False
+    webchat: WebChatLook = field(default_factory=WebChatLook)
 
     @property
     def staff(self) -> StaffSettings:
@@ -183,6 +186,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         sweep_minutes=sweep_minutes,
         retention=retention,
         telegram_details=telegram_details_from(table, where),
+        webchat=webchat_from(table, where),
         send_limits=send_limits,
         synchronous=synchronous,
         retries=_retries(get("JOURBOT_RETRY_FIRST_SECONDS"), get("JOURBOT_RETRY_LONGEST_SECONDS")),

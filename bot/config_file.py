@@ -248,6 +248,23 @@ def desk_limits_from(data: dict[str, Any], where: str) -> SessionLimits:
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class WebChatLook:
+    """How the web chat page looks to someone else who sees the screen or the history."""
+
+    title: str = "Väder"  # the tab's and the history's title: neutral
+    exit_url: str = "https://www.smhi.se/"  # where quick exit goes: a neutral site
+
+
+def webchat_from(data: dict[str, Any], where: str) -> WebChatLook:
+    """Read the [webchat] table: the page's neutral title and where quick exit goes."""
+    chat, defaults = Table(data, where).table("webchat"), WebChatLook()
+    exit_url = chat.text("exit_url", defaults.exit_url)
+    if not exit_url.startswith("https://"):
+        raise ConfigError(f"{where}.webchat.exit_url: an https:// address")
+    return WebChatLook(chat.text("title", defaults.title), exit_url)
+
+
 def send_limits_from(data: dict[str, Any], where: str) -> SendLimits:
     """Read the [sending] table."""
     sending, limits = Table(data, where).table("sending"), SendLimits()

@@ -18,10 +18,9 @@ from bot.channels.console import parse
 from bot.channels.render import SLASH_COMMANDS, render
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Reply
 from bot.domain.model import Channel
-from bot.domain.questions import Step
 from bot.i18n import Catalogs
 from bot.ports import Clock, Delivered, SendError, UnitsOfWork
-from bot.services.intake import IntakeService
+from bot.services.intake import Hints, IntakeService
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +146,9 @@ class WebChatAdapter:
     async def start(self, locale: str | None = None) -> str:
         """Open a new chat and begin the intake (in *locale*, chosen on the page, if given)."""
         address = new_chat()
-        await self._intake.handle(Channel.WEBCHAT, address, Command(CommandName.START))
-        if locale is not None:
-            await self._intake.handle(Channel.WEBCHAT, address, Pick(Step.LANGUAGE, locale))
+        # As a Telegram user's own language: the greeting is in it, with the others offered.
+        hints = Hints(locale=locale)
+        await self._intake.handle(Channel.WEBCHAT, address, Command(CommandName.START), hints)
         log.info("webchat.started")
         return address
 

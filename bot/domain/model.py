@@ -31,6 +31,7 @@ class Traits:
     reachable_later: bool  # the service can write first, later (a volunteer's messages)
     kept_in_clear: bool  # what we send stays readable in the phone's inbox: say so first
     opt_out: bool  # the person can tell the carrier STOP; after it nothing may be sent
+    in_browser: bool = False  # the traces are the browser's history: say how to clear it
 
 
 CHANNEL_TRAITS = {
@@ -51,7 +52,7 @@ CHANNEL_TRAITS = {
     # what is written to the seeker later waits until they come back.
     Channel.WEBCHAT: Traits(
         buttons=True, edits=False, paid_segments=False, max_length=4000,
-        reachable_later=True, kept_in_clear=False, opt_out=False,
+        reachable_later=True, kept_in_clear=False, opt_out=False, in_browser=True,
     ),
     # The console shows answers as they come; no one can write to it afterwards.
     Channel.CONSOLE: Traits(

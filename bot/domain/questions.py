@@ -250,7 +250,12 @@ def intro_replies(partnership: Partnership, channel: Channel) -> list[Reply]:
         ),
         params={"emergency": partnership.numbers.emergency},
     )
-    if channel.traits.kept_in_clear:
+    if channel.traits.in_browser:
+        privacy = N_(
+            "This page keeps nothing on your device. When you leave, also clear this "
+            "browser's history, or use a private window."
+        )
+    elif channel.traits.kept_in_clear:
         privacy = N_(
             "Text messages are not private: delete ours if someone may read your phone. "
             "Write {delete} at any time to erase what you told us."

@@ -10,19 +10,24 @@ import json
 import logging
 import math
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from bot.channels.webchat import WebChatAdapter, looks_like_chat
+from bot.config_file import WebChatLook
 from bot.domain.rate_limit import RateLimit
 from bot.ports import Clock
 from bot.web.clients import ClientKeys
+from bot.web.pages import Pages
 
 log = logging.getLogger(__name__)
 
+CHAT_STATIC = Path(__file__).resolve().parent / "static" / "chat"
 CHAT_HEADER = "X-Chat"
 # Per client (a keyed daily hash of its address) and per chat; a person in crisis writing
 # fast stays far below them, a script opening chats or flooding one does not.
@@ -45,9 +50,18 @@ class ChatRoutes:
     """The routes a seeker's page talks to."""
 
     def __init__(
-        self, chat: WebChatAdapter, clock: Clock, wait_seconds: float = WAIT_SECONDS
+        self,
+        chat: WebChatAdapter,
+        clock: Clock,
+        pages: Pages,
+        look: WebChatLook,
+        default_locale: str,
+        wait_seconds: float = WAIT_SECONDS,
     ) -> None:
         self._chat = chat
+        self._pages = pages
+        self._look = look
+        self._default_locale = default_locale
         self._clock = clock
         self._wait = wait_seconds
         self._clients = ClientKeys(clock)
@@ -70,6 +84,17 @@ class ChatRoutes:
         if refused is None and limit is not None:
             refused = self._over(limit, client)
         return refused
+
+    async def page(self, request: Request) -> Response:
+        """The chat page, in the language `?lang=` names (then it skips asking), else in the
+        default language with the question which language the seeker wants."""
+        asked = request.query_params.get("lang", "")
+        chosen = asked if asked in self._pages.seeker_languages else ""
+        return self._pages.seeker_page(
+            "chat/page.html",
+            chosen or self._default_locale,
+            {"title": self._look.title, "exit_url": self._look.exit_url, "chosen": chosen},
+        )
 
     async def start(self, request: Request) -> Response:
         """Open a chat; its token is the page's to keep for the open tab only."""
@@ -120,9 +145,11 @@ class ChatRoutes:
             return Response(status_code=404)  # erased, or never was: the page starts over
         return JSONResponse({"messages": [{"n": m.number, **m.body} for m in messages]})
 
-    def routes(self) -> list[Route]:
-        """Return the chat's routes."""
+    def routes(self) -> list[BaseRoute]:
+        """Return the chat's routes and its page's assets."""
         return [
+            Route("/chat", self.page, methods=["GET"]),
+            Mount("/chat/static", StaticFiles(directory=CHAT_STATIC), name="chat-static"),
             Route("/chat/start", self.start, methods=["POST"]),
             Route("/chat/say", self.say, methods=["POST"]),
             Route("/chat/news", self.news, methods=["GET"]),

@@ -18,7 +18,7 @@ _ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-STATIC_PREFIX = "/desk/static/"
+STATIC_PREFIXES = ("/desk/static/", "/chat/static/")
 
 
 class SecurityHeaders:
@@ -32,7 +32,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        cache = "no-cache" if scope["path"].startswith(STATIC_PREFIX) else "no-store"
+        cache = "no-cache" if scope["path"].startswith(STATIC_PREFIXES) else "no-store"
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

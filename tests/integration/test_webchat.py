@@ -89,14 +89,14 @@ async def test_a_chat_is_the_intake_with_buttons(service: Jourbot, page: Page) -
     assert await page.news() == []  # read once; nothing new
 
 
-async def test_a_page_that_starts_in_a_language_skips_the_question(
-    service: Jourbot, page: Page
-) -> None:
-    await page.start("sv")
+async def test_a_page_that_starts_in_a_language_greets_in_it(service: Jourbot, page: Page) -> None:
+    """`/chat?lang=ar` greets in Arabic, right to left, with Arabic offered first."""
+    await page.start("ar")
     await service.outbox.drain()
-    messages = await page.news()
-    assert messages[-1]["lang"] == "sv"
-    assert all(m["step"] != "lang" for m in messages[1:])
+    (greeting,) = await page.news()
+    assert (greeting["lang"], greeting["rtl"], greeting["step"]) == ("ar", True, "lang")
+    options = greeting["options"]
+    assert isinstance(options, list) and options[0]["value"] == "ar"
 
 
 async def test_a_volunteers_message_waits_for_the_page(service: Jourbot, page: Page) -> None:
@@ -195,3 +195,42 @@ async def test_a_flooded_chat_is_told_to_wait(service: Jourbot, page: Page) -> N
     answers = [await page.say(f"message {n}") for n in range(31)]
     assert answers[:30] == [204] * 30
     assert answers[30] == 429
+
+
+async def test_the_page_is_neutral_keeps_nothing_and_speaks_the_chosen_language(
+    service: Jourbot, page: Page
+) -> None:
+    answer = await page.client.get("/chat", params={"lang": "ar"})
+    assert answer.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in answer.text
+    assert 'data-lang="ar"' in answer.text  # the page opens the chat in Arabic
+    assert "<title>Väder</title>" in answer.text  # neutral, from [webchat] title
+    assert 'data-exit="https://www.smhi.se/"' in answer.text
+    headers = answer.headers
+    assert "set-cookie" not in headers
+    assert headers["cache-control"] == "no-store"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    default = await page.client.get("/chat", params={"lang": "xx"})
+    assert '<html lang="sv" dir="ltr">' in default.text and 'data-lang=""' in default.text
+    for asset in ("chat.js", "chat.css", "neutral.svg"):
+        served = await page.client.get(f"/chat/static/{asset}")
+        assert served.status_code == 200 and "set-cookie" not in served.headers
+    script = (await page.client.get("/chat/static/chat.js")).text
+    # The tab's own storage only: no localStorage, IndexedDB or cookie is ever touched.
+    assert "localStorage." not in script and "indexedDB" not in script
+    assert "location.replace" in script and "document.cookie" not in script
+
+
+async def test_the_first_messages_say_how_to_clear_the_browsers_history(
+    service: Jourbot, page: Page
+) -> None:
+    await page.start()
+    await service.outbox.drain()
+    await page.news()
+    assert await page.press("lang", "sv") == 204
+    await service.outbox.drain()
+    told = "\n".join(str(m["text"]) for m in await page.news())
+    assert "Rensa också webbläsarens historik" in told
+    assert "håll fingret" not in told  # not the advice for a chat app on a phone

@@ -18,7 +18,7 @@ from bot.services.passkeys import Passkeys
 from bot.services.reports import ReportService
 from bot.services.staff import StaffService
 from bot.web.desk.gate import LANGUAGE_COOKIE_NAME, Gate
-from bot.web.desk.pages import Pages
+from bot.web.pages import Pages
 
 DESK = "/desk"
 REFRESH_HEADER = "X-Requested-With"  # desk.js sends "desk" with every refresh

@@ -1,7 +1,8 @@
-"""Rendering desk pages: Jinja2 templates in the reader's language, autoescaped.
+"""Rendering pages, the desk's and the web chat's: Jinja2 templates in the reader's language.
 
-Templates mark staff text with S_("..."), as the Python code does, so `make extract` puts it
-in the staff catalog; here S_ translates, and fills in named values formatted for the reader.
+Templates mark staff text with S_("...") and seekers' text with N_("..."), as the Python code
+does, so `make extract` puts each in its catalog; here they translate (S_ also fills in named
+values, formatted for the reader).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.channels.render import render
 from bot.domain.dialogue import Line, Param, Reply
 from bot.i18n import Catalogs, Translator
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class Pages:
@@ -63,6 +64,14 @@ class Pages:
             **context, **_helpers(tr), lang=tr.code, desk_languages=self.languages
         )
         return HTMLResponse(html, status_code=status_code)
+
+    def seeker_page(self, name: str, locale: str, context: Mapping[str, Any]) -> HTMLResponse:
+        """Render a page a seeker reads, in *locale* (any shipped language), with N_."""
+        tr = self._catalogs.translator(locale)
+        html = self._env.get_template(name).render(
+            **context, N_=tr.gettext, lang=tr.code, rtl=tr.right_to_left
+        )
+        return HTMLResponse(html)
 
     def text(self, reply: Reply, locale: str) -> str:
         """Render a service's answer (the bot's wording) as plain text for a notice."""
