@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.config import Settings
 from bot.config_file import WebChatLook
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, LiveDesk, Watch, live_desk, shot
+from tests.browser.harness import LiveDesk, Watch, live_desk, shot
 from tests.conftest import FakeClock
 
 EXIT = "about:blank"  # in production an https:// site; the test's network is closed
@@ -22,16 +22,6 @@ async def desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveDesk]:
     neutral = replace(settings, webchat=WebChatLook("Väder", EXIT))
     async with live_desk(neutral, clock) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def opened(desk: LiveDesk, watch: Watch, browser: Browser, lang: str, width: int) -> Page:

@@ -13,14 +13,12 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot.config import Settings
 from bot.domain.cases import StaffRole
 from bot.domain.questions import Step
 from tests.browser.harness import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveDesk,
     Watch,
     live_desk,
@@ -50,16 +48,6 @@ BOARD_EVERY_MS, CASE_EVERY_MS = 10_000, 5_000  # the pages' data-every, in the p
 async def desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveDesk]:
     async with live_desk(settings, clock) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def join(desk: LiveDesk) -> dict[str, int]:

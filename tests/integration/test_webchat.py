@@ -97,6 +97,11 @@ async def test_a_page_that_starts_in_a_language_greets_in_it(service: Jourbot, p
     assert (greeting["lang"], greeting["rtl"], greeting["step"]) == ("ar", True, "lang")
     options = greeting["options"]
     assert isinstance(options, list) and options[0]["value"] == "ar"
+    other = Page(page.client)
+    await other.start("zz")  # no such language: greeted in the default one
+    await service.outbox.drain()
+    (fallback,) = await other.news()
+    assert fallback["lang"] == "sv"
 
 
 async def test_a_volunteers_message_waits_for_the_page(service: Jourbot, page: Page) -> None:
