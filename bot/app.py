@@ -49,6 +49,7 @@ from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 from bot.services.staff_stats import StaffStats
+from bot.services.web_return import WebReturn
 from bot.storage.crypto import Cipher
 from bot.storage.database import Database
 from bot.storage.keyring import KeyringError
@@ -239,9 +240,11 @@ async def build(
     # The web chat keeps what it sends in the database, so its sender comes after the core.
     waiters = Waiters()
     outbox.add_sender(Channel.WEBCHAT, WebChatSender(core.units, catalogs, core.clock, waiters))
+    returns = WebReturn(core.units, outbox, core.clock)
     chat = ChatRoutes(
-        WebChatAdapter(intake, core.units, waiters), core.clock, Pages(catalogs),
-        settings.webchat, settings.default_locale,
+        WebChatAdapter(intake, core.units, waiters, returns, core.clock), core.clock,
+        Pages(catalogs), settings.webchat, settings.default_locale,
+        _origin(settings.desk.public_url),
     )  # fmt: skip
     reminders, retention = core.reminders, core.retention
 
@@ -303,16 +306,23 @@ async def build(
         return parts
 
     web = build_web(
-        lifespan, health, telegram=webhook, twilio=twilio, desk=_desk(core), chat=chat.routes()
-    )
+        lifespan, health, telegram=webhook, twilio=twilio, desk=_desk(core), chat=chat.routes(),
+        chat_framed_on=settings.webchat.embed_on,
+    )  # fmt: skip
     fields = {f.name: getattr(core, f.name) for f in dataclasses.fields(Core)}
     return Jourbot(**fields, telegram=telegram, texts=texts, web=web, http=http)
+
+
+def _origin(url: str) -> str:
+    """Return the origin (scheme and host) of the service's public address."""
+    public = urlsplit(url)
+    return f"{public.scheme}://{public.netloc}"
 
 
 def _desk(core: Core) -> list[BaseRoute]:
     """The staff desk's routes, on the core's services."""
     public = urlsplit(core.settings.desk.public_url)
-    origin = f"{public.scheme}://{public.netloc}"
+    origin = _origin(core.settings.desk.public_url)
     party = RelyingParty(rp_id=public.hostname or "localhost", origin=origin)
     context = DeskContext(
         staff=core.staff,

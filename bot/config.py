@@ -14,7 +14,7 @@ from bot.config_file import (
     ConfigError,
     Retention,
     SendLimits,
-    WebChatLook,
+    WebChatSettings,
     default_toml,
     desk_limits_from,
     partnership_from,
@@ -111,7 +111,7 @@ class Settings:
     desk: DeskSettings = field(default_factory=lambda: DeskSettings("http://127.0.0.1:8080"))
     # [staff] telegram_details: staff chats get the seeker's details, not only a reference.
     telegram_details: bool = False
-    webchat: WebChatLook = field(default_factory=WebChatLook)
+    webchat: WebChatSettings = field(default_factory=WebChatSettings)
 
     @property
     def staff(self) -> StaffSettings:

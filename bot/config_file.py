@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.desk import SessionLimits
@@ -249,20 +250,51 @@ def desk_limits_from(data: dict[str, Any], where: str) -> SessionLimits:
 
 
 @dataclass(frozen=True, slots=True)
-class WebChatLook:
-    """How the web chat page looks to someone else who sees the screen or the history."""
+class WebChatSettings:
+    """The web chat: how its page looks to someone else who sees the screen or the history,
+    where it may be embedded, and how much it takes before it asks or refuses."""
 
     title: str = "Väder"  # the tab's and the history's title: neutral
     exit_url: str = "https://www.smhi.se/"  # where quick exit goes: a neutral site
+    # Sites that may show the chat in a frame (the widget); none: only the chat's own tab.
+    embed_on: tuple[str, ...] = ()
+    new_chats_per_hour: int = 10  # per client (a keyed hash of its address)
+    open_chats_at_most: int = 3000  # chats with a page open; beyond, new ones are refused
+    challenge_from: int = 2000  # open chats from which a new one must solve a small puzzle
+    challenge_bits: int = 16  # the puzzle: a hash with this many leading zero bits
 
 
-def webchat_from(data: dict[str, Any], where: str) -> WebChatLook:
-    """Read the [webchat] table: the page's neutral title and where quick exit goes."""
-    chat, defaults = Table(data, where).table("webchat"), WebChatLook()
+def webchat_from(data: dict[str, Any], where: str) -> WebChatSettings:
+    """Read the [webchat] table."""
+    chat, defaults = Table(data, where).table("webchat"), WebChatSettings()
     exit_url = chat.text("exit_url", defaults.exit_url)
     if not exit_url.startswith("https://"):
         raise ConfigError(f"{where}.webchat.exit_url: an https:// address")
-    return WebChatLook(chat.text("title", defaults.title), exit_url)
+    embed_on = chat.data.get("embed_on", [])
+    if not isinstance(embed_on, list) or not all(
+        isinstance(site, str) and _is_origin(site) for site in embed_on
+    ):
+        raise ConfigError(
+            f"{where}.webchat.embed_on: a list of https:// origins such as "
+            '"https://www.example.org" (no path)'
+        )
+    bits = chat.whole("challenge_bits", defaults.challenge_bits)
+    if bits > 24:
+        raise ConfigError(f"{where}.webchat.challenge_bits: at most 24 (a phone must solve it)")
+    return WebChatSettings(
+        title=chat.text("title", defaults.title),
+        exit_url=exit_url,
+        embed_on=tuple(embed_on),
+        new_chats_per_hour=chat.whole("new_chats_per_hour", defaults.new_chats_per_hour),
+        open_chats_at_most=chat.whole("open_chats_at_most", defaults.open_chats_at_most),
+        challenge_from=chat.whole("challenge_from", defaults.challenge_from),
+        challenge_bits=bits,
+    )
+
+
+def _is_origin(site: str) -> bool:
+    parts = urlsplit(site)
+    return parts.scheme == "https" and bool(parts.netloc) and site == f"https://{parts.netloc}"
 
 
 def send_limits_from(data: dict[str, Any], where: str) -> SendLimits:

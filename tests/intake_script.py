@@ -21,6 +21,13 @@ WHOLE_INTAKE: tuple[tuple[Step, str], ...] = (
 )  # fmt: skip
 
 
+# The same seeker in the web chat, asking to be written to there: no number, no call times.
+WEB_INTAKE: tuple[tuple[Step, str], ...] = (
+    *WHOLE_INTAKE[:8], (Step.CONTACT, "chat"), (Step.TALK_LANGUAGE, "sv"), (Step.GENDER, "skip"),
+    (Step.NOTES, NOTE),
+)  # fmt: skip
+
+
 def as_inbound(step: Step, value: str) -> Inbound:
     """The message that gives *value* for *step*: a typed text or a pressed button."""
     return Text(value) if step in TYPED else Pick(step, value)

@@ -1,4 +1,5 @@
-"""Fake Telegram and Twilio servers on loopback, and `jourbot run` as a child process."""
+"""Fake Telegram and Twilio servers on loopback, `jourbot run` as a child process, and an app
+served by uvicorn in the test's own event loop (for a stream read as it comes, a browser)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from bot.config import SendLimits, load_settings
 from bot.storage.crypto import new_key
@@ -201,3 +206,31 @@ class Service:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def loopback_socket() -> socket.socket:
+    """Bind a socket on 127.0.0.1 with a free port (known before the app is built)."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.bind(("127.0.0.1", 0))
+    return listening
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp, listening: socket.socket) -> AsyncIterator[str]:
+    """Serve *app* on *listening* until the block ends; yield its http://127.0.0.1:PORT."""
+    port = int(listening.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+            access_log=False, timeout_graceful_shutdown=2,  # a failed test may leave a page open
+        )
+    )  # fmt: skip
+    running = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        while not server.started:
+            assert not running.done(), "the server did not start"
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await running

@@ -61,7 +61,7 @@ from bot.domain.model import (
 )
 from bot.domain.sms import Segments
 from bot.domain.stats import TRANSFERRED, CaseFacts, parse_transfer
-from bot.ports import FollowUp, Queued
+from bot.ports import ChatPass, FollowUp, Queued
 from bot.storage.outbox_store import MAX_QUEUED_PER_ADDRESS
 from bot.storage.reply_codec import decode_replies, encode_replies
 from bot.storage.state_codec import decode, encode
@@ -315,6 +315,8 @@ class _State:
     passkeys: dict[bytes, Passkey] = field(default_factory=dict)
     accesses: tuple[Access, ...] = ()
     webchat: dict[int, tuple[int, str, datetime]] = field(default_factory=dict)
+    passes: dict[str, tuple[int, int]] = field(default_factory=dict)  # hash -> seeker, seen
+    returns: dict[int, str] = field(default_factory=dict)  # seeker -> code hash
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -342,6 +344,8 @@ class _State:
             passkeys=dict(self.passkeys),
             accesses=self.accesses,
             webchat=dict(self.webchat),
+            passes=dict(self.passes),
+            returns=dict(self.returns),
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -401,6 +405,10 @@ class _State:
         for number, (owner, _, _) in list(self.webchat.items()):
             if owner == seeker_id:
                 del self.webchat[number]
+        for pass_hash, (owner, _) in list(self.passes.items()):
+            if owner == seeker_id:
+                del self.passes[pass_hash]
+        self.returns.pop(seeker_id, None)
 
     def strip_case(self, case_id: int) -> None:
         """Remove what a case holds about the person; its anonymous statistics stay."""
@@ -1458,6 +1466,63 @@ class MemoryWebChat:
             if owner == seeker_id and n > after
         )  # fmt: skip
         return found[:limit]
+
+    async def open_pass(self, seeker_id: int, pass_hash: str, now: datetime) -> None:
+        self._s.need_seeker(seeker_id)
+        if pass_hash in self._s.passes:
+            raise IntegrityError("UNIQUE constraint failed: webchat_passes.pass_hash")
+        self._s.passes[pass_hash] = (seeker_id, 0)
+
+    async def holder(self, pass_hash: str) -> ChatPass | None:
+        found = self._s.passes.get(pass_hash)
+        if found is None:
+            return None
+        return ChatPass(found[0], self._s.seekers[found[0]].address, found[1])
+
+    async def saw(self, pass_hash: str, number: int) -> None:
+        found = self._s.passes.get(pass_hash)
+        if found is not None and found[1] < number:
+            self._s.passes[pass_hash] = (found[0], number)
+
+    async def close_pass(self, pass_hash: str, seen: int) -> int | None:
+        found = self._s.passes.pop(pass_hash, None)
+        if found is None:
+            return None
+        self._drop_shown(found[0], max(seen, found[1]))
+        return found[0]
+
+    async def close_passes(self, seeker_id: int) -> None:
+        shown = [seen for owner, seen in self._s.passes.values() if owner == seeker_id]
+        self._s.passes = {h: p for h, p in self._s.passes.items() if p[0] != seeker_id}
+        if shown:
+            self._drop_shown(seeker_id, max(shown))
+
+    def _drop_shown(self, seeker_id: int, seen: int) -> None:
+        for number, (owner, _, _) in list(self._s.webchat.items()):
+            if owner == seeker_id and number <= seen:
+                del self._s.webchat[number]
+
+    async def without_return(self, seeker_id: int) -> str | None:
+        if seeker_id in self._s.returns:
+            return None
+        open_cases = [
+            c for c in self._s.cases.values()
+            if c.seeker_id == seeker_id and c.status not in (CaseStatus.CLOSED, CaseStatus.ERASED)
+        ]  # fmt: skip
+        return max(open_cases, key=lambda c: c.id).reference if open_cases else None
+
+    async def set_return(self, seeker_id: int, code_hash: str, now: datetime) -> None:
+        self._s.need_seeker(seeker_id)
+        self._s.returns[seeker_id] = code_hash
+
+    async def drop_return(self, seeker_id: int) -> None:
+        self._s.returns.pop(seeker_id, None)
+
+    async def return_to(self, reference: str) -> tuple[int, str] | None:
+        for case in self._s.cases.values():
+            if case.reference == reference and case.seeker_id in self._s.returns:
+                return case.seeker_id, self._s.returns[case.seeker_id]
+        return None
 
 
 def _listed(r: CaseRecord) -> CaseRecord:

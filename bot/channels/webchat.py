@@ -1,14 +1,15 @@
 """The web chat as a channel: the seeker's page posts what they write and reads what the
 service says, by number, from the service (their device keeps nothing).
 
-A chat is known by a random token the page holds for the open tab only; it is the seeker's
-address, as a chat id is on Telegram. What the outbox sends to a chat is kept, sealed, until
-the page reads it; whoever waits for it is woken at once.
+A chat's address is a random token only the service knows, as a chat id is on Telegram; the
+page holds a pass to it for the open tab only. What the outbox sends to a chat is kept,
+sealed, until a page reads it; whoever waits for it is woken at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import secrets
@@ -19,8 +20,10 @@ from bot.channels.render import SLASH_COMMANDS, render
 from bot.domain.dialogue import Command, CommandName, Inbound, Pick, Reply
 from bot.domain.model import Channel
 from bot.i18n import Catalogs
-from bot.ports import Clock, Delivered, SendError, UnitsOfWork
+from bot.ports import ChatPass, Clock, Delivered, SendError, Unit, UnitsOfWork
+from bot.services import web_return
 from bot.services.intake import Hints, IntakeService
+from bot.services.web_return import Refused, Turn, WebReturn
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,10 @@ def new_chat() -> str:
 def looks_like_chat(token: str) -> bool:
     """Tell whether *token* could be a chat's (a malformed one is refused unread)."""
     return 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+
+
+class ChatBusy(Exception):
+    """Too many pages wait already: this one asks again a little later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,54 +142,144 @@ class WebChatSender:
         return Delivered(provider_id=str(numbers[-1]) if numbers else None)
 
 
-class WebChatAdapter:
-    """Turns what a page posts into turns of the dialogue, and reads back what was kept."""
+def pass_hash(chat_pass: str) -> str:
+    """Return what is kept of a page's pass: its SHA-256 (the pass itself is random)."""
+    return hashlib.sha256(chat_pass.encode()).hexdigest()
 
-    def __init__(self, intake: IntakeService, units: UnitsOfWork, waiters: Waiters) -> None:
+
+class WebChatAdapter:
+    """Turns what a page posts into turns of the dialogue, and reads back what was kept.
+
+    A page holds a pass, never the chat's address: quick exit ends the pass and the chat
+    goes on without a page (what is written to the seeker waits), until the seeker comes
+    back with their case reference and code, and a new pass.
+    """
+
+    def __init__(
+        self,
+        intake: IntakeService,
+        units: UnitsOfWork,
+        waiters: Waiters,
+        returns: WebReturn,
+        clock: Clock,
+    ) -> None:
         self._intake = intake
         self._units = units
         self._waiters = waiters
+        self._returns = returns
+        self._clock = clock
+
+    @property
+    def open_chats(self) -> int:
+        """How many chats have a page reading them now."""
+        return self._waiters.watched
 
     async def start(self, locale: str | None = None) -> str:
-        """Open a new chat and begin the intake (in *locale*, chosen on the page, if given)."""
+        """Open a new chat and begin the intake (in *locale*, chosen on the page, if given);
+        return the page's pass."""
         address = new_chat()
         # As a Telegram user's own language: the greeting is in it, with the others offered.
         hints = Hints(locale=locale)
         await self._intake.handle(Channel.WEBCHAT, address, Command(CommandName.START), hints)
-        log.info("webchat.started")
-        return address
+        chat_pass, now = new_chat(), self._clock.now()
 
-    async def write(self, address: str, text: str) -> bool:
-        """Take what the seeker typed (a /command too); False for a chat that is not one."""
-        return await self._turn(address, parse(text))
-
-    async def press(self, address: str, step: str, value: str) -> bool:
-        """Take a button the seeker pressed; False for a chat that is not one."""
-        return await self._turn(address, Pick(step, value))
-
-    async def _turn(self, address: str, inbound: Inbound) -> bool:
-        if not await self._known(address):
-            return False
-        await self._intake.handle(Channel.WEBCHAT, address, inbound)
-        return True
-
-    async def read(self, address: str, after: int, wait: float) -> list[ChatMessage] | None:
-        """Return the chat's messages after number *after*, waiting up to *wait* seconds for
-        one; None for a chat that is not one (or was erased)."""
-        found = await self._since(address, after)
-        if found is None or found or wait <= 0:
-            return found
-        await self._waiters.wait(address, wait)
-        return await self._since(address, after)
-
-    async def _known(self, address: str) -> bool:
-        async with self._units.begin() as unit:
-            return await unit.intake.find_seeker(Channel.WEBCHAT, address) is not None
-
-    async def _since(self, address: str, after: int) -> list[ChatMessage] | None:
-        async with self._units.begin() as unit:
+        async def open_pass(unit: Unit) -> None:
             seeker = await unit.intake.find_seeker(Channel.WEBCHAT, address)
             if seeker is None:
-                return None
-            rows = await unit.webchat.since(seeker, after, READ_AT_MOST)
+                raise RuntimeError("the greeting keeps the seeker")
+            await unit.webchat.open_pass(seeker, pass_hash(chat_pass), now)
+
+        await self._units.run(open_pass)
+        log.info("webchat.started")
+        return chat_pass
+
+    async def write(self, chat_pass: str, text: str) -> bool:
+        """Take what the seeker typed (a /command too); False for a pass that is not one."""
+        return await self._turn(chat_pass, parse(text))
+
+    async def press(self, chat_pass: str, step: str, value: str) -> bool:
+        """Take a button the seeker pressed; False for a pass that is not one."""
+        if step != web_return.STEP:
+            return await self._turn(chat_pass, Pick(step, value))
+        held = await self._holder(chat_pass)
+        if held is None:
+            return False
+        async with self._units.lookup() as unit:
+            state = await unit.intake.load_conversation(held.seeker_id)
+        locale = state.locale if state is not None and state.locale else self._intake.default_locale
+        await self._returns.press(Turn(held.seeker_id, held.address, locale), value)
+        return True
+
+    async def _turn(self, chat_pass: str, inbound: Inbound) -> bool:
+        held = await self._holder(chat_pass)
+        if held is None:
+            return False
+        answer = await self._intake.handle(Channel.WEBCHAT, held.address, inbound)
+        await self._returns.offer(Turn(held.seeker_id, held.address, answer.locale))
+        return True
+
+    async def read(self, chat_pass: str, after: int, wait: float) -> list[ChatMessage] | None:
+        """Return the chat's messages after number *after*, waiting up to *wait* seconds for
+        one; None for a pass that is not one (ended, or its chat erased)."""
+        held = await self._holder(chat_pass)
+        if held is None:
+            return None
+        found = await self._since(chat_pass, held, after)
+        if found or wait <= 0:
+            return found
+        if not await self._waiters.wait(held.address, wait):
+            raise ChatBusy
+        held = await self._holder(chat_pass)  # ended while it waited: the page starts over
+        return None if held is None else await self._since(chat_pass, held, after)
+
+    async def close(self, chat_pass: str, seen: int) -> bool:
+        """End a pass (quick exit): what its page showed is dropped, and an intake not yet
+        finished is forgotten whole, as one that ends without a case. False for no pass."""
+        held = await self._holder(chat_pass)
+        if held is None:
+            return False
+
+        async def close(unit: Unit) -> None:
+            seeker = await unit.webchat.close_pass(pass_hash(chat_pass), seen)
+            if seeker is not None and not await unit.intake.has_case(seeker):
+                await unit.intake.forget_seeker(seeker)
+
+        await self._units.run(close)
+        self._waiters.notify(held.address)  # a page still waiting on it stops
+        log.info("webchat.closed")
+        return True
+
+    async def come_back(self, client: str, reference: str, code: str) -> str | Refused:
+        """Open a seeker's chat again for the page that typed their case reference and code;
+        return its new pass. Every other page of theirs loses its pass."""
+        found = await self._returns.come_back(client, reference, code)
+        if isinstance(found, Refused):
+            return found
+        chat_pass, now = new_chat(), self._clock.now()
+
+        async def reopen(unit: Unit) -> None:
+            await unit.webchat.close_passes(found)
+            await unit.webchat.open_pass(found, pass_hash(chat_pass), now)
+
+        await self._units.run(reopen)
+        held = await self._holder(chat_pass)
+        if held is not None:
+            self._waiters.notify(held.address)  # pages that held the old passes stop
+        return chat_pass
+
+    async def _holder(self, chat_pass: str) -> ChatPass | None:
+        async with self._units.lookup() as unit:
+            return await unit.webchat.holder(pass_hash(chat_pass))
+
+    async def _since(self, chat_pass: str, held: ChatPass, after: int) -> list[ChatMessage]:
+        async def since(unit: Unit) -> list[tuple[int, str]]:
+            if after > held.seen:  # asking after a number says the page has shown it
+                await unit.webchat.saw(pass_hash(chat_pass), after)
+            return await unit.webchat.since(held.seeker_id, after, READ_AT_MOST)
+
+        if after > held.seen:
+            rows = await self._units.run(since)
+        else:
+            async with self._units.lookup() as unit:
+                rows = await unit.webchat.since(held.seeker_id, after, READ_AT_MOST)
         return [ChatMessage(number, json.loads(body)) for number, body in rows]

@@ -18,13 +18,12 @@ from bot.domain.information import Library, after_intake
 from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
 from bot.domain.model import Channel, IntakeOutcome, Partnership
 from bot.domain.questions import failure_reply
+from bot.domain.web_return import READABLE, REFERENCE_LENGTH
 from bot.ports import Clock, IntakeListener, Recipient, Screen, Unit, UnitsOfWork
 from bot.services.outbox import Outbox, queue
 
 log = logging.getLogger(__name__)
 
-# No 0/O or 1/I/L: a reference is read aloud on the phone and typed on a small screen.
-_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _ERASE = Command(CommandName.ERASE)
 _FOLLOW_ON = N_(
     "Your earlier case is closed, so we have opened a new one: {reference}. Your message is "
@@ -34,7 +33,8 @@ _FOLLOW_ON = N_(
 
 def new_reference() -> str:
     """Return a short random case reference such as 'K7M-4QX' (31^6 ≈ 9·10^8 of them)."""
-    chars = [secrets.choice(_REFERENCE_ALPHABET) for _ in range(6)]
+    # Read aloud on the phone and typed on a small screen: no letter that looks like another.
+    chars = [secrets.choice(READABLE) for _ in range(REFERENCE_LENGTH)]
     return "".join(chars[:3]) + "-" + "".join(chars[3:])
 
 
@@ -103,6 +103,11 @@ class IntakeService:
         # Replies are queued in the turn on channels the outbox can send on; on the others
         # (the console) the channel shows them itself.
         self._outbox = outbox
+
+    @property
+    def default_locale(self) -> str:
+        """Return the language a seeker is greeted in before they choose one."""
+        return self._default_locale
 
     def apology(self, channel: Channel, hints: Hints | None = None) -> Answer:
         """Return the message for a seeker whose message we failed to handle."""

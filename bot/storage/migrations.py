@@ -342,4 +342,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX webchat_messages_seeker ON webchat_messages(seeker_id, id);
     """,
+    # 14: coming back to a web chat. A page holds a pass (only its hash is here), never the
+    # seeker's address; quick exit ends the pass. A seeker with a case may come back from any
+    # browser with the case reference and a code, kept as a salted scrypt hash.
+    """
+    CREATE TABLE webchat_passes (
+        pass_hash TEXT PRIMARY KEY,
+        seeker_id INTEGER NOT NULL REFERENCES seekers(id) ON DELETE CASCADE,
+        seen INTEGER NOT NULL DEFAULT 0,
+        opened_at TEXT NOT NULL
+    );
+    CREATE INDEX webchat_passes_seeker ON webchat_passes(seeker_id);
+    CREATE TABLE webchat_returns (
+        seeker_id INTEGER PRIMARY KEY REFERENCES seekers(id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        set_at TEXT NOT NULL
+    );
+    """,
 )

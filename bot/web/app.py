@@ -24,9 +24,10 @@ def build_web(
     twilio: TwilioWebhooks | None = None,
     desk: Sequence[BaseRoute] = (),
     chat: Sequence[BaseRoute] = (),
+    chat_framed_on: Sequence[str] = (),
 ) -> Starlette:
     """Build the ASGI app with the routes of the configured channels, the desk and the
-    web chat."""
+    web chat (which the sites *chat_framed_on* may show in a frame)."""
     routes: list[BaseRoute] = [Route("/healthz", health_check(health), methods=["GET"])]
     if telegram is not None:
         routes.append(Route("/telegram", telegram, methods=["POST"]))
@@ -42,5 +43,8 @@ def build_web(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, limits=limits)],
+        middleware=[
+            Middleware(SecurityHeaders, framable={"/chat": chat_framed_on}),
+            Middleware(BodyLimit, limits=limits),
+        ],
     )

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from bot.channels.render import render
 from bot.domain.dialogue import Line, Param, Reply
@@ -65,13 +65,20 @@ class Pages:
         )
         return HTMLResponse(html, status_code=status_code)
 
-    def seeker_page(self, name: str, locale: str, context: Mapping[str, Any]) -> HTMLResponse:
-        """Render a page a seeker reads, in *locale* (any shipped language), with N_."""
+    def seeker_page(
+        self,
+        name: str,
+        locale: str,
+        context: Mapping[str, Any],
+        media_type: str = "text/html",
+    ) -> Response:
+        """Render a page (or the widget's script) a seeker reads, in *locale* (any shipped
+        language), with N_."""
         tr = self._catalogs.translator(locale)
-        html = self._env.get_template(name).render(
+        text = self._env.get_template(name).render(
             **context, N_=tr.gettext, lang=tr.code, rtl=tr.right_to_left
         )
-        return HTMLResponse(html)
+        return Response(text, media_type=media_type)
 
     def text(self, reply: Reply, locale: str) -> str:
         """Render a service's answer (the bot's wording) as plain text for a notice."""

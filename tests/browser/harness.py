@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import uvicorn
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -33,6 +31,7 @@ from bot.app import Jourbot, build
 from bot.config import DeskSettings, Settings, TelegramSettings
 from bot.web.webhooks import SECRET_HEADER
 from tests.conftest import ROOT, FakeClock
+from tests.loopback import loopback_socket, serving
 from tests.telegram_fakes import OfflineBotAPI, Person
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; a browser is never downloaded
@@ -108,8 +107,7 @@ class LiveDesk:
 @asynccontextmanager
 async def live_desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveDesk]:
     """Run the service with Telegram (offline Bot API) and the desk on a loopback port."""
-    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listening.bind(("127.0.0.1", 0))
+    listening = loopback_socket()
     port = int(listening.getsockname()[1])
     origin = f"http://localhost:{port}"
     api = OfflineBotAPI()
@@ -119,25 +117,13 @@ async def live_desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveD
         desk=DeskSettings(origin),
     )
     jourbot = await build(configured, clock=clock, telegram_request=api, run_scheduler=False)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            jourbot.web, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
-            access_log=False, timeout_graceful_shutdown=2,  # a failed test may leave a page open
-        )
-    )  # fmt: skip
     try:
-        async with jourbot.web.router.lifespan_context(jourbot.web):
-            serving = asyncio.create_task(server.serve(sockets=[listening]))
-            try:
-                while not server.started:
-                    assert not serving.done(), "the server did not start"
-                    await asyncio.sleep(0.01)
-                base = f"http://127.0.0.1:{port}"
-                async with httpx.AsyncClient(base_url=base) as client:
-                    yield LiveDesk(jourbot, api, clock, origin, client)
-            finally:
-                server.should_exit = True
-                await serving
+        async with (
+            jourbot.web.router.lifespan_context(jourbot.web),
+            serving(jourbot.web, listening) as base,
+            httpx.AsyncClient(base_url=base) as client,
+        ):
+            yield LiveDesk(jourbot, api, clock, origin, client)
     finally:
         listening.close()
         await jourbot.close()

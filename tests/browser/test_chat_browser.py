@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from bot.config import Settings
-from bot.config_file import WebChatLook
+from bot.config_file import WebChatSettings
 from tests.browser.harness import LiveDesk, Watch, live_desk, shot
 from tests.conftest import FakeClock
 
@@ -19,7 +19,7 @@ EXIT = "about:blank"  # in production an https:// site; the test's network is cl
 
 @pytest.fixture
 async def desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveDesk]:
-    neutral = replace(settings, webchat=WebChatLook("Väder", EXIT))
+    neutral = replace(settings, webchat=WebChatSettings("Väder", EXIT))
     async with live_desk(neutral, clock) as running:
         yield running
 
