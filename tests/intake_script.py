@@ -21,11 +21,12 @@ WHOLE_INTAKE: tuple[tuple[Step, str], ...] = (
 )  # fmt: skip
 
 
-# The same seeker in the web chat, asking to be written to there: no number, no call times.
-WEB_INTAKE: tuple[tuple[Step, str], ...] = (
-    *WHOLE_INTAKE[:8], (Step.CONTACT, "chat"), (Step.TALK_LANGUAGE, "sv"), (Step.GENDER, "skip"),
-    (Step.NOTES, NOTE),
-)  # fmt: skip
+# The same seeker asking "Write to me here": no number, no call times.
+CHAT_INTAKE: tuple[tuple[Step, str], ...] = tuple(
+    (step, "chat" if step is Step.CONTACT else value)
+    for step, value in WHOLE_INTAKE
+    if step not in (Step.PHONE, Step.CALL_TIME, Step.VOICEMAIL, Step.SMS_OK)
+)
 
 
 def as_inbound(step: Step, value: str) -> Inbound:

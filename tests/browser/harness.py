@@ -135,7 +135,8 @@ class Watch:
 
     origin: str
     problems: list[str] = field(default_factory=list)
-    expected_404: set[str] = field(default_factory=set)  # addresses meant to be refused
+    # Addresses meant to be refused (404, 403, 429): the browser logs it, nothing is wrong.
+    expected_refusals: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
 
     async def context(self, browser: Browser, **options: Any) -> BrowserContext:
@@ -164,7 +165,7 @@ class Watch:
         if "Content Security Policy" in text or "Content-Security-Policy" in text:
             self.problems.append(f"CSP: {text} ({where})")
         elif message.type == "error":
-            if "status of 404" in text and where in self.expected_404:
+            if "status of 4" in text and where in self.expected_refusals:
                 return
             refresh = where.endswith(("/live", "/desk/board"))
             if "status of 401" in text and refresh:

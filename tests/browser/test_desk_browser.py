@@ -13,11 +13,18 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.config import Settings
-from bot.domain.cases import StaffRole
-from bot.domain.questions import Step
+from tests.browser.desk_visit import (
+    CORA,
+    VERA,
+    VINCE,
+    in_english,
+    join,
+    signed_in_page,
+    watched,
+)
 from tests.browser.harness import (
     LiveDesk,
     Watch,
@@ -26,17 +33,10 @@ from tests.browser.harness import (
     virtual_authenticator,
 )
 from tests.conftest import FakeClock
-from tests.intake_script import NOTE, TYPED, WHOLE_INTAKE
+from tests.intake_script import CHAT_INTAKE, NOTE, TYPED
 from tests.telegram_fakes import Person
 
-CORA, VERA, VINCE, SEEKER = 9101, 9102, 9103, 555123999
-CALLS_ONLY = frozenset({Step.PHONE, Step.CALL_TIME, Step.VOICEMAIL, Step.SMS_OK})
-# The usual intake, but "Write to me here": the support person answers in the Telegram chat.
-CHAT_INTAKE = tuple(
-    (step, "chat" if step is Step.CONTACT else value)
-    for step, value in WHOLE_INTAKE
-    if step not in CALLS_ONLY
-)
+SEEKER = 555123999
 TO_SEEKER = "Hej! Jag försökte ringa dig i eftermiddag och i kväll. Hör av dig här."
 FROM_SEEKER = "Tack, jag svarar i morgon."
 MADE_UP = "ZZZ-ZZZ"
@@ -48,25 +48,6 @@ BOARD_EVERY_MS, CASE_EVERY_MS = 10_000, 5_000  # the pages' data-every, in the p
 async def desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveDesk]:
     async with live_desk(settings, clock) as running:
         yield running
-
-
-async def join(desk: LiveDesk) -> dict[str, int]:
-    """An operator invites Cora (coordinator); she invites Vera and Vince from the bot."""
-    invite = await desk.jourbot.staff.create_invite("vasterort", StaffRole.COORDINATOR)
-    people = {"Cora": Person(CORA, "en", "Cora")}
-    await desk.telegram(people["Cora"].message(f"/join {invite.code}"))
-    for name, chat in (("Vera", VERA), ("Vince", VINCE)):
-        await desk.telegram(people["Cora"].message("/invite volunteer"))
-        code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", desk.last(CORA))
-        assert code is not None, desk.last(CORA)
-        people[name] = Person(chat, "en", name)
-        await desk.telegram(people[name].message(f"/join {code.group(0)}"))
-    ids = {}
-    for name, person in people.items():
-        staff = await desk.jourbot.staff.identify(person.chat_id)
-        assert staff is not None and staff.locale == "en", name
-        ids[name] = staff.id
-    return ids
 
 
 async def intake(desk: LiveDesk, seeker: Person) -> str:
@@ -81,42 +62,6 @@ async def intake(desk: LiveDesk, seeker: Person) -> str:
     found = re.search(r"New case ([0-9A-Z]{3}-[0-9A-Z]{3})", notice)
     assert found is not None, notice
     return found.group(1)
-
-
-async def watched(
-    desk: LiveDesk, watch: Watch, browser: Browser, locale: str = "en-US"
-) -> BrowserContext:
-    """A new browser (its own cookies, its own language), watched, whose pages' timers run
-    when told to."""
-    context = await watch.context(browser, locale=locale)
-    await context.clock.install()
-    return context
-
-
-async def signed_in_page(
-    desk: LiveDesk, watch: Watch, browser: Browser, person: Person, name: str | None = None
-) -> Page:
-    """A new browser opens the link the bot gives *person* (/desk) and presses Sign in."""
-    page = await (await watched(desk, watch, browser)).new_page()
-    await page.goto(await desk.desk_link(person))
-    await in_english(page)  # before signing in, the desk speaks the partnership's Swedish
-    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    if name is not None:
-        await shot(page, name)
-    await page.get_by_role("button", name="Sign in", exact=True).click()
-    await page.wait_for_url(f"{desk.origin}/desk/")
-    (cookie,) = [c for c in await page.context.cookies() if c["name"] == "__Host-desk"]
-    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
-    return page
-
-
-async def in_english(page: Page) -> None:
-    """Choose English with the language form in the page's header."""
-    form = page.locator("form.language")
-    await form.locator("select").select_option("en")
-    async with page.expect_navigation():
-        await form.get_by_role("button").click()
-    await expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 async def submit(page: Page, action: str, fields: dict[str, str], button: str) -> str:
@@ -243,7 +188,7 @@ async def test_a_case_is_worked_in_the_browser_and_a_passkey_signs_in_again(
     # 4. Vince, another volunteer, gets exactly what a made-up reference gets.
     other = await signed_in_page(desk, watch, browser, Person(VINCE, "en", "Vince"))
     made_up_url = f"{desk.origin}/desk/cases/{MADE_UP}"
-    watch.expected_404 |= {case_url, made_up_url}
+    watch.expected_refusals |= {case_url, made_up_url}
     theirs, made_up = await opened(other, case_url), await opened(other, made_up_url)
     assert theirs[0] == 404 and theirs == made_up, (theirs, made_up)
     assert "Not found, or not yours to see." in theirs[2] and reference not in theirs[2]

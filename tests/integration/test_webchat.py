@@ -25,7 +25,7 @@ from bot.ports import Recipient
 from bot.services.outbox import queue
 from bot.web.challenge import solves
 from tests.conftest import FakeClock
-from tests.intake_script import TYPED, WEB_INTAKE
+from tests.intake_script import CHAT_INTAKE, TYPED
 from tests.loopback import loopback_socket, serving
 
 BASE = "https://jour.example"
@@ -91,7 +91,7 @@ class Page:
     async def intake(self, service: Jourbot) -> str:
         """Answer the whole intake (asking to be written to here); return all it was told."""
         await self.start()
-        for step, value in WEB_INTAKE:
+        for step, value in CHAT_INTAKE:
             said = await (self.say(value) if step in TYPED else self.press(step, value))
             assert said == 204, (step, said)
         await service.outbox.drain()

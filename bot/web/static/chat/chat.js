@@ -54,6 +54,7 @@
     // from anywhere else (the message being typed).
     var follow = choices.contains(document.activeElement) || log.contains(document.activeElement);
     choices.innerHTML = "";
+    choices.setAttribute("data-step", message.step || "");
     (message.options || []).forEach(function (option) {
       var button = document.createElement("button");
       button.type = "button";
