@@ -138,6 +138,7 @@ class Watch:
     # Addresses meant to be refused (404, 403, 429): the browser logs it, nothing is wrong.
     expected_refusals: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
+    also: tuple[str, ...] = ()  # other origins the test itself serves (a site with the widget)
 
     async def context(self, browser: Browser, **options: Any) -> BrowserContext:
         """A new browser context (its own cookies), watched."""
@@ -157,7 +158,7 @@ class Watch:
         parts = urlsplit(request.url)
         if parts.scheme in ("data", "blob", "about"):
             return
-        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+        if f"{parts.scheme}://{parts.netloc}" not in (self.origin, *self.also):
             self.problems.append(f"request outside the desk: {request.url}")
 
     def _console(self, message: ConsoleMessage) -> None:

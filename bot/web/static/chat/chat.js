@@ -7,7 +7,23 @@
 
 (function () {
   var KEY = "chat";
-  var token = sessionStorage.getItem(KEY);
+  // A browser that refuses storage to a frame on another site (the widget) keeps the pass in
+  // memory: a reload then starts over, which is safe.
+  var store = (function () {
+    try {
+      window.sessionStorage.getItem(KEY);
+      return window.sessionStorage;
+    } catch (refused) {
+      var kept = {};
+      return {
+        getItem: function (key) { return kept.hasOwnProperty(key) ? kept[key] : null; },
+        setItem: function (key, value) { kept[key] = String(value); },
+        removeItem: function (key) { delete kept[key]; },
+        clear: function () { kept = {}; }
+      };
+    }
+  }());
+  var token = store.getItem(KEY);
   var seen = 0;
   var escapes = [];
   var reading = 0; // which read is current: a read from before a new pass stops by itself
@@ -26,7 +42,7 @@
       // keepalive: the request goes on after the page has gone.
       post("/chat/close", { chat: token, seen: seen }, true).catch(function () { return null; });
     }
-    try { sessionStorage.clear(); } catch (ignored) { /* leaving matters more */ }
+    try { store.clear(); } catch (ignored) { /* leaving matters more */ }
     token = null;
     document.body.innerHTML = "";
     if (window.parent !== window) {
@@ -91,7 +107,7 @@
 
   function gone(current) {
     if (current !== reading) { return; }
-    sessionStorage.removeItem(KEY);
+    store.removeItem(KEY);
     token = null;
     start();
   }
@@ -230,7 +246,7 @@
 
   function begin(pass) {
     token = pass;
-    sessionStorage.setItem(KEY, token);
+    store.setItem(KEY, token);
     seen = 0;
     listen();
   }
