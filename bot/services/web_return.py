@@ -92,10 +92,16 @@ class WebReturn:
         self._clock = clock
         self._clients = Lockout(TRIES_PER_CLIENT, WINDOW, LOCKED)
         self._cases = Lockout(TRIES_PER_CASE, WINDOW, LOCKED)
+        self._decoy_hash: str | None = None
+
+    async def _decoy(self) -> str:
+        if self._decoy_hash is None:
+            self._decoy_hash = await asyncio.to_thread(hash_code, new_code())
+        return self._decoy_hash
 
     async def offer(self, turn: Turn) -> None:
         """Give the seeker a code once they have an open case and none yet."""
-        async with self._units.begin() as unit:
+        async with self._units.lookup() as unit:
             if await unit.webchat.without_return(turn.seeker_id) is None:
                 return
         await self._give(turn, only_if_none=True)
@@ -150,9 +156,11 @@ class WebReturn:
             return Refused.LOCKED
         found = None
         if ref is not None and typed is not None:
-            async with self._units.begin() as unit:
+            async with self._units.lookup() as unit:
                 found = await unit.webchat.return_to(ref)
-        if found is not None and await asyncio.to_thread(code_matches, typed or "", found[1]):
+        # A hash is checked either way, so the time taken does not tell which cases exist.
+        kept = found[1] if found is not None else await self._decoy()
+        if await asyncio.to_thread(code_matches, typed or "", kept) and found is not None:
             self._clients.succeeded(client)
             self._cases.succeeded(ref or "")
             log.info("webchat.returned case=%s", ref)

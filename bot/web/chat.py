@@ -96,16 +96,12 @@ class ChatRoutes:
         log.info("webchat.limited")
         return Response(status_code=429, headers={"Retry-After": str(wait)})
 
-    def _client_over(self, request: Request, limit: RateLimit | None = None) -> Response | None:
-        client = self._clients.key(request)
-        refused = self._over(self._requests, client)
-        if refused is None and limit is not None:
-            refused = self._over(limit, client)
-        return refused
+    def _client_over(self, request: Request) -> Response | None:
+        return self._over(self._requests, self._clients.key(request))
 
     async def page(self, request: Request) -> Response:
-        """The chat page, in the language `?lang=` names (then it skips asking), else in the
-        default language with the question which language the seeker wants."""
+        """The chat page, in the language `?lang=` names, else in the default one; the chat
+        greets in it and offers the others first."""
         chosen = self._chosen(request)
         return self._pages.seeker_page(
             "chat/page.html",
@@ -140,7 +136,7 @@ class ChatRoutes:
                 return JSONResponse(
                     {"challenge": self._challenges.new(), "bits": self._challenges.bits}, 428
                 )
-        refused = self._client_over(request, self._opened)
+        refused = self._over(self._opened, self._clients.key(request))
         if refused is not None:
             return refused
         lang = body.get("lang")

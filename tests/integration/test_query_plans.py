@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import Core, open_core
+from bot.channels.webchat import Waiters, WebChatAdapter, pass_hash
 from bot.config import Settings
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, StaffRole
 from bot.domain.dialogue import Command, CommandName, Pick, Reply, Text
@@ -23,9 +24,10 @@ from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.ports import Delivered
 from bot.services.outbox import Outbox
+from bot.services.web_return import WebReturn, hash_code
 from bot.storage.connection import Connection
 from tests.conftest import FakeClock
-from tests.intake_script import through_service
+from tests.intake_script import CHAT_INTAKE, TYPED, through_service
 
 # Tables that stay small (the staff, their invites, the key check): reading them whole is fine.
 SMALL = {"staff", "invites", "keyring", "CONSTANT"}  # CONSTANT: SQLite's "SCAN CONSTANT ROW"
@@ -76,7 +78,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 async def hot_paths(core: Core, clock: FakeClock) -> None:
     """Intakes that make a case, end without one and are erased; the relay both ways; an
     attempt and a closure; the desk's sign-in, board and case page; the reminder sweep;
-    delivery; the report; an erasure on request.
+    delivery; the report; an erasure on request; the web chat.
     (The daily retention purge reads the live seekers whole, once a day: not a hot path.)"""
     async with core.units.begin() as unit:
         coordinator = await unit.staff.add(
@@ -124,7 +126,31 @@ async def hot_paths(core: Core, clock: FakeClock) -> None:
     today = clock.now().date()
     await core.reports.report("vasterort", today - timedelta(days=365), today)
     await core.retention.erase_case(case.reference)  # an erasure on request
+    await web_chat(core, clock)
     del coordinator
+
+
+async def web_chat(core: Core, clock: FakeClock) -> None:
+    """A whole intake through a page's pass; reading; quick exit; coming back with a code."""
+    returns = WebReturn(core.units, core.outbox, clock)
+    chat = WebChatAdapter(core.intake, core.units, Waiters(), returns, clock)
+    chat_pass = await chat.start("sv")
+    for step, value in CHAT_INTAKE:
+        if step in TYPED:
+            assert await chat.write(chat_pass, value)
+        else:
+            assert await chat.press(chat_pass, step, value)
+    assert await chat.read(chat_pass, 0, 0) is not None
+    async with core.units.lookup() as unit:
+        held = await unit.webchat.holder(pass_hash(chat_pass))
+    assert held is not None
+    async with core.units.begin() as unit:
+        case = await unit.cases.case_of_seeker(held.seeker_id)
+        assert case is not None
+        await unit.webchat.set_return(held.seeker_id, hash_code("K7MQ4XP2"), clock.now())
+    assert await chat.read(chat_pass, 1, 0) is not None
+    assert await chat.close(chat_pass, 1)
+    assert isinstance(await chat.come_back("client", case.reference, "K7MQ-4XP2"), str)
 
 
 def plans(db: Path, statements: list[tuple[str, Any]]) -> dict[str, list[str]]:
@@ -154,6 +180,8 @@ async def test_no_hot_statement_reads_a_history_table_whole(
         await core.close()
     assert len(recorded) > 100  # the paths ran
     assert any("AND c.district_id = ?" in sql for sql, _ in recorded)  # the board ran
+    for table in ("webchat_passes", "webchat_returns", "webchat_messages"):
+        assert any(table in sql for sql, _ in recorded), table  # the web chat ran
     with sqlite3.connect(settings.db_path) as conn:
         partial = {
             str(name)
