@@ -112,12 +112,23 @@
     start();
   }
 
+  // What the service said after the last message shown: the pass in a header, not the URL.
+  function ask(path) {
+    return fetch(path + "?after=" + seen, {
+      credentials: "omit", cache: "no-store", headers: { "X-Chat": token }
+    });
+  }
+
+  function lost(current, again) {
+    if (current !== reading) { return; }
+    say(byId("status"), "lost");
+    window.setTimeout(function () { if (current === reading) { again(current); } }, 3000);
+  }
+
   // One stream of events; when it ends, the next (from the last number shown).
   function stream(current) {
     var status = byId("status");
-    fetch("/chat/events?after=" + seen, {
-      credentials: "omit", cache: "no-store", headers: { "X-Chat": token }
-    }).then(function (response) {
+    ask("/chat/events").then(function (response) {
       if (response.status === 404) { return gone(current); }
       if (!response.ok) { throw new Error("events"); }
       if (!response.body || !window.TextDecoder) { return poll(current); }
@@ -149,20 +160,16 @@
       }
       return next();
     }).catch(function () {
-      if (current !== reading) { return; }
       // A stream that never got through (a proxy that holds it back): long polling instead.
-      if (!streamed) { polling = true; return poll(current); }
-      say(status, "lost");
-      window.setTimeout(function () { if (current === reading) { stream(current); } }, 3000);
+      if (current === reading && !streamed) { polling = true; return poll(current); }
+      return lost(current, stream);
     });
   }
 
   // Long polling, where a stream cannot be read.
   function poll(current) {
     var status = byId("status");
-    fetch("/chat/news?after=" + seen, {
-      credentials: "omit", cache: "no-store", headers: { "X-Chat": token }
-    }).then(function (response) {
+    ask("/chat/news").then(function (response) {
       if (response.status === 404) { return gone(current); }
       if (!response.ok) { throw new Error("news"); }
       return response.json().then(function (answer) {
@@ -171,11 +178,7 @@
         answer.messages.forEach(took);
         poll(current);
       });
-    }).catch(function () {
-      if (current !== reading) { return; }
-      say(status, "lost");
-      window.setTimeout(function () { if (current === reading) { poll(current); } }, 3000);
-    });
+    }).catch(function () { lost(current, poll); });
   }
 
   function listen() {
