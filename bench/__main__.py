@@ -1,10 +1,11 @@
 """Run the benchmarks; write bench/results.json and bench/RESULTS.md and print the tables.
 
-.venv/bin/python -m bench                          # everything (about 20 minutes on 2 cores)
+.venv/bin/python -m bench                          # everything (about 30 minutes on 2 cores)
 .venv/bin/python -m bench --quick                  # tiny sizes: checks that everything runs
 .venv/bin/python -m bench --only telegram,delivery,sms,history,trips
 .venv/bin/python -m bench --only history --sizes 10000,100000
 .venv/bin/python -m bench --only desk --out /tmp/desk   # the staff desk, 10,000 open cases
+.venv/bin/python -m bench --only webchat --out /tmp/webchat   # 2,000 open web chats
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import delivery, desk, history, service_paths, telegram_pipeline, transactions
+from bench import delivery, desk, history, service_paths, telegram_pipeline, transactions, webchat
 from bench.report import mark, markdown, targets
 
 HERE = Path(__file__).parent
-PARTS = ("telegram", "delivery", "sms", "history", "trips", "desk")
+PARTS = ("telegram", "delivery", "sms", "history", "trips", "desk", "webchat")
 FULL: dict[str, dict[str, Any]] = {
     "telegram": {"intakes_per_round": 300},
     "delivery": {"seekers": 1_000, "waiting_messages": 400},
     "sms": {"requests": 5_000, "seekers": 1_000, "senders": 32, "turns": 10},
     "history": {},
     "desk": {},
+    "webchat": {},  # 2,000 chats; 2,000 posts at 50 a second, then 2,000 at 100
 }
 QUICK: dict[str, dict[str, Any]] = {
     "telegram": {"intakes_per_round": 6},
@@ -47,6 +49,12 @@ QUICK: dict[str, dict[str, Any]] = {
         "sms_senders": 30,
     },
     "desk": {"open_cases": 400, "closed_cases": 1_000, "mine": 40, "requests": 10},
+    "webchat": {
+        "chats": 20,
+        "stages": ((100.0, 20), (200.0, 20)),
+        "waiting_seconds": 0.2,
+        "settle_seconds": 0.05,
+    },
 }
 
 
@@ -105,6 +113,8 @@ async def measure(
             results[part] = await history.run(plan)
         elif part == "desk":
             results[part] = await desk.run(desk.Plan(**sizes[part], rounds=rounds))
+        elif part == "webchat":
+            results[part] = await webchat.run(webchat.Plan(**sizes[part], rounds=rounds))
         else:
             results[part] = await transactions.count()
         took[part] = round(time.perf_counter() - started, 1)

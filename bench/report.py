@@ -23,6 +23,9 @@ SMS_RATIO = 0.5  # webhook requests/s against the bare endpoint
 SMS_P99_RATIO = 2.0
 STARTUP_S = 2.0
 PEAK_RSS_MB = 110
+# The web chat with 2,000 chats open on two cores (issue 20):
+WEBCHAT_REPLY_P99_MS = 250  # from a seeker's post to the reply on their chat's stream
+WEBCHAT_RSS_MB = 200  # the whole service, at its peak
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,27 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
                        for name, r in trips.items() if name.startswith(kind)]  # fmt: skip
             found.append(Target("Units of work", f"{label} and its reply in <= {most}",
                                 max(counted) <= most, " / ".join(map(str, counted))))  # fmt: skip
+    webchat = results.get("webchat")
+    if webchat:
+        found += webchat_targets(webchat)
+    return found
+
+
+def webchat_targets(w: Mapping[str, Any]) -> list[Target]:
+    """The reply's p99 at every rate, and the service's peak RSS (median of the rounds)."""
+    found = []
+    for stage in w["stages"].values():
+        p99 = stage["jourbot"]["reply_p99_ms"]
+        found.append(Target(
+            "Web chat", f"post to reply p99 < {WEBCHAT_REPLY_P99_MS} ms with {w['chats']:,} open "
+            f"chats, {stage['rate']:g} posts/s", p99["median"] < WEBCHAT_REPLY_P99_MS,
+            f"{num(p99['median'])} ms (worst round {num(p99['max'])})"))  # fmt: skip
+    peak, open_ = w["jourbot"]["rss_peak_mb"], w["jourbot"]["rss_open_mb"]
+    found.append(Target(
+        "Web chat", f"RSS of the whole service < {WEBCHAT_RSS_MB} MB with {w['chats']:,} open "
+        "chats (its peak)", peak["median"] < WEBCHAT_RSS_MB,
+        f"{num(peak['median'])} MB (worst round {num(peak['max'])}; "
+        f"{num(open_['median'])} MB before the posts)"))  # fmt: skip
     return found
 
 
@@ -259,6 +283,67 @@ def trips_table(trips: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def percent(spread: Spread) -> dict[str, float]:
+    """A share (0.087) as a percentage (8.7)."""
+    return {k: v * 100 for k, v in spread.items()}
+
+
+def webchat_table(w: Mapping[str, Any]) -> list[str]:
+    ours, bare = w["jourbot"], w["bare"]
+    rates = " and ".join(f"{s['posts']:,} at {s['rate']:g} a second" for s in w["stages"].values())
+    lines = [
+        f"## Web chat: {w['chats']:,} chats open over Server-Sent Events, `jourbot run` against "
+        f"a bare Starlette app ({w['open_at_once']} pages opening at a time; then `/help` "
+        f"posts, {rates}, the chats in turn)",
+        "",
+        "| figure | jourbot | bare Starlette SSE | ours ÷ bare |",
+        "|---|---|---|---|",
+        f"| opening {w['chats']:,} chats (s) | {span(ours['open_seconds'])} | "
+        f"{span(bare['open_seconds'])} | {ratio(w['open_ratio'])} |",
+    ]
+    for key, label in (
+        ("open_p50_ms", "a start to its greeting on the stream, p50 (ms)"),
+        ("open_p99_ms", "a start to its greeting, p99 (ms)"),
+        ("cpu_ms_per_open", "server CPU per chat opened (ms)"),
+        ("rss_idle_mb", "RSS before the chats (MB)"),
+    ):
+        lines.append(f"| {label} | {span(ours[key])} | {span(bare[key])} | - |")
+    lines += [
+        f"| RSS with {w['chats']:,} chats open (MB) | {span(ours['rss_open_mb'])} | "
+        f"{span(bare['rss_open_mb'])} | {ratio(w['rss_open_ratio'])} |",
+        f"| server CPU while they wait {w['waiting_seconds']:g} s (% of a core) | "
+        f"{span(percent(ours['cpu_share_waiting']))} | "
+        f"{span(percent(bare['cpu_share_waiting']))} | - |",
+    ]
+    for stage in w["stages"].values():
+        at, o, b = f"{stage['rate']:g}/s", stage["jourbot"], stage["bare"]
+        lines += [
+            f"| {at}: post to reply p50 (ms) | {span(o['reply_p50_ms'])} | "
+            f"{span(b['reply_p50_ms'])} | - |",
+            f"| {at}: post to reply p99 (ms) | {span(o['reply_p99_ms'])} | "
+            f"{span(b['reply_p99_ms'])} | {ratio(stage['reply_p99_ratio'])} |",
+            f"| {at}: post to reply, slowest (ms) | {span(o['reply_max_ms'])} | "
+            f"{span(b['reply_max_ms'])} | - |",
+            f"| {at}: post to the whole turn (both events) p99 (ms) | "
+            f"{span(o['turn_p99_ms'])} | {span(b['turn_p99_ms'])} | - |",
+            f"| {at}: post to its 204, p99 (ms) | {span(o['answer_p99_ms'])} | "
+            f"{span(b['answer_p99_ms'])} | - |",
+            f"| {at}: server CPU per post (ms) | {span(o['cpu_ms_per_post'])} | "
+            f"{span(b['cpu_ms_per_post'])} | {ratio(stage['cpu_ratio'])} |",
+            f"| {at}: server CPU (% of a core) | {span(percent(o['cpu_share']))} | "
+            f"{span(percent(b['cpu_share']))} | - |",
+        ]
+    lines += [
+        f"| RSS after the posts (MB) | {span(ours['rss_after_mb'])} | "
+        f"{span(bare['rss_after_mb'])} | - |",
+        f"| peak RSS, VmHWM (MB) | {span(ours['rss_peak_mb'])} | {span(bare['rss_peak_mb'])} | "
+        f"{ratio(w['rss_peak_ratio'])} |",
+        f"| bytes an event | {w['bytes_per_event']['jourbot']:,} | "
+        f"{w['bytes_per_event']['bare']:,} | - |",
+    ]
+    return lines
+
+
 def markdown(report: Mapping[str, Any]) -> str:
     results = report["results"]
     found = targets(results)
@@ -288,7 +373,7 @@ def markdown(report: Mapping[str, Any]) -> str:
                                    if missed else "none.")]  # fmt: skip
     for part, table in (
         ("telegram", telegram_table), ("delivery", delivery_table), ("sms", sms_table),
-        ("history", history_table), ("trips", trips_table),
+        ("history", history_table), ("trips", trips_table), ("webchat", webchat_table),
     ):  # fmt: skip
         if part in results:
             lines += ["", *table(results[part])]

@@ -43,8 +43,17 @@ def test_every_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
         assert len(figures["rounds"]) == report["rounds"]
         assert figures["startup_to_healthy_s"] > 0 and figures["rss_peak_mb"] > 0
     assert set(history["largest_to_smallest"]) >= {"intake_turn", "erasure", "sweep", "report"}
+    webchat = results["webchat"]
+    for side in ("jourbot", "bare"):
+        runs = webchat["rounds"][side]
+        assert len(runs) == report["rounds"]
+        for run in runs:
+            # Every chat opened and got its greeting; every post got both its events.
+            posts = sum(stage["posts"] for stage in run["stages"].values())
+            assert run["events"] == webchat["chats"] + 2 * posts
+            assert run["rss_open_mb"] > 0
     table = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     for heading in ("## Targets", "**Missed:**", "## Telegram: whole intakes",
                     "## Telegram delivery", "## SMS", "## Seeded history",
-                    "## Units of work"):  # fmt: skip
+                    "## Units of work", "## Web chat"):  # fmt: skip
         assert heading in table
