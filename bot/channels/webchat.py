@@ -13,6 +13,8 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.channels.console import parse
@@ -74,19 +76,19 @@ class Waiters:
         if event is not None:
             event.set()
 
-    async def wait(self, address: str, seconds: float) -> bool:
-        """Wait until something is kept for *address*, or *seconds* pass; False if too many
-        wait already (the page asks again later)."""
+    @contextmanager
+    def watching(self, address: str) -> Iterator[asyncio.Event | None]:
+        """Watch *address* while the block runs: the event is set once something is kept for
+        it from the moment the block began, so nothing kept while the caller still reads is
+        missed. None if too many pages wait already (the page asks again later)."""
         if self._waiting >= self._at_most:
-            return False
+            yield None
+            return
         event = self._events.setdefault(address, asyncio.Event())
         self._counts[address] = self._counts.get(address, 0) + 1
         self._waiting += 1
         try:
-            async with asyncio.timeout(seconds):
-                await event.wait()
-        except TimeoutError:
-            pass
+            yield event
         finally:
             self._waiting -= 1
             self._counts[address] -= 1
@@ -94,7 +96,25 @@ class Waiters:
                 del self._counts[address]
                 if self._events.get(address) is event:
                     del self._events[address]  # the last one gave up: forget the chat
+
+    async def wait(self, address: str, seconds: float) -> bool:
+        """Wait until something is kept for *address*, or *seconds* pass; False if too many
+        wait already."""
+        with self.watching(address) as kept:
+            if kept is None:
+                return False
+            await _set_within(kept, seconds)
         return True
+
+
+async def _set_within(event: asyncio.Event, seconds: float) -> bool:
+    """Wait for *event* at most *seconds*; tell whether it was set."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 class WebChatSender:
@@ -224,11 +244,16 @@ class WebChatAdapter:
         held = await self._holder(chat_pass)
         if held is None:
             return None
-        found = await self._since(chat_pass, held, after)
-        if found or wait <= 0:
-            return found
-        if not await self._waiters.wait(held.address, wait):
-            raise ChatBusy
+        if wait <= 0:
+            return await self._since(chat_pass, held, after)
+        with self._waiters.watching(held.address) as kept:
+            found = await self._since(chat_pass, held, after)
+            if found:
+                return found
+            if kept is None:
+                raise ChatBusy
+            if not await _set_within(kept, wait):
+                return []  # nothing was kept meanwhile: nothing new to read
         held = await self._holder(chat_pass)  # ended while it waited: the page starts over
         return None if held is None else await self._since(chat_pass, held, after)
 

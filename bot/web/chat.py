@@ -218,21 +218,28 @@ class ChatRoutes:
         loop = asyncio.get_running_loop()
         ends = loop.time() + STREAM_SECONDS
         yield b"retry: 3000\n\n"
-        messages: list[ChatMessage] | None = first
-        while messages is not None:
-            for message in messages:
-                yield _event(message)
-                after = message.number
+        events = [_event(message) for message in first]
+        after = first[-1].number if first else after
+        del first  # a waiting stream keeps bytes to send, not the decoded messages
+        while True:
+            quiet = not events
+            while events:
+                yield events.pop(0)
             left = ends - loop.time()
             if left <= 0:
                 return
-            if not messages:
+            if quiet:
                 yield b": -\n\n"
             try:
                 messages = await self._chat.read(token, after, min(self._wait, left))
             except ChatBusy:
                 return  # the page opens the next stream after `retry`
-        yield b"event: gone\ndata: {}\n\n"
+            if messages is None:
+                yield b"event: gone\ndata: {}\n\n"
+                return
+            events = [_event(message) for message in messages]
+            after = messages[-1].number if messages else after
+            del messages
 
     async def close(self, request: Request) -> Response:
         """End the page's pass (quick exit): what it has shown (`seen`) is dropped."""

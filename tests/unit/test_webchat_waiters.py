@@ -26,3 +26,15 @@ async def test_too_many_waiting_pages_are_told_to_ask_later() -> None:
     waiters.notify("a")
     waiters.notify("b")
     assert await asyncio.gather(first, second) == [True, True]
+
+
+async def test_what_is_kept_while_a_page_still_reads_is_not_missed() -> None:
+    """A page watches before it reads: a message kept between its read and its wait wakes it
+    at once, not after the whole wait."""
+    waiters = Waiters()
+    with waiters.watching("chat-a") as kept:
+        assert kept is not None
+        waiters.notify("chat-a")  # kept while the page was still reading the database
+        async with asyncio.timeout(1):
+            await kept.wait()
+    assert waiters.watched == 0
