@@ -47,7 +47,14 @@ async def site(settings: Settings, clock: FakeClock) -> AsyncIterator[Site]:
 
         async def page(request: Request) -> HTMLResponse:
             tab = 'data-open="tab"' if request.query_params.get("open") == "tab" else ""
-            return HTMLResponse(SITE_PAGE.format(chat=desk.origin, tab=tab))
+            # A strict site: the chat's origin for the script and the frame, nothing inline.
+            policy = f"default-src 'self'; img-src data:; script-src {desk.origin}; " + (
+                f"frame-src {desk.origin}; style-src 'self'"
+            )
+            return HTMLResponse(
+                SITE_PAGE.format(chat=desk.origin, tab=tab),
+                headers={"Content-Security-Policy": policy},
+            )
 
         async with serving(Starlette(routes=[Route("/", page)]), listening):
             yield Site(desk, origin)
