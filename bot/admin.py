@@ -80,6 +80,16 @@ async def _staff(args: argparse.Namespace, core: app.Core) -> int:
             print(f"{s.id}\t{s.org_id}\t{s.role}\t{s.name}\t{','.join(s.languages) or '-'}\t"
                   f"{trained}\t{state}")  # fmt: skip
         return 0
+    if args.action == "phone":
+        number = None if args.number == "-" else args.number
+        try:
+            found = await core.operator.set_staff_phone(args.id, number)
+        except ValueError as exc:
+            return _fail(str(exc))
+        if not found:
+            return _fail(f"no staff member {args.id}")
+        print(f"staff member {args.id}: phone {'removed' if number is None else 'set'}")
+        return 0
     try:
         if args.action == "train":
             found = await core.operator.update_staff(args.id, trained_on=args.date or date.today())

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     languages = staff.add_parser("languages", help="set the languages a volunteer speaks")
     languages.add_argument("id", type=int)
     languages.add_argument("codes", nargs="+", help="e.g. sv ar so")
+    phone = staff.add_parser("phone", help="set the staff member's own phone, rung for calls")
+    phone.add_argument("id", type=int)
+    phone.add_argument("number", help='e.g. "070-123 45 67"; "-" removes it')
 
     commands.add_parser("keygen", help="print a fresh JOURBOT_SECRET_KEY")
     commands.add_parser("rekey", help="seal all personal data under the current key")

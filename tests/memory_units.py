@@ -221,6 +221,7 @@ class _StaffRow:
     languages: str = ""  # comma-separated, as the store keeps them
     trained_on: date | None = None
     active: bool = True
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -663,6 +664,15 @@ class MemoryStaff:
         """Return the Telegram chat of a staff member."""
         row = self._s.staff.get(staff_id)
         return row.telegram_id if row else None
+
+    async def phone(self, staff_id: int) -> str | None:
+        row = self._s.staff.get(staff_id)
+        return row.phone if row else None
+
+    async def set_phone(self, staff_id: int, phone: str | None) -> None:
+        row = self._s.staff.get(staff_id)
+        if row is not None:
+            self._s.staff[staff_id] = replace(row, phone=phone)
 
     async def of_org(self, org_id: str | None = None) -> list[Staff]:
         """Return an organisation's staff by id (or everyone, by organisation then id)."""

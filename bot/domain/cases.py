@@ -69,6 +69,8 @@ class AttemptOutcome(StrEnum):
     VOICEMAIL = "voicemail"
     WRONG_NUMBER = "wrong_number"
     DECLINED = "declined"
+    BUSY = "busy"  # the line was busy
+    FAILED = "failed"  # the call did not go through (a number that does not work)
 
 
 class CloseReason(StrEnum):

@@ -24,6 +24,7 @@ class Action(StrEnum):
     INVITE = "invite"
     STATS = "stats"
     TRAIN = "train"  # record a volunteer's basic training and languages
+    ACCOUNT = "account"  # one's own account: the phone the service rings for calls
 
 
 _ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS, Action.TRAIN})
@@ -41,7 +42,7 @@ def allowed(actor: Staff | None, action: Action, case: CaseRecord | None = None)
         return False
     if action in _COORDINATOR_ONLY and actor.role is not StaffRole.COORDINATOR:
         return False
-    if action in _ORGANISATION_WIDE or action is Action.MY_CASES:
+    if action in _ORGANISATION_WIDE or action in (Action.MY_CASES, Action.ACCOUNT):
         return True
     if case is None or case.org_id != actor.org_id or case.status is CaseStatus.ERASED:
         return False

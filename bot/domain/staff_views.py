@@ -64,6 +64,8 @@ OUTCOME = {
     AttemptOutcome.VOICEMAIL: S_("Voicemail"),
     AttemptOutcome.WRONG_NUMBER: S_("Wrong number"),
     AttemptOutcome.DECLINED: S_("Declined support"),
+    AttemptOutcome.BUSY: S_("Busy"),
+    AttemptOutcome.FAILED: S_("Did not go through"),
 }
 CLOSE_REASON = {
     CloseReason.SUPPORTED: S_("Supported"),
@@ -625,3 +627,16 @@ def closed_notice(reference: str, who: str, reason: CloseReason) -> Reply:
         choices=(button(S_("Open"), "open", reference),),
         step=STAFF_STEP,
     )
+
+
+def masked_phone(phone: str) -> str:
+    """Show a staff member's own phone as their account page does: enough to recognise it
+    (the last two digits), not enough to read it over a shoulder."""
+    return "•" * max(0, len(phone) - 2) + phone[-2:]
+
+
+PHONE_SAVED = S_("Your phone for calls is saved: {phone}.")
+PHONE_REMOVED = Reply(S_("Your phone for calls is removed."))
+NOT_A_PHONE = Reply(
+    S_("That is not a phone number. Write it as 070-123 45 67 or +46 70 123 45 67.")
+)

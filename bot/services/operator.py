@@ -24,6 +24,7 @@ from bot.domain.model import (
     Partnership,
     SupportNeed,
 )
+from bot.domain.typed import normalise_phone
 from bot.i18n import known_language
 from bot.ports import Clock, IntakeListener, UnitsOfWork
 from bot.services.intake import new_reference
@@ -95,6 +96,7 @@ class OperatorService:
             )
             if active is False:
                 await unit.desk.end_sessions_of(staff_id)  # signed out of the desk at once
+                await unit.staff.set_phone(staff_id, None)  # kept only to place their calls
             staff = await unit.staff.by_id(staff_id) if trained_on is not None else None
             chat = await unit.staff.telegram_id(staff_id) if staff is not None else None
             if staff is not None and chat is not None:
@@ -102,6 +104,22 @@ class OperatorService:
                 to = staff_recipient(staff, chat)
                 await queue(unit, to, [views.YOUR_TRAINING], self._clock.now())
         return found
+
+    async def set_staff_phone(self, staff_id: int, number: str | None) -> bool:
+        """Keep (None: forget) a staff member's own phone, which the service rings before it
+        calls a seeker for them; False if there is no such person.
+
+        ValueError for what is not a phone number.
+        """
+        phone = normalise_phone(number) if number is not None else None
+        if number is not None and phone is None:
+            raise ValueError("not a phone number (e.g. 070-123 45 67 or +46 70 123 45 67)")
+        async with self._units.begin() as unit:
+            if await unit.staff.by_id(staff_id) is None:
+                return False
+            await unit.staff.set_phone(staff_id, phone)
+        log.info("operator.staff_phone staff=%s", staff_id)
+        return True
 
     async def register_case(self, case: ReferredCase) -> str:
         """Store a case registered by hand; from then on it is followed up like any other.

@@ -11,6 +11,7 @@ from bot.domain.cases import STAFF_CHANNEL, Staff, StaffRole
 from bot.domain.dialogue import S_, Line, Param, Reply, Translatable
 from bot.domain.model import Channel
 from bot.domain.policy import Action, allowed, may_train
+from bot.domain.typed import normalise_phone
 from bot.i18n import known_language
 from bot.ports import Unit
 from bot.services.invite_codes import Invite, hash_code
@@ -111,6 +112,29 @@ class InviteMixin(StaffBase):
         log.info("staff.trained staff=%s", staff_id)
         return views.training_recorded(volunteer)
 
+    async def own_phone(self, actor: Staff | None) -> str | None:
+        """Return the actor's own phone for calls, masked as their account page shows it."""
+        if not allowed(actor, Action.ACCOUNT) or actor is None:
+            return None
+        async with self._units.lookup() as unit:
+            phone = await unit.staff.phone(actor.id)
+        return views.masked_phone(phone) if phone else None
+
+    async def set_own_phone(self, actor: Staff | None, text: str) -> Reply:
+        """Keep the phone the service rings the actor on before it calls a seeker for them
+        (never shown to a seeker); an empty *text* forgets it."""
+        if not allowed(actor, Action.ACCOUNT) or actor is None:
+            return views.refused(actor, Action.ACCOUNT)
+        phone = normalise_phone(text) if text.strip() else None
+        if text.strip() and phone is None:
+            return views.NOT_A_PHONE
+        async with self._units.begin() as unit:
+            await unit.staff.set_phone(actor.id, phone)
+        log.info("staff.phone_%s staff=%s", "set" if phone else "removed", actor.id)
+        if phone is None:
+            return views.PHONE_REMOVED
+        return Reply(views.PHONE_SAVED, {"phone": views.masked_phone(phone)})
+
     async def deactivate(self, actor: Staff | None, staff_id: int) -> Reply:
         """Take a staff member of the coordinator's organisation off the service: their desk
         sessions end at once and they get no more cases (their open ones stay to reassign)."""
@@ -119,6 +143,7 @@ class InviteMixin(StaffBase):
             if staff is None or not may_train(actor, staff) or (actor and actor.id == staff.id):
                 return views.refused(actor, Action.TRAIN)
             await unit.staff.update(staff_id, active=False)
+            await unit.staff.set_phone(staff_id, None)  # kept only to place their calls
             ended = await unit.desk.end_sessions_of(staff_id)
         log.info("staff.deactivated staff=%s sessions_ended=%s", staff_id, ended)
         return Reply(S_("{name} is deactivated."), {"name": staff.name})

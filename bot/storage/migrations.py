@@ -359,4 +359,9 @@ MIGRATIONS: tuple[str, ...] = (
         set_at TEXT NOT NULL
     );
     """,
+    # 15: a staff member's own phone, for calls the service places through the association's
+    # number (it rings them first). Sealed like every number; never shown to a seeker.
+    """
+    ALTER TABLE staff ADD COLUMN phone TEXT;
+    """,
 )

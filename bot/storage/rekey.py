@@ -19,7 +19,7 @@ from bot.storage.outbox_store import ADDRESS as OUTBOX_ADDRESS
 from bot.storage.outbox_store import FOLLOW_UP
 from bot.storage.outbox_store import MESSAGE as OUTBOX_MESSAGE
 from bot.storage.seekers import CONVERSATION_STATE, SEEKER_ADDRESS
-from bot.storage.staff_store import TELEGRAM_CHAT
+from bot.storage.staff_store import STAFF_PHONE, TELEGRAM_CHAT
 from bot.storage.webchat_store import WEBCHAT_BODY
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ SEALED_VALUES: tuple[tuple[str, str, str, str], ...] = (
     ("inbox", "id", "sender", INBOX_SENDER),
     ("inbox", "id", "body", INBOX_BODY),
     ("webchat_messages", "id", "body", WEBCHAT_BODY),
+    ("staff", "id", "phone", STAFF_PHONE),
 )
 # Sealed and also found by a keyed hash: rekeyed with their hash, below.
 FOUND_BY_HASH: tuple[tuple[str, str, str], ...] = (

@@ -15,6 +15,7 @@ _BY_TELEGRAM = (
     "WHERE telegram_hash IN "
 )
 TELEGRAM_CHAT = "staff.telegram_chat"
+STAFF_PHONE = "staff.phone"
 _BY_ID = (
     "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff WHERE id = ?"
 )
@@ -70,6 +71,19 @@ class StaffStore:
             row = await cursor.fetchone()
         chat = self._cipher.open(row[0], TELEGRAM_CHAT) if row else None
         return int(chat) if chat is not None else None
+
+    async def phone(self, staff_id: int) -> str | None:
+        """Return the staff member's own phone (E.164), for calls placed through us."""
+        async with self._db.execute("SELECT phone FROM staff WHERE id = ?", (staff_id,)) as cursor:
+            row = await cursor.fetchone()
+        return self._cipher.open(row[0], STAFF_PHONE) if row else None
+
+    async def set_phone(self, staff_id: int, phone: str | None) -> None:
+        """Keep the staff member's own phone, sealed; None forgets it."""
+        await self._db.execute(
+            "UPDATE staff SET phone = ? WHERE id = ?",
+            (self._cipher.seal(phone, STAFF_PHONE), staff_id),
+        )
 
     async def of_org(self, org_id: str | None = None) -> list[Staff]:
         """Return everyone of an organisation (or of all), active or not."""

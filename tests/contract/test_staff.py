@@ -180,3 +180,17 @@ async def test_open_load_counts_assigned_and_in_contact_cases(
         case = await unit.cases.by_id(ids[3])
         assert case is not None
         assert case.status is CaseStatus.NEW
+
+
+async def test_a_staff_members_own_phone_is_kept_and_forgotten(
+    units: UnitsOfWork, clock: FakeClock, org: str
+) -> None:
+    async with units.begin() as unit:
+        staff_id = await add_staff(unit, org, 9001, clock.now())
+        assert await unit.staff.phone(staff_id) is None
+        await unit.staff.set_phone(staff_id, "+46701112233")
+    async with units.begin() as unit:
+        assert await unit.staff.phone(staff_id) == "+46701112233"
+        assert await unit.staff.phone(staff_id + 1) is None
+        await unit.staff.set_phone(staff_id, None)
+        assert await unit.staff.phone(staff_id) is None

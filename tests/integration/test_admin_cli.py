@@ -30,7 +30,8 @@ def jourbot(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_staff_commands(tmp_path: Path) -> None:
-    """Invite prints a one-time code; train, languages and deactivate change the record."""
+    """Invite prints a one-time code; train, languages, phone and deactivate change the
+    record."""
     db = tmp_path / "jourbot.db"
     invite = jourbot(db, "staff", "invite", "--org", "vasterort", "--role", "volunteer")
     assert invite.returncode == 0, invite.stderr
@@ -56,6 +57,17 @@ def test_staff_commands(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         (stored,) = conn.execute("SELECT token_hash FROM desk_links").fetchone()
         assert url.group(1) not in stored  # only a hash is kept
+    phone = jourbot(db, "staff", "phone", "1", "070-123 45 67")
+    assert (phone.returncode, phone.stdout) == (0, "staff member 1: phone set\n")
+    with sqlite3.connect(db) as conn:
+        (kept,) = conn.execute("SELECT phone FROM staff WHERE id = 1").fetchone()
+        assert kept == "+46701234567"  # E.164 (sealed when a key is set: test_encryption)
+    wrong = jourbot(db, "staff", "phone", "1", "12")
+    assert wrong.returncode == 2 and "not a phone number" in wrong.stderr
+    assert jourbot(db, "staff", "phone", "99", "0701234567").returncode == 2
+    assert jourbot(db, "staff", "phone", "1", "-").stdout == "staff member 1: phone removed\n"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT phone FROM staff WHERE id = 1").fetchone() == (None,)
     assert jourbot(db, "staff", "deactivate", "1").returncode == 0
     assert "inactive" in jourbot(db, "staff", "list").stdout
     gone = jourbot(db, "staff", "link", "1")

@@ -39,11 +39,12 @@ async def test_personal_data_is_sealed_at_rest(settings: Settings, clock: FakeCl
                 telegram_id=555000111, locale="en", now=clock.now(),
             )  # fmt: skip
             actor = await unit.staff.by_id(staff_id)
+            await unit.staff.set_phone(staff_id, "+46709998877")  # their own, for calls
         await jourbot.intake.handle(Channel.TELEGRAM, CHAT_ID, Text("Grannen Zacharias hotar"))
         await jourbot.staff.relay(actor, reference, "Jag ringer om Zacharias")
         await jourbot.database.checkpoint()
         data = raw(jourbot.settings.db_path)
-        for secret in (CHAT_ID, "+46701234567", "Zacharias", "555000111"):
+        for secret in (CHAT_ID, "+46701234567", "Zacharias", "555000111", "+46709998877"):
             assert secret.encode() not in data, secret
         async with jourbot.units.begin() as unit:  # and it reads back, unsealed
             case = await unit.cases.by_reference(reference)
@@ -51,6 +52,8 @@ async def test_personal_data_is_sealed_at_rest(settings: Settings, clock: FakeCl
             bodies = [m.body for m in await unit.cases.messages(case.id)]
         assert bodies == ["Grannen Zacharias hotar", "Jag ringer om Zacharias"]
         assert await jourbot.staff.identify(555000111) == actor
+        async with jourbot.units.begin() as unit:
+            assert await unit.staff.phone(staff_id) == "+46709998877"
     finally:
         await jourbot.close()
 

@@ -267,10 +267,11 @@ DESK_CALLS = [
     ("POST", "/desk/team/invite", ANY_COORDINATOR),
     ("GET", "/desk/report", ANY_COORDINATOR),
     ("GET", "/desk/report.csv", ANY_COORDINATOR),
+    ("POST", "/desk/account/phone", ANY_STAFF),
 ]
 DESK_FORM = {
     "volunteer": "{vol}", "channel": "phone", "outcome": "no_answer", "time": "13:30",
-    "text": "Hello there", "org": "stodcentrum", "role": "volunteer",
+    "text": "Hello there", "org": "stodcentrum", "role": "volunteer", "phone": "070-123 45 67",
 }  # fmt: skip
 
 

@@ -72,8 +72,20 @@ class SignIn:
         return response
 
     async def account(self, request: Request, user: DeskUser) -> Response:
-        """The staff member's own page: passkeys and signing out."""
-        return self._desk.page(request, user, "desk/account.html")
+        """The staff member's own page: their phone for calls, passkeys, signing out."""
+        phone = await self._desk.staff.own_phone(user.staff)
+        return self._desk.page(request, user, "desk/account.html", phone=phone)
+
+    async def phone(self, request: Request, user: DeskUser) -> Response:
+        """Keep (or, left empty, forget) the phone the service rings for calls."""
+        form = await self._desk.gate.form(request, user)
+        if form is None:
+            return Response(status_code=403)
+        number = form.get("phone")
+        reply = await self._desk.staff.set_own_phone(
+            user.staff, number if isinstance(number, str) else ""
+        )
+        return self._desk.done(user, reply, f"{DESK}/account")
 
     async def registration_options(self, request: Request, user: DeskUser) -> Response:
         """Give the browser what it needs to make a passkey for this staff member."""
@@ -134,6 +146,7 @@ class SignIn:
                 methods=["POST"],
             ),
             Route(f"{DESK}/account/passkeys", signed_in(desk, self.register), methods=["POST"]),
+            Route(f"{DESK}/account/phone", signed_in(desk, self.phone), methods=["POST"]),
             Route(f"{DESK}/sign-out", signed_in(desk, self.sign_out), methods=["POST"]),
             Route(f"{DESK}/language", self.language, methods=["POST"]),
         ]
