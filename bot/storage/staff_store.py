@@ -135,12 +135,15 @@ class StaffStore:
         active: bool | None = None,
         languages: tuple[str, ...] | None = None,
     ) -> bool:
-        """Change a staff record; False if there is no such id."""
+        """Change a staff record; False if there is no such id. Deactivation forgets their
+        phone for calls: it is kept only to place their calls."""
         changes: list[tuple[str, object]] = []
         if trained_on is not None:
             changes.append(("trained_on", trained_on.isoformat()))
         if active is not None:
             changes.append(("active", int(active)))
+        if active is False:
+            changes.append(("phone", None))
         if languages is not None:
             changes.append(("languages", ",".join(languages)))
         if not changes:

@@ -194,3 +194,8 @@ async def test_a_staff_members_own_phone_is_kept_and_forgotten(
         assert await unit.staff.phone(staff_id + 1) is None
         await unit.staff.set_phone(staff_id, None)
         assert await unit.staff.phone(staff_id) is None
+        await unit.staff.set_phone(staff_id, "+46701112233")
+        await unit.staff.update(staff_id, trained_on=date(2026, 1, 15))
+        assert await unit.staff.phone(staff_id) == "+46701112233"
+        await unit.staff.update(staff_id, active=False)  # kept only to place their calls
+        assert await unit.staff.phone(staff_id) is None
