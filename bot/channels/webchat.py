@@ -97,15 +97,6 @@ class Waiters:
                 if self._events.get(address) is event:
                     del self._events[address]  # the last one gave up: forget the chat
 
-    async def wait(self, address: str, seconds: float) -> bool:
-        """Wait until something is kept for *address*, or *seconds* pass; False if too many
-        wait already."""
-        with self.watching(address) as kept:
-            if kept is None:
-                return False
-            await _set_within(kept, seconds)
-        return True
-
 
 async def _set_within(event: asyncio.Event, seconds: float) -> bool:
     """Wait for *event* at most *seconds*; tell whether it was set."""

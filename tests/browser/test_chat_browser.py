@@ -203,3 +203,35 @@ async def test_a_seeker_is_answered_leaves_and_comes_back_in_another_browser(
     for context in browser.contexts:
         await context.close()
     assert watch.problems == [], "\n".join(watch.problems)
+
+
+async def test_under_load_the_page_solves_the_puzzle_before_the_chat_opens(
+    settings: Settings, clock: FakeClock, browser: Browser
+) -> None:
+    """With the puzzle asked of every new chat, the page solves it (SHA-256 in the browser)
+    and the chat opens as usual."""
+    busy = WebChatSettings(title="Väder", exit_url=EXIT, challenge_from=1, challenge_bits=12)
+    async with live_desk(replace(settings, webchat=busy), clock) as running:
+        watch = Watch(running.origin)
+        first = await opened(running, watch, browser, "sv", 390)  # no one else: no puzzle
+        await running.jourbot.outbox.drain()
+        await expect(first.locator("#log li").first).to_be_visible(timeout=10_000)
+        watch.expected_refusals.add(f"{running.origin}/chat/start")  # 428: the puzzle first
+        context = await watch.context(browser, viewport={"width": 390, "height": 800})
+        second = await context.new_page()
+        statuses: list[int] = []
+        second.on(
+            "response",
+            lambda answer: statuses.append(answer.status) if "/chat/start" in answer.url else None,
+        )
+        async with second.expect_response(
+            lambda answer: answer.url.endswith("/chat/start") and answer.status == 200
+        ) as started:
+            await second.goto(f"{running.origin}/chat?lang=ar")
+        assert "chat" in await (await started.value).json()
+        assert statuses == [428, 200]  # asked for the puzzle, then solved it
+        await running.jourbot.outbox.drain()
+        await expect(second.locator("#log li").first).to_be_visible(timeout=10_000)
+        for context in browser.contexts:
+            await context.close()
+        assert watch.problems == [], "\n".join(watch.problems)

@@ -387,6 +387,10 @@ async def test_the_code_can_be_changed_or_dropped(service: Jourbot, page: Page) 
     other = Page(page.client)
     assert (await come_back(other, reference, first)).status_code == 403  # the old one is gone
     assert (await come_back(other, reference, found.group(0))).status_code == 200
+    first_page = await page.client.get(
+        "/chat/news", params={"after": 0}, headers={"X-Chat": page.chat}
+    )
+    assert first_page.status_code == 404  # coming back elsewhere ended the other page's pass
     assert await other.press("way-back", "drop") == 204
     await service.outbox.drain()
     (dropped,) = await other.news()

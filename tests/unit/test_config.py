@@ -160,6 +160,12 @@ aliases = ["Uno"]
         (("[routing]", "[routing"), "not valid TOML"),
         (("", '[storage]\nsynchronous = "off"\n'), "storage.synchronous"),
         (("", '[staff]\ntelegram_details = "yes"\n'), "staff.telegram_details"),
+        (("", '[webchat]\nexit_url = "http://weather.example"\n'), "webchat.exit_url"),
+        (("", '[webchat]\nembed_on = ["https://site.example/page"]\n'), "webchat.embed_on"),
+        (("", '[webchat]\nembed_on = ["http://site.example"]\n'), "webchat.embed_on"),
+        (("", '[webchat]\nembed_on = "https://site.example"\n'), "webchat.embed_on"),
+        (("", "[webchat]\nchallenge_bits = 30\n"), "webchat.challenge_bits"),
+        (("", "[webchat]\nopen_chats_at_most = 0\n"), "webchat.open_chats_at_most"),
     ],
 )
 def test_bad_config_file_names_the_key(tmp_path: Path, change: tuple[str, str], names: str) -> None:
@@ -239,3 +245,19 @@ def test_seeker_details_in_staff_chats_are_an_explicit_choice(tmp_path: Path) ->
     assert load_settings({"JOURBOT_CONFIG": str(path)}).staff.telegram_details
     path.write_text(MINIMAL, encoding="utf-8")
     assert not load_settings({"JOURBOT_CONFIG": str(path)}).staff.telegram_details
+
+
+def test_the_web_chat_is_framed_only_by_the_sites_named(tmp_path: Path) -> None:
+    """[webchat] embed_on lists the origins that may show the chat in a frame; by default
+    none, and the limits have their documented defaults."""
+    path = tmp_path / "jourbot.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    chat = load_settings({"JOURBOT_CONFIG": str(path)}).webchat
+    assert chat.embed_on == ()
+    assert (chat.open_chats_at_most, chat.challenge_from, chat.challenge_bits) == (3000, 2000, 16)
+    path.write_text(
+        '[webchat]\nembed_on = ["https://www.jour.example"]\nchallenge_from = 500\n' + MINIMAL,
+        encoding="utf-8",
+    )
+    chat = load_settings({"JOURBOT_CONFIG": str(path)}).webchat
+    assert chat.embed_on == ("https://www.jour.example",) and chat.challenge_from == 500
