@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 
@@ -13,6 +18,34 @@ from bot.domain.model import Partnership
 from bot.i18n import Catalogs, default_locales_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool:
+    """Fail a test that hangs, showing where each of its asyncio tasks waits.
+
+    pytest-timeout's own handler shows the threads' stacks, and a hung async test's main
+    thread only shows the event loop's select; the tasks tell what never finished.
+    """
+
+    def fail(signum: int, frame: FrameType | None) -> None:
+        __tracebackhide__ = True
+        try:
+            tasks = asyncio.all_tasks()
+        except RuntimeError:  # no loop running: a synchronous test
+            tasks = set()
+        for task in tasks:
+            print(f"--- {task.get_name()} {task.get_coro()!r}", file=sys.stderr)
+            task.print_stack(file=sys.stderr)
+        pytest.fail(f"Timeout: more than {settings.timeout} s ({len(tasks)} tasks shown above)")
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]  # pytest-timeout calls it
+    signal.signal(signal.SIGALRM, fail)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
 
 
 class FakeClock:
