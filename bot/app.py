@@ -31,13 +31,15 @@ from bot.channels.telegram import (
 )
 from bot.channels.telegram_start import TelegramStart
 from bot.channels.twilio_api import TWILIO_API_URL, TwilioGateway
+from bot.channels.voice import TwilioVoice
 from bot.channels.webchat import Waiters, WebChatAdapter, WebChatSender
 from bot.config import Settings, require_encryption
 from bot.domain.conversation import Language
 from bot.domain.model import Channel
 from bot.i18n import Catalogs, default_locales_dir, load_information
-from bot.ports import Clock, Sender, SystemClock
+from bot.ports import Clock, Sender, SystemClock, VoiceGateway
 from bot.scheduler import build_scheduler
+from bot.services.calls import CallService
 from bot.services.delivery import DeliveryService
 from bot.services.desk_access import DeskAccess
 from bot.services.intake import IntakeService
@@ -60,6 +62,8 @@ from bot.web.desk.context import DeskContext
 from bot.web.desk.gate import Gate
 from bot.web.desk.routes import desk_routes
 from bot.web.pages import Pages
+from bot.web.twilio_forms import TwilioForms
+from bot.web.voice_hooks import VoiceHooks
 from bot.web.webhooks import TwilioWebhooks, telegram_webhook
 
 log = logging.getLogger(__name__)
@@ -86,6 +90,7 @@ class Core:
     reports: ReportService
     operator: OperatorService
     desk: DeskAccess
+    calls: CallService
 
     async def close(self) -> None:
         """Close the database."""
@@ -121,6 +126,7 @@ async def open_core(
     *,
     clock: Clock | None = None,
     senders: Mapping[Channel, Sender] | None = None,
+    voice: VoiceGateway | None = None,
     locales_dir: Path | None = None,
     catalogs: Catalogs | None = None,
 ) -> Core:
@@ -173,6 +179,15 @@ async def open_core(
         reports=ReportService(units, partnership),
         operator=OperatorService(units, clock, partnership, listener=staff),
         desk=DeskAccess(units, clock, settings.desk.limits, settings.desk.url),
+        calls=CallService(
+            units,
+            clock,
+            partnership,
+            outbox.wake,
+            settings=settings.staff,
+            calls=settings.calls,
+            voice=voice,
+        ),
     )
 
 
@@ -229,10 +244,12 @@ async def build(
             api_url=t.api_url or TWILIO_API_URL,
         )
         senders[Channel.SMS] = senders[Channel.WHATSAPP] = TextSender(gateway, catalogs)
+    voice = _voice(settings, http)
     try:
         core = await open_core(
-            settings, clock=clock, senders=senders, locales_dir=locales_dir, catalogs=catalogs
-        )
+            settings, clock=clock, senders=senders, voice=voice, locales_dir=locales_dir,
+            catalogs=catalogs,
+        )  # fmt: skip
     except BaseException:
         await http.aclose()
         raise
@@ -251,7 +268,10 @@ async def build(
     webhook = None
     if telegram is not None and starter is not None and settings.telegram is not None:
         stats = StaffStats(core.reports, catalogs, settings.partnership, core.clock)
-        add_handlers(telegram, intake, catalogs, outbox, staff=staff, stats=stats, desk=core.desk)
+        add_handlers(
+            telegram, intake, catalogs, outbox, staff=staff, stats=stats, desk=core.desk,
+            calls=core.calls,
+        )  # fmt: skip
         if settings.telegram.webhook_secret is not None:
             webhook = telegram_webhook(telegram, settings.telegram.webhook_secret, starter.is_up)
 
@@ -307,10 +327,34 @@ async def build(
 
     web = build_web(
         lifespan, health, telegram=webhook, twilio=twilio, desk=_desk(core), chat=chat.routes(),
-        chat_framed_on=settings.webchat.embed_on,
+        chat_framed_on=settings.webchat.embed_on, voice=_voice_hooks(core, voice),
     )  # fmt: skip
     fields = {f.name: getattr(core, f.name) for f in dataclasses.fields(Core)}
     return Jourbot(**fields, telegram=telegram, texts=texts, web=web, http=http)
+
+
+def _voice(settings: Settings, http: httpx.AsyncClient) -> TwilioVoice | None:
+    """Twilio Voice, when Twilio is configured and some organisation has a voice number."""
+    t = settings.twilio
+    if t is None or not settings.calls.numbers:
+        return None
+    return TwilioVoice(
+        http,
+        account_sid=t.account_sid,
+        auth_token=t.auth_token,
+        public_url=t.public_url,
+        ring_seconds=settings.calls.ring_volunteer_seconds,
+        api_url=t.api_url or TWILIO_API_URL,
+    )
+
+
+def _voice_hooks(core: Core, voice: TwilioVoice | None) -> list[BaseRoute]:
+    """The routes Twilio Voice calls, when calls are placed at all."""
+    t = core.settings.twilio
+    if voice is None or t is None:
+        return []
+    forms = TwilioForms(t.auth_token, t.public_url)
+    return list(VoiceHooks(forms, core.calls, t.public_url).routes())
 
 
 def _origin(url: str) -> str:
@@ -333,6 +377,7 @@ def _desk(core: Core) -> list[BaseRoute]:
         gate=Gate(core.desk, origin, core.clock),
         partnership=core.settings.partnership,
         clock=core.clock,
+        calls=core.calls,
     )
     return desk_routes(context)
 

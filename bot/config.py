@@ -11,10 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config_file import (
+    CallSettings,
     ConfigError,
     Retention,
     SendLimits,
     WebChatSettings,
+    calls_from,
     default_toml,
     desk_limits_from,
     partnership_from,
@@ -112,11 +114,13 @@ class Settings:
     # [staff] telegram_details: staff chats get the seeker's details, not only a reference.
     telegram_details: bool = False
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
+    calls: CallSettings = field(default_factory=CallSettings)
 
     @property
     def staff(self) -> StaffSettings:
         """What Telegram carries to staff, and where the desk it links to is."""
-        return StaffSettings(self.telegram_details, self.desk.url)
+        calling = frozenset(org for org, _ in self.calls.numbers) if self.twilio else frozenset()
+        return StaffSettings(self.telegram_details, self.desk.url, calling)
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -187,6 +191,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         retention=retention,
         telegram_details=telegram_details_from(table, where),
         webchat=webchat_from(table, where),
+        calls=calls_from(table, where),
         send_limits=send_limits,
         synchronous=synchronous,
         retries=_retries(get("JOURBOT_RETRY_FIRST_SECONDS"), get("JOURBOT_RETRY_LONGEST_SECONDS")),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.desk import SessionLimits
 from bot.domain.model import District, Numbers, OpenEvening, Organisation, Partnership
 from bot.domain.routing import match_district
+from bot.domain.typed import normalise_phone
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -289,6 +290,46 @@ def webchat_from(data: dict[str, Any], where: str) -> WebChatSettings:
         open_chats_at_most=chat.whole("open_chats_at_most", defaults.open_chats_at_most),
         challenge_from=chat.whole("challenge_from", defaults.challenge_from),
         challenge_bits=bits,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallSettings:
+    """Calls the service places through an association's own number (Twilio Voice)."""
+
+    # organisation id -> its Twilio number with Voice, E.164; an organisation not listed
+    # places no calls (its volunteers call themselves and log the attempt, as before).
+    numbers: tuple[tuple[str, str], ...] = ()
+    per_day: int = 40  # calls one organisation may place in a (Stockholm) day: the cost cap
+    ring_volunteer_seconds: int = 25  # the volunteer's own phone, before the call is dropped
+    ring_seeker_seconds: int = 30  # the seeker's phone, before it counts as no answer
+
+    def number(self, org_id: str) -> str | None:
+        """Return the number *org_id*'s calls come from, or None if it places none."""
+        return dict(self.numbers).get(org_id)
+
+
+def calls_from(data: dict[str, Any], where: str) -> CallSettings:
+    """Read the [calls] table and each organisation's voice_number."""
+    calls, defaults = Table(data, where).table("calls"), CallSettings()
+    numbers = []
+    for org in Table(data, where).tables("organisations"):
+        given = org.data.get("voice_number")
+        if given is None:
+            continue
+        number = normalise_phone(given) if isinstance(given, str) else None
+        if number is None:
+            raise ConfigError(
+                f'{org.where}.voice_number: the association\'s Twilio number, e.g. "+46812345678"'
+            )
+        numbers.append((org.text("id"), number))
+    rings = {}
+    for key in ("ring_volunteer_seconds", "ring_seeker_seconds"):
+        rings[key] = calls.whole(key, getattr(defaults, key))
+        if not 5 <= rings[key] <= 600:
+            raise ConfigError(f"{where}.calls.{key}: 5 to 600 (Twilio's limits)")
+    return CallSettings(
+        numbers=tuple(numbers), per_day=calls.whole("per_day", defaults.per_day), **rings
     )
 
 

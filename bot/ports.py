@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 from bot.domain.board import BoardQuery, BoardSection, Section
+from bot.domain.calls import Call, CallState
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -153,6 +154,9 @@ class CaseUnit(Protocol):
         channel: AttemptChannel,
         outcome: AttemptOutcome,
         now: datetime,
+    ) -> int: ...
+    async def correct_attempt(
+        self, case_id: int, attempt_id: int, outcome: AttemptOutcome
     ) -> None: ...
     async def mark_in_contact(self, case_id: int) -> bool: ...
     async def close(self, case_id: int, reason: CloseReason, now: datetime) -> None: ...
@@ -262,6 +266,9 @@ class StatsUnit(Protocol):
     async def outcomes(self, start: datetime, end: datetime) -> list[str]: ...
     async def reminders(self, org_id: str, start: datetime, end: datetime) -> list[str]: ...
     async def transfers(self, start: datetime, end: datetime) -> list[tuple[str, str]]: ...
+    async def calls(
+        self, org_id: str, start: datetime, end: datetime
+    ) -> list[tuple[AttemptOutcome | None, int | None]]: ...
 
 
 class DeskUnit(Protocol):
@@ -312,6 +319,30 @@ class WebChatUnit(Protocol):
     async def return_to(self, reference: str) -> tuple[int, str] | None: ...
 
 
+class CallUnit(Protocol):
+    """Calls placed through an association's number, inside one transaction."""
+
+    async def add(
+        self, case_id: int, staff_id: int, org_id: str, hang_up_on_machine: bool, now: datetime
+    ) -> int: ...
+    async def get(self, call_id: int) -> Call | None: ...
+    async def of_case(self, case_id: int) -> list[Call]: ...
+    async def placed(self, call_id: int, call_sid: str) -> None: ...
+    async def dialing(self, call_id: int, at: datetime) -> bool: ...
+    async def screened(self, call_id: int, answered_by: str) -> None: ...
+    async def finish(
+        self,
+        call_id: int,
+        state: CallState,
+        outcome: AttemptOutcome | None,
+        seconds: int | None,
+        attempt_id: int | None,
+    ) -> bool: ...
+    async def corrected(self, call_id: int, outcome: AttemptOutcome) -> None: ...
+    async def placed_since(self, org_id: str, since: datetime) -> int: ...
+    async def open_for(self, case_id: int, since: datetime) -> bool: ...
+
+
 class Unit(Protocol):
     """One transaction, with the queries of each use case."""
 
@@ -337,6 +368,8 @@ class Unit(Protocol):
     def desk(self) -> DeskUnit: ...
     @property
     def webchat(self) -> WebChatUnit: ...
+    @property
+    def calls(self) -> CallUnit: ...
 
 
 class UnitsOfWork(Protocol):
@@ -381,6 +414,19 @@ class DeliveryError(Exception):
         self.http_status = http_status
         self.permanent = permanent
         self.opted_out = opted_out
+
+
+class CallNotPlaced(Exception):
+    """The provider refused or could not take a call; nothing rang."""
+
+
+class VoiceGateway(Protocol):
+    """Places calls: rings a staff member's phone, then asks us how to go on."""
+
+    async def place(self, to: str, caller_id: str, call_id: int) -> str:
+        """Ring *to* from *caller_id* for our call *call_id*; return the provider's id of
+        the call, or raise CallNotPlaced."""
+        ...
 
 
 class TextGateway(Protocol):

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from bot.domain.board import BoardQuery, BoardSection, Section
+from bot.domain.calls import Call, CallState
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -318,6 +319,7 @@ class _State:
     webchat: dict[int, tuple[int, str, datetime]] = field(default_factory=dict)
     passes: dict[str, tuple[int, int]] = field(default_factory=dict)  # hash -> seeker, seen
     returns: dict[int, str] = field(default_factory=dict)  # seeker -> code hash
+    calls: dict[int, Call] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -347,6 +349,7 @@ class _State:
             webchat=dict(self.webchat),
             passes=dict(self.passes),
             returns=dict(self.returns),
+            calls=dict(self.calls),
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -865,16 +868,39 @@ class MemoryCases:
         channel: AttemptChannel,
         outcome: AttemptOutcome,
         now: datetime,
-    ) -> None:
+    ) -> int:
         """Record an attempt; reaching the seeker puts a case waiting for it in contact."""
         self._s.need_case(case_id)
         self._s.need_staff(staff_id)
-        self._s.attempts[_next_id(self._s.attempts)] = _Attempt(
+        attempt_id = _next_id(self._s.attempts)
+        self._s.attempts[attempt_id] = _Attempt(
             case_id, staff_id, _at(at), channel, outcome, _at(now)
         )
         case = self._s.cases[case_id]
         if outcome is AttemptOutcome.REACHED and case.status in _AWAITING:
             self._s.cases[case_id] = replace(case, status=CaseStatus.IN_CONTACT)
+        return attempt_id
+
+    async def correct_attempt(self, case_id: int, attempt_id: int, outcome: AttemptOutcome) -> None:
+        """Put an attempt's outcome right, and the case's state with it."""
+        attempt = self._s.attempts.get(attempt_id)
+        if attempt is None or attempt.case_id != case_id:
+            return
+        self._s.attempts[attempt_id] = replace(attempt, outcome=outcome)
+        case = self._s.cases[case_id]
+        if outcome is AttemptOutcome.REACHED:
+            if case.status in _AWAITING:
+                self._s.cases[case_id] = replace(case, status=CaseStatus.IN_CONTACT)
+            return
+        reached = any(
+            a.case_id == case_id and a.outcome is AttemptOutcome.REACHED
+            for a in self._s.attempts.values()
+        )
+        answered = any(
+            e.case_id == case_id and e.event == "seeker_answered" for e in self._s.events.values()
+        )
+        if case.status is CaseStatus.IN_CONTACT and not reached and not answered:
+            self._s.cases[case_id] = replace(case, status=CaseStatus.ASSIGNED)
 
     async def mark_in_contact(self, case_id: int) -> bool:
         """Put an assigned case in contact; False if it was not assigned."""
@@ -1434,6 +1460,19 @@ class MemoryStats:
         low, high = _at(start), _at(end)
         return [str(o.outcome) for o in self._s.outcomes.values() if low <= o.at < high]
 
+    async def calls(
+        self, org_id: str, start: datetime, end: datetime
+    ) -> list[tuple[AttemptOutcome | None, int | None]]:
+        """Return (outcome, seconds) of every call *org_id* placed in [start, end)."""
+        low, high = _at(start), _at(end)
+        return [
+            (c.outcome, c.seconds)
+            for c in self._s.calls.values()
+            if c.org_id == org_id
+            and low <= c.requested_at < high
+            and c.state is not CallState.FAILED
+        ]
+
     async def reminders(self, org_id: str, start: datetime, end: datetime) -> list[str]:
         """Return the rule of every reminder sent in [start, end) for *org_id*'s cases."""
         low, high = _at(start), _at(end)
@@ -1621,6 +1660,88 @@ class MemoryDesk:
         return [a for a in self._s.accesses if a.at >= since]
 
 
+class MemoryCalls:
+    """The calls table: a call's progress, its attempt, the daily count."""
+
+    _ON = frozenset({CallState.REQUESTED, CallState.RINGING_STAFF, CallState.DIALING})
+
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    async def add(
+        self, case_id: int, staff_id: int, org_id: str, hang_up_on_machine: bool, now: datetime
+    ) -> int:
+        self._s.need_case(case_id)
+        self._s.need_staff(staff_id)
+        call_id = _next_id(self._s.calls)
+        self._s.calls[call_id] = Call(
+            call_id, case_id, staff_id, org_id, CallState.REQUESTED, _at(now), hang_up_on_machine
+        )
+        return call_id
+
+    async def get(self, call_id: int) -> Call | None:
+        return self._s.calls.get(call_id)
+
+    async def of_case(self, case_id: int) -> list[Call]:
+        calls = [c for c in self._s.calls.values() if c.case_id == case_id]
+        return sorted(calls, key=lambda c: (c.requested_at, c.id))
+
+    async def placed(self, call_id: int, call_sid: str) -> None:
+        if any(c.call_sid == call_sid for c in self._s.calls.values()):
+            raise IntegrityError("UNIQUE constraint failed: calls.call_sid")
+        call = self._s.calls.get(call_id)
+        if call is not None and call.state is CallState.REQUESTED:
+            self._s.calls[call_id] = replace(call, state=CallState.RINGING_STAFF, call_sid=call_sid)
+
+    async def dialing(self, call_id: int, at: datetime) -> bool:
+        call = self._s.calls.get(call_id)
+        if call is None or call.state not in (CallState.REQUESTED, CallState.RINGING_STAFF):
+            return False
+        self._s.calls[call_id] = replace(call, state=CallState.DIALING, dialed_at=_at(at))
+        return True
+
+    async def screened(self, call_id: int, answered_by: str) -> None:
+        call = self._s.calls.get(call_id)
+        if call is not None and call.state is CallState.DIALING:
+            self._s.calls[call_id] = replace(call, answered_by=answered_by[:40])
+
+    async def finish(
+        self,
+        call_id: int,
+        state: CallState,
+        outcome: AttemptOutcome | None,
+        seconds: int | None,
+        attempt_id: int | None,
+    ) -> bool:
+        call = self._s.calls.get(call_id)
+        if call is None or call.state not in self._ON:
+            return False
+        self._s.calls[call_id] = replace(
+            call, state=state, outcome=outcome, seconds=seconds, attempt_id=attempt_id
+        )
+        return True
+
+    async def corrected(self, call_id: int, outcome: AttemptOutcome) -> None:
+        call = self._s.calls.get(call_id)
+        if call is not None:
+            self._s.calls[call_id] = replace(call, outcome=outcome)
+
+    async def placed_since(self, org_id: str, since: datetime) -> int:
+        return sum(
+            1
+            for c in self._s.calls.values()
+            if c.org_id == org_id
+            and c.requested_at >= _at(since)
+            and c.state is not CallState.FAILED
+        )
+
+    async def open_for(self, case_id: int, since: datetime) -> bool:
+        return any(
+            c.case_id == case_id and c.requested_at >= _at(since) and c.state in self._ON
+            for c in self._s.calls.values()
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryUnit:
     """One transaction's view of the tables, with every use case's queries."""
@@ -1636,6 +1757,7 @@ class MemoryUnit:
     stats: MemoryStats
     desk: MemoryDesk
     webchat: MemoryWebChat
+    calls: MemoryCalls
 
     @classmethod
     def over(cls, state: _State) -> MemoryUnit:
@@ -1652,6 +1774,7 @@ class MemoryUnit:
             MemoryStats(state),
             MemoryDesk(state),
             MemoryWebChat(state),
+            MemoryCalls(state),
         )
 
 

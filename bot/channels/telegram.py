@@ -27,6 +27,7 @@ from bot.domain.model import Channel
 from bot.domain.staff_views import STAFF_STEP
 from bot.i18n import Catalogs
 from bot.ports import Recipient
+from bot.services.calls import CallService
 from bot.services.desk_access import DeskAccess
 from bot.services.intake import Hints, IntakeService
 from bot.services.invite_codes import looks_like_invite
@@ -104,11 +105,12 @@ def add_handlers(
     staff: StaffService | None = None,
     stats: StaffStats | None = None,
     desk: DeskAccess | None = None,
+    calls: CallService | None = None,
 ) -> None:
     """Route updates to the seeker's intake, and a staff member's to the staff side."""
     staff_adapter = None
     if staff is not None:
-        staff_adapter = TelegramStaffAdapter(staff, catalogs, outbox, stats, desk)
+        staff_adapter = TelegramStaffAdapter(staff, catalogs, outbox, stats, desk, calls)
     adapter = TelegramAdapter(service, outbox, staff, staff_adapter)
     # New messages only: an edit of an earlier message is not a new turn.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE

@@ -31,6 +31,7 @@ from bot.domain.staff_notices import SEEKER_WROTE
 from bot.domain.staff_views import ATTEMPT_FORMS, NOT_STAFF, REFUSED, STAFF_STEP, read_when
 from bot.i18n import Catalogs
 from bot.ports import Recipient
+from bot.services.calls import CallService
 from bot.services.desk_access import DeskAccess
 from bot.services.outbox import Outbox
 from bot.services.staff import StaffService
@@ -42,7 +43,7 @@ REFERENCE = r"[0-9A-Z]{3}-[0-9A-Z]{3}"
 
 STAFF_COMMANDS = (
     "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
-    "stats", "transfer", "trained", "languages", "desk",
+    "stats", "transfer", "trained", "languages", "desk", "call",
 )  # fmt: skip
 
 STAFF_HELP = Reply(
@@ -51,6 +52,8 @@ STAFF_HELP = Reply(
         "/desk: a link that signs you in to the desk in your browser\n"
         "/mycases: your open cases and what is due\n"
         "/case REF: a case in full\n"
+        "/call REF: the service rings you, then the seeker from the association's number "
+        "(where it places calls)\n"
         "/attempt REF: log an attempt to reach the seeker\n"
         "/attempt REF 18:30 or /attempt REF phone no_answer 18:30: an earlier attempt today\n"
         "/reply REF: write to the seeker (/cancel to stop)\n"
@@ -70,6 +73,7 @@ MENU_TEXT = {
     "desk": S_("sign in to the desk in your browser"),
     "mycases": S_("your open cases and what is due"),
     "case": S_("a case in full: /case REF"),
+    "call": S_("have the service call the seeker: /call REF"),
     "attempt": S_("log an attempt: /attempt REF"),
     "reply": S_("write to the seeker: /reply REF"),
     "cancel": S_("stop writing to the seeker"),
@@ -82,7 +86,7 @@ MENU_TEXT = {
     "languages": S_("a volunteer's languages: /languages ID sv ar"),
     "stats": S_("figures and charts"),
 }
-_VOLUNTEER_MENU = ("desk", "mycases", "case", "attempt", "reply", "cancel", "close")
+_VOLUNTEER_MENU = ("desk", "mycases", "case", "call", "attempt", "reply", "cancel", "close")
 MENU = {
     StaffRole.VOLUNTEER: _VOLUNTEER_MENU,
     StaffRole.COORDINATOR: (
@@ -99,9 +103,11 @@ class TelegramStaffAdapter:
         outbox: Outbox,
         stats: StaffStats | None = None,
         desk: DeskAccess | None = None,
+        calls: CallService | None = None,
     ) -> None:
         self._staff = staff
         self._desk = desk
+        self._calls = calls
         self._stats = stats
         self._catalogs = catalogs
         self._outbox = outbox
@@ -144,7 +150,8 @@ class TelegramStaffAdapter:
         only costs the menu, so it is logged and left.
         """
         tr = self._catalogs.translator(staff.locale)
-        names = MENU[staff.role]
+        calls = self._calls is not None and self._calls.places_calls(staff.org_id)
+        names = [name for name in MENU[staff.role] if name != "call" or calls]
         commands = [BotCommand(name, tr.gettext(MENU_TEXT[name])) for name in names]
         try:
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
@@ -243,6 +250,8 @@ class TelegramStaffAdapter:
             return [await self._staff.start_reply(actor, ref)]
         if name == "attempt":
             return [await self._attempt_command(actor, ref, rest.split())]
+        if name == "call" and self._calls is not None:
+            return [(await self._calls.request(actor, ref)).reply]
         return [STAFF_HELP]
 
     async def _attempt_command(self, actor: Staff, ref: str, parts: list[str]) -> Reply:
@@ -287,6 +296,12 @@ class TelegramStaffAdapter:
             if action == "close":
                 reason = CloseReason(parts[1]) if len(parts) > 1 else None
                 return [await self._staff.close(actor, ref, reason)]
+            if action == "call" and self._calls is not None:
+                confirmed = len(parts) > 1 and parts[1] == "yes"
+                return [(await self._calls.request(actor, ref, confirmed=confirmed)).reply]
+            if action == "fix" and self._calls is not None:
+                fixed = AttemptOutcome(parts[2])
+                return [await self._calls.correct(actor, ref, int(parts[1]), fixed)]
             if action == "att":
                 channel = AttemptChannel(parts[1]) if len(parts) > 1 and parts[1] else None
                 outcome = AttemptOutcome(parts[2]) if len(parts) > 2 and parts[2] else None
@@ -332,7 +347,13 @@ def _start_link(username: str) -> Callable[[str], str]:
     return lambda code: f"https://t.me/{username}?start={code}"
 
 
-_FLOW_STEPS = {"att": 2, "close": 2, "to": 2, "move": 2}  # parts after which a step continues
+_FLOW_STEPS = {
+    "att": 2,
+    "close": 2,
+    "to": 2,
+    "move": 2,
+    "call": 2,
+}  # parts after which a step continues
 
 
 def _continues(pick: Pick) -> bool:

@@ -22,6 +22,8 @@ from bot.domain.stats import TRANSFERRED, parse_transfer, transfer_reason
 E = TypeVar("E", bound=StrEnum)
 # A seeker who writes after their case was closed starts a new one; each names the other.
 FOLLOWS, FOLLOWED_BY = "follows", "followed_by"
+CALL, CALL_OUTSIDE = "call", "call_outside_safe_time"  # a volunteer had the service call
+CALL_LOGGED, CALL_CORRECTED = "call_logged", "call_corrected"  # detail: the outcome
 VIEWED = "viewed"  # someone opened the case: detail says where (VIA_DESK or VIA_BOT)
 VIA_DESK, VIA_BOT = "desk", "bot"
 HISTORY_SHOWN = 8  # events in a case view; the operator's command shows them all
@@ -32,6 +34,12 @@ _TEXT = {
     "assigned": S_("{at} {who} assigned it to {volunteer}"),
     "reassigned": S_("{at} {who} reassigned it to {volunteer}"),
     "attempt": S_("{at} {who} logged an attempt: {how}, {outcome}"),
+    CALL: S_("{at} {who} had the service call the seeker"),
+    CALL_OUTSIDE: S_(
+        "{at} {who} had the service call the seeker outside the time they said is safe"
+    ),
+    CALL_LOGGED: S_("{at} a call {who} asked for logged itself: {outcome}"),
+    CALL_CORRECTED: S_("{at} {who} put a call's outcome right: {outcome}"),
     "message_to_seeker": S_("{at} {who} wrote to the seeker"),
     "seeker_answered": S_("{at} the seeker answered"),
     TRANSFERRED: S_("{at} {who} moved it from {source_org} to {target_org} ({reason})"),
@@ -102,6 +110,8 @@ def _line(event: CaseEvent, names: Mapping[int, str], partnership: Partnership) 
         how, _, outcome = detail.partition(":")
         params["how"] = _label(ATTEMPT_CHANNEL, AttemptChannel, how)
         params["outcome"] = _label(OUTCOME, AttemptOutcome, outcome)
+    elif kind in (CALL_LOGGED, CALL_CORRECTED):
+        params["outcome"] = _label(OUTCOME, AttemptOutcome, detail)
     elif kind == TRANSFERRED:
         source, target = parse_transfer(detail)
         params["source_org"] = _organisation(partnership, source)

@@ -17,6 +17,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     TRANSFER = "transfer"
     LOG_ATTEMPT = "attempt"
+    CALL = "call"  # have the service call the seeker through the association's number
     RELAY = "relay"
     CLOSE = "close"
     MY_CASES = "mine"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from bot.domain import staff_views as views
 from bot.domain import transfer_views
+from bot.domain.calls import may_be_called
 from bot.domain.cases import CaseMessage, CaseRecord, CaseStatus, CloseReason, TransferReason
 from bot.domain.dialogue import S_, Choice, Line, Param, Reply, Translatable
 from bot.domain.followup import Due, FollowUp
@@ -26,6 +27,12 @@ class StaffSettings:
 
     telegram_details: bool  # today's detailed notices and case views, seeker data included
     desk_url: str  # the desk's root, without a trailing slash
+    # Organisations whose volunteers can have the service call a seeker (issue 21).
+    calling_orgs: frozenset[str] = frozenset()
+
+    def calls(self, case: CaseRecord) -> bool:
+        """Tell whether the service can call this case's seeker for its volunteer."""
+        return case.org_id in self.calling_orgs and may_be_called(case)
 
     def case_link(self, reference: str) -> str:
         """Return the desk's page for a case."""
@@ -176,6 +183,7 @@ def case_view(
             opted_out=opted_out,
             history=history,
             closed_by=closed_by,
+            calls=settings.calls(case),
         )
     nobody = Translatable((S_("nobody yet"),))
     lines = [
@@ -198,6 +206,6 @@ def case_view(
         S_("Case {reference} · {status}"),
         params=params,
         lines=tuple(lines),
-        choices=views.case_actions(case),
+        choices=views.case_actions(case, calls=settings.calls(case)),
         step=views.STAFF_STEP,
     )

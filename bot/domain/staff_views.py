@@ -267,6 +267,7 @@ def case_view(
     opted_out: bool = False,
     history: Sequence[Line] = (),
     closed_by: str | None = None,
+    calls: bool = False,
 ) -> Reply:
     """Show a case to someone allowed to see it, with what they can do next.
 
@@ -314,7 +315,7 @@ def case_view(
         S_("Case {reference} · {status}"),
         params=head,
         lines=tuple(lines),
-        choices=case_actions(case),
+        choices=case_actions(case, calls=calls),
         step=STAFF_STEP,
     )
 
@@ -355,12 +356,14 @@ def yes_no(value: bool | None) -> Translatable:
     return Translatable((q.YES_NO[0][1] if value else q.YES_NO[1][1],))
 
 
-def case_actions(case: CaseRecord) -> tuple[Choice, ...]:
-    """Offer what can be done with an open case."""
+def case_actions(case: CaseRecord, *, calls: bool = False) -> tuple[Choice, ...]:
+    """Offer what can be done with an open case (*calls*: the service can call the seeker
+    for the volunteer, who asked to be called)."""
     if not case.status.open:
         return ()
     ref = case.reference
-    actions = [button(S_("Log attempt"), "att", ref)]
+    actions = [button(S_("Call through the service"), "call", ref)] if calls else []
+    actions.append(button(S_("Log attempt"), "att", ref))
     if case.channel is not None:
         actions.append(button(S_("Write to the seeker"), "reply", ref))
     actions += [

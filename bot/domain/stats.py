@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.cases import Attempt, AttemptChannel
+from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.confirmation import first_contact_deadline
 from bot.domain.followup import ATTEMPTS_BEFORE_NOT_REACHED, REACHING, in_evening
 from bot.domain.model import IntakeOutcome, Partnership
@@ -58,6 +58,26 @@ class Figures:
     outcomes: dict[str, int] = field(default_factory=dict)  # intakes without a case
     reminders: dict[str, int] = field(default_factory=dict)
     referrals: dict[str, int] = field(default_factory=dict)
+    calls: CallFigures = field(default_factory=lambda: CallFigures(0, 0, 0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class CallFigures:
+    """Calls placed through the association's number: what they cost, never what was said."""
+
+    placed: int
+    reached: int  # a person answered (as logged, or as the volunteer put it right)
+    minutes: float  # the seekers' legs, in all
+
+
+def call_figures(calls: Iterable[tuple[AttemptOutcome | None, int | None]]) -> CallFigures:
+    """Count the calls placed, those that reached a person, and their minutes."""
+    placed = reached = seconds = 0
+    for outcome, duration in calls:
+        placed += 1
+        reached += outcome in REACHING
+        seconds += duration or 0
+    return CallFigures(placed, reached, seconds / 60)
 
 
 def first_contact(case: CaseFacts) -> datetime | None:
@@ -74,6 +94,7 @@ def figures(
     outcomes: Iterable[str] = (),
     reminders: Iterable[str] = (),
     referrals: Iterable[str] = (),
+    calls: Iterable[tuple[AttemptOutcome | None, int | None]] = (),
 ) -> Figures:
     """Aggregate the figures for a set of cases (already chosen by organisation and period)."""
     by: dict[str, Counter[str]] = {
@@ -120,6 +141,7 @@ def figures(
         outcomes=dict(sorted(Counter(outcomes).items())),
         reminders=dict(sorted(Counter(reminders).items())),
         referrals=dict(sorted(Counter(referrals).items())),
+        calls=call_figures(calls),
     )
 
 

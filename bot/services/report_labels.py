@@ -33,6 +33,12 @@ FIGURES = {
     "intakes_without_case": S_("Intakes without a case"),
     "reminders_sent": S_("Reminders and escalations sent"),
     "referrals": S_("Referrals"),
+    "calls": S_("Calls through the association's number"),
+}
+CALLS = {
+    "placed": S_("placed"),
+    "reached": S_("reached a person"),
+    "minutes": S_("minutes in all"),
 }
 REFERRAL = {
     "to_stodcentrum": S_("moved to Stödcentrum"),
@@ -78,6 +84,8 @@ class Labels:
             msgid: str | None = views.NOT_GIVEN
         elif figure == "referrals":
             msgid = REFERRAL.get(key)
+        elif figure == "calls":
+            msgid = CALLS.get(key)
         elif figure == "channel":
             msgid = CHANNEL_LABELS.get(key)
         elif figure == "source":

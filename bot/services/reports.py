@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.cases import AttemptOutcome
 from bot.domain.model import Partnership
 from bot.domain.stats import (
     SUPPRESS_BELOW,
@@ -46,6 +47,7 @@ class _Facts:
     outcomes: list[str]
     reminders: list[str]
     transfers: list[tuple[str, str]]
+    calls: list[tuple[AttemptOutcome | None, int | None]]
 
 
 class ReportService:
@@ -66,6 +68,7 @@ class ReportService:
                 await unit.stats.outcomes(begin, until),
                 await unit.stats.reminders(org_id, begin, until),
                 await unit.stats.transfers(begin, until),
+                await unit.stats.calls(org_id, begin, until),
             )
 
         # Read in a snapshot beside the writer, and worked out off the event loop: a year of
@@ -80,7 +83,7 @@ class ReportService:
             org_id,
             start,
             end,
-            figures(facts.cases, p, facts.outcomes, facts.reminders, referred),
+            figures(facts.cases, p, facts.outcomes, facts.reminders, referred, facts.calls),
             by_month(facts.cases, start, end, p),
         )
 
@@ -125,6 +128,13 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
         "intakes_without_case": {k: _count(n, threshold) for k, n in f.outcomes.items()},
         "reminders_sent": {k: _count(n, threshold) for k, n in f.reminders.items()},
         "referrals": {k: _count(n, threshold) for k, n in f.referrals.items()},
+        "calls": {
+            "placed": _count(f.calls.placed, threshold),
+            "reached": _count(f.calls.reached, threshold),
+            # Minutes of a handful of calls say how long one person talked: shown from the
+            # same count as every other figure.
+            "minutes": round(f.calls.minutes) if f.calls.placed >= threshold else None,
+        },
     }
 
 
@@ -148,6 +158,9 @@ def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
         ),
         ("attempts_per_case", "", _or_dash(data["attempts_per_case"])),
     ]
+    calls = data["calls"]
+    assert isinstance(calls, dict)  # noqa: S101 - built just above
+    table += [("calls", key, _or_dash(value)) for key, value in calls.items()]
     for section in ("by", "intakes_without_case", "reminders_sent", "referrals"):
         groups = data[section]
         assert isinstance(groups, dict)  # noqa: S101 - built just above

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.board import BoardSection, Section, board_query
+from bot.domain.calls import Call
 from bot.domain.case_history import VIEWED, history_lines
 from bot.domain.cases import CaseEvent, CaseMessage, CaseRecord, Staff
 from bot.domain.dialogue import Line
@@ -21,7 +22,7 @@ from bot.ports import Unit
 from bot.services.staff_base import StaffBase
 
 _CASE_ACTIONS = (
-    Action.ASSIGN, Action.TRANSFER, Action.LOG_ATTEMPT, Action.RELAY, Action.CLOSE,
+    Action.ASSIGN, Action.TRANSFER, Action.LOG_ATTEMPT, Action.RELAY, Action.CLOSE, Action.CALL,
 )  # fmt: skip
 
 
@@ -67,6 +68,8 @@ class CaseFile:
     closed_by: str | None
     show_phone: bool
     may: frozenset[Action]
+    calls: tuple[Call, ...] = ()  # placed through the association's number, oldest first
+    callable: bool = False  # the service can call this seeker for its volunteer
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +190,8 @@ class DeskMixin(StaffBase):
             closed_by=closed_by,
             show_phone=may_see_phone(actor, case),
             may=frozenset(a for a in _CASE_ACTIONS if allowed(actor, a, case)),
+            calls=tuple(await unit.calls.of_case(case.id)),
+            callable=self._settings.calls(case),
         )
 
     async def team(self, actor: Staff | None) -> tuple[TeamMember, ...] | None:

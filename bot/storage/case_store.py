@@ -251,12 +251,29 @@ class CaseStore:
         channel: AttemptChannel,
         outcome: AttemptOutcome,
         now: datetime,
-    ) -> None:
-        """Record an attempt to reach the seeker; reaching them puts the case in contact."""
-        await self._db.execute(
+    ) -> int:
+        """Record an attempt to reach the seeker; reaching them puts the case in contact.
+        Return the attempt's id."""
+        cursor = await self._db.execute(
             "INSERT INTO attempts (case_id, staff_id, at, channel, outcome, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (case_id, staff_id, utc_text(at), channel, outcome, utc_text(now)),
+        )
+        assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
+        if outcome is AttemptOutcome.REACHED:
+            await self._db.execute(
+                "UPDATE cases SET status = 'in_contact' WHERE id = ? AND status IN "
+                "('new', 'assigned')",
+                (case_id,),
+            )
+        return cursor.lastrowid
+
+    async def correct_attempt(self, case_id: int, attempt_id: int, outcome: AttemptOutcome) -> None:
+        """Put an attempt's outcome right: reaching puts the case in contact; an attempt that
+        no longer reaches puts it back to waiting for first contact, unless another reached."""
+        await self._db.execute(
+            "UPDATE attempts SET outcome = ? WHERE id = ? AND case_id = ?",
+            (outcome, attempt_id, case_id),
         )
         if outcome is AttemptOutcome.REACHED:
             await self._db.execute(
@@ -264,6 +281,15 @@ class CaseStore:
                 "('new', 'assigned')",
                 (case_id,),
             )
+            return
+        # A seeker who answered a message is in contact whatever a call says (see the relay).
+        await self._db.execute(
+            "UPDATE cases SET status = 'assigned' WHERE id = ? AND status = 'in_contact' "
+            "AND NOT EXISTS (SELECT 1 FROM attempts WHERE case_id = ? AND outcome = 'reached') "
+            "AND NOT EXISTS (SELECT 1 FROM case_events WHERE case_id = ? "
+            "AND event = 'seeker_answered')",
+            (case_id, case_id, case_id),
+        )
 
     async def mark_in_contact(self, case_id: int) -> bool:
         """Put an assigned case in contact; False if it was not waiting for first contact."""

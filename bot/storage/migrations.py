@@ -364,4 +364,26 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE staff ADD COLUMN phone TEXT;
     """,
+    # 16: calls the service places through an association's number: when and how each went,
+    # never what was said (nothing is recorded) and no number (the case and the staff row hold
+    # them, sealed). Twilio's id of the call is unique, so a callback sent twice counts once.
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        staff_id INTEGER NOT NULL REFERENCES staff(id),
+        org_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        hang_up_on_machine INTEGER NOT NULL,
+        call_sid TEXT UNIQUE,
+        dialed_at TEXT,
+        answered_by TEXT,
+        outcome TEXT,
+        seconds INTEGER,
+        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL
+    );
+    CREATE INDEX calls_org_requested ON calls(org_id, requested_at);
+    CREATE INDEX calls_case ON calls(case_id, requested_at);
+    """,
 )

@@ -103,3 +103,16 @@ class StatsStore:
             (TRANSFERRED, utc_text(start), utc_text(end)),
         ) as cursor:
             return [parse_transfer(str(r[0])) for r in await cursor.fetchall()]
+
+    async def calls(
+        self, org_id: str, start: datetime, end: datetime
+    ) -> list[tuple[AttemptOutcome | None, int | None]]:
+        """Return (outcome, seconds) of every call *org_id* placed in [start, end); a call
+        Twilio refused was never placed."""
+        async with self._db.execute(
+            "SELECT outcome, seconds FROM calls WHERE org_id = ? AND requested_at >= ? "
+            "AND requested_at < ? AND state != 'failed'",
+            (org_id, utc_text(start), utc_text(end)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(AttemptOutcome(r[0]) if r[0] else None, r[1]) for r in rows]

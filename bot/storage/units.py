@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.storage.call_store import CallStore
 from bot.storage.case_store import CaseStore
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
@@ -40,6 +41,7 @@ class SqliteUnit:
     stats: StatsStore
     desk: DeskStore
     webchat: WebChatStore
+    calls: CallStore
 
 
 class Units:
@@ -104,6 +106,7 @@ class Units:
             StatsStore(db),
             DeskStore(db),
             WebChatStore(db, cipher),
+            CallStore(db),
         )
         self._bound = (db, unit)
         return unit

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.web.headers import SecurityHeaders
 from bot.web.limits import TELEGRAM_BODY_LIMIT, TWILIO_BODY_LIMIT, BodyLimit
+from bot.web.voice_hooks import VOICE_STEPS
 from bot.web.webhooks import TwilioWebhooks, health_check
 
 
@@ -25,6 +26,7 @@ def build_web(
     desk: Sequence[BaseRoute] = (),
     chat: Sequence[BaseRoute] = (),
     chat_framed_on: Sequence[str] = (),
+    voice: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """Build the ASGI app with the routes of the configured channels, the desk and the
     web chat (which the sites *chat_framed_on* may show in a frame)."""
@@ -33,12 +35,14 @@ def build_web(
         routes.append(Route("/telegram", telegram, methods=["POST"]))
     if twilio is not None:
         routes += twilio.routes()
+    routes += voice
     routes += desk
     routes += chat
     limits = {
         "/telegram": TELEGRAM_BODY_LIMIT,
         "/twilio/sms": TWILIO_BODY_LIMIT,
         "/twilio/status": TWILIO_BODY_LIMIT,
+        **{f"/twilio/voice/{step}": TWILIO_BODY_LIMIT for step in VOICE_STEPS},
     }
     return Starlette(
         routes=routes,

@@ -7,18 +7,17 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
-from twilio.request_validator import RequestValidator
 
 from bot.channels.ordering import KeyedLocks
 from bot.channels.sms import InboundText, is_text_address
 from bot.channels.twilio_api import OPTED_OUT
+from bot.web.twilio_forms import TwilioForms
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +83,6 @@ def _is_id(value: object) -> bool:
 
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-TWILIO_SIGNATURE = "X-Twilio-Signature"
-FORM = "application/x-www-form-urlencoded"
 
 
 class TwilioWebhooks:
@@ -98,42 +95,9 @@ class TwilioWebhooks:
         on_message: Callable[[InboundText], Awaitable[None]],
         on_status: Callable[[str, str, int | None, bool], Awaitable[None]],
     ) -> None:
-        self._validator = RequestValidator(auth_token)
-        self._public_url = public_url.rstrip("/")
+        self._signed_form = TwilioForms(auth_token, public_url).read
         self._on_message = on_message
         self._on_status = on_status
-
-    async def _signed_form(self, request: Request) -> dict[str, str] | Response:
-        """Return the form if Twilio signed it for our URL; else the response refusing it.
-
-        Twilio posts small url-encoded forms: anything else (multipart uploads above all) is
-        refused unread, and the body (already bounded in size) is parsed here, in memory.
-        """
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != FORM:
-            log.warning("twilio.webhook_refused_content_type path=%s", request.url.path)
-            return Response(status_code=415)
-        signature = request.headers.get(TWILIO_SIGNATURE, "")
-        if not signature:
-            log.warning("twilio.webhook_rejected path=%s", request.url.path)
-            return Response(status_code=403)
-        try:
-            fields = parse_qsl(
-                (await request.body()).decode(), keep_blank_values=True, max_num_fields=100
-            )
-        except (UnicodeDecodeError, ValueError):
-            log.warning("twilio.webhook_malformed path=%s", request.url.path)
-            return Response(status_code=400)
-        params = dict(fields)
-        # Twilio signs the exact public URL it called, so check against PUBLIC_URL, not
-        # whatever host a proxy passed on.
-        url = self._public_url + request.url.path
-        if request.url.query:
-            url += "?" + request.url.query
-        if not self._validator.validate(url, params, signature):
-            log.warning("twilio.webhook_rejected path=%s", request.url.path)
-            return Response(status_code=403)
-        return params
 
     async def message(self, request: Request) -> Response:
         """Accept an SMS or WhatsApp message; answer with empty TwiML at once."""

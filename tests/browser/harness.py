@@ -28,11 +28,13 @@ from playwright.async_api import (
 )
 
 from bot.app import Jourbot, build
-from bot.config import DeskSettings, Settings, TelegramSettings
+from bot.config import DeskSettings, Settings, TelegramSettings, TwilioSettings
+from bot.config_file import CallSettings
 from bot.web.webhooks import SECRET_HEADER
 from tests.conftest import ROOT, FakeClock
 from tests.loopback import loopback_socket, serving
 from tests.telegram_fakes import OfflineBotAPI, Person
+from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; a browser is never downloaded
 CHROMIUM_ARGS = [
@@ -42,6 +44,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PUBLIC_URL = "https://bot.example.org"  # where Telegram would post; the tests post themselves
 SECRET = "browser-webhook-secret"
+VOICE_NUMBER = "+46850000000"  # Västerort's Twilio number with Voice, when calls are on
 LINK = re.compile(r"http://localhost:\d+/desk/sign-in/[A-Za-z0-9_-]+")
 
 # Reports a violation of the Content-Security-Policy to the test, whatever the console says.
@@ -105,8 +108,11 @@ class LiveDesk:
 
 
 @asynccontextmanager
-async def live_desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveDesk]:
-    """Run the service with Telegram (offline Bot API) and the desk on a loopback port."""
+async def live_desk(
+    settings: Settings, clock: FakeClock, twilio: FakeTwilio | None = None
+) -> AsyncIterator[LiveDesk]:
+    """Run the service with Telegram (offline Bot API) and the desk on a loopback port; with
+    *twilio*, calls too (Västerort's from VOICE_NUMBER), through that fake."""
     listening = loopback_socket()
     port = int(listening.getsockname()[1])
     origin = f"http://localhost:{port}"
@@ -116,7 +122,16 @@ async def live_desk(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveD
         telegram=TelegramSettings("123456:BROWSER-TOKEN", None, PUBLIC_URL, SECRET),
         desk=DeskSettings(origin),
     )
-    jourbot = await build(configured, clock=clock, telegram_request=api, run_scheduler=False)
+    if twilio is not None:
+        configured = replace(
+            configured,
+            twilio=TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, origin, OUR_NUMBER),
+            calls=CallSettings(numbers=(("vasterort", VOICE_NUMBER),)),
+        )
+    jourbot = await build(
+        configured, clock=clock, telegram_request=api, run_scheduler=False,
+        http_transport=twilio.transport() if twilio is not None else None,
+    )  # fmt: skip
     try:
         async with (
             jourbot.web.router.lifespan_context(jourbot.web),

@@ -12,14 +12,17 @@ from datetime import date
 import httpx
 
 from bot.app import Jourbot, build
-from bot.config import DeskSettings, Settings
+from bot.config import DeskSettings, Settings, TwilioSettings
+from bot.config_file import CallSettings
 from bot.domain.cases import CaseSource, StaffRole
 from bot.domain.model import CallTime, ContactMethod
 from bot.services.operator import ReferredCase
 from tests.conftest import FakeClock
+from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio
 
 DESK_URL = "https://desk.example"
 ORG, OTHER_ORG = "vasterort", "stodcentrum"
+VOICE_NUMBER = "+46850000000"  # the organisation's Twilio number with Voice
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -103,9 +106,20 @@ class DeskWorld:
 
 
 @asynccontextmanager
-async def desk_world(settings: Settings, clock: FakeClock) -> AsyncIterator[DeskWorld]:
+async def desk_world(
+    settings: Settings, clock: FakeClock, *, twilio: FakeTwilio | None = None
+) -> AsyncIterator[DeskWorld]:
+    """The service with its desk; with *twilio*, SMS and calls through that fake, the
+    organisation placing calls from VOICE_NUMBER."""
     configured = replace(settings, desk=DeskSettings(DESK_URL))
-    jourbot = await build(configured, clock=clock, run_scheduler=False)
+    if twilio is not None:
+        configured = replace(
+            configured,
+            twilio=TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, DESK_URL, OUR_NUMBER),
+            calls=CallSettings(numbers=((ORG, VOICE_NUMBER),)),
+        )
+    transport = twilio.transport() if twilio is not None else None
+    jourbot = await build(configured, clock=clock, run_scheduler=False, http_transport=transport)
     world = DeskWorld(jourbot, clock)
     try:
         async with jourbot.web.router.lifespan_context(jourbot.web):

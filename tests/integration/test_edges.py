@@ -11,7 +11,8 @@ import pytest
 from bot.config import Settings
 from bot.domain.cases import StaffRole
 from bot.logs import configure_logging
-from bot.web.webhooks import SECRET_HEADER, TWILIO_SIGNATURE
+from bot.web.twilio_forms import TWILIO_SIGNATURE
+from bot.web.webhooks import SECRET_HEADER
 from tests.conftest import FakeClock
 from tests.integration.test_staff_flow import (
     COORDINATOR,

@@ -87,6 +87,7 @@ async def test_report_formats(tmp_path: Path) -> None:
         "organisation", "from", "to", "cases", "first_contact_within_deadline",
         "median_hours_to_first_contact", "not_reached", "not_reached_with_three_incl_evening",
         "attempts_per_case", "by", "intakes_without_case", "reminders_sent", "referrals",
+        "calls",
     ]  # fmt: skip
     assert (data["organisation"], data["from"], data["to"]) == (
         "vasterort", "2026-11-01", "2026-11-30",

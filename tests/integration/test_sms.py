@@ -16,7 +16,7 @@ from bot.app import Jourbot, build
 from bot.config import Settings, TwilioSettings
 from bot.domain.model import Channel
 from bot.logs import configure_logging
-from bot.web.webhooks import TWILIO_SIGNATURE
+from bot.web.twilio_forms import TWILIO_SIGNATURE
 from tests.conftest import FakeClock
 from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, FakeTwilio, inbound, sign
 

@@ -66,6 +66,9 @@ CALLS = [
     ("button", "reply:{ref}", OWN),
     ("button", "close:{ref}", OWN),
     ("button", "close:{ref}:supported", OWN),
+    ("command", "call {ref}", OWN),
+    ("button", "call:{ref}", OWN),
+    ("button", "call:{ref}:yes", OWN),
 ]
 
 
@@ -143,7 +146,10 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
     stats = StaffStats(reports, jourbot.catalogs, partnership, clock)
     try:
         yield World(
-            jourbot, TelegramStaffAdapter(jourbot.staff, jourbot.catalogs, jourbot.outbox, stats),
+            jourbot,
+            TelegramStaffAdapter(
+                jourbot.staff, jourbot.catalogs, jourbot.outbox, stats, calls=jourbot.calls
+            ),
             actors,
             reference,
             volunteer.id,
@@ -268,6 +274,7 @@ DESK_CALLS = [
     ("GET", "/desk/report", ANY_COORDINATOR),
     ("GET", "/desk/report.csv", ANY_COORDINATOR),
     ("POST", "/desk/account/phone", ANY_STAFF),
+    ("POST", "/desk/cases/{ref}/call", OWN),
 ]
 DESK_FORM = {
     "volunteer": "{vol}", "channel": "phone", "outcome": "no_answer", "time": "13:30",

@@ -21,7 +21,8 @@ from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.logs import configure_logging
 from bot.storage.units import Units
-from bot.web.webhooks import SECRET_HEADER, TWILIO_SIGNATURE
+from bot.web.twilio_forms import TWILIO_SIGNATURE
+from bot.web.webhooks import SECRET_HEADER
 from tests.conftest import FakeClock
 from tests.intake_script import TYPED, WHOLE_INTAKE
 from tests.integration.test_sms import INTAKE

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.calls import CallState
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -21,7 +22,7 @@ from bot.domain.cases import (
 )
 from bot.domain.followup import Rule
 from bot.domain.model import Channel, Gender, IntakeOutcome, Partnership
-from bot.domain.stats import TRANSFERRED, transfer_detail
+from bot.domain.stats import TRANSFERRED, CallFigures, transfer_detail
 from bot.services.reports import ReportService, as_csv, as_dict, as_json, as_markdown
 from tests.contract.builders import answers
 from tests.memory_units import MemoryUnits
@@ -250,3 +251,35 @@ async def test_an_empty_period_has_no_shares(reports: ReportService) -> None:
     assert data["attempts_per_case"] is None
     assert ["cases", "", "0"] in list(csv.reader(io.StringIO(as_csv(report))))
     assert (report.start, report.end) == NOVEMBER
+
+
+async def test_calls_placed_reached_and_minutes(books: Books, reports: ReportService) -> None:
+    """Calls through the association's number: placed (those Twilio refused were not),
+    reached a person, and minutes in all, for the organisation that placed them, in the
+    period they were asked for; minutes hidden while the calls are a handful."""
+    case_id = await books.case("2026-11-02 10:00")
+    placed = [
+        ("2026-11-02 19:00", CallState.DONE, AttemptOutcome.REACHED, 600),
+        ("2026-11-03 19:00", CallState.DONE, AttemptOutcome.NO_ANSWER, 0),
+        ("2026-11-04 19:00", CallState.DONE, AttemptOutcome.DECLINED, 90),  # a person answered
+        ("2026-11-05 19:00", CallState.DONE, AttemptOutcome.VOICEMAIL, 3),
+        ("2026-11-06 19:00", CallState.MISSED, None, None),  # the volunteer did not answer
+        ("2026-11-07 19:00", CallState.FAILED, None, None),  # Twilio refused: not placed
+        ("2026-12-01 19:00", CallState.DONE, AttemptOutcome.REACHED, 60),  # December
+    ]
+    async with books.units.begin() as unit:
+        for at, state, outcome, seconds in placed:
+            call_id = await unit.calls.add(case_id, books.staff_id, "vasterort", True, local(at))
+            await unit.calls.finish(call_id, state, outcome, seconds, None)
+    report = await reports.report("vasterort", *NOVEMBER)
+    assert report.figures.calls == CallFigures(placed=5, reached=2, minutes=693 / 60)
+    assert as_dict(report, threshold=1)["calls"] == {"placed": 5, "reached": 2, "minutes": 12}
+    assert as_dict(report)["calls"] == {"placed": 5, "reached": "<5", "minutes": 12}
+    assert as_dict(report, threshold=10)["calls"] == {
+        "placed": "<10", "reached": "<10", "minutes": None,
+    }  # fmt: skip
+    table = list(csv.reader(io.StringIO(as_csv(report))))
+    assert ["calls", "placed", "5"] in table and ["calls", "minutes", "12"] in table
+    assert "| calls | reached | <5 |" in as_markdown(report)
+    others = await reports.report("soderort", *NOVEMBER)
+    assert others.figures.calls == CallFigures(0, 0, 0.0)

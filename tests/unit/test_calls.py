@@ -5,13 +5,22 @@ week included)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.calls import CallPlan, outcome_of, plan_call, safe_to_call
-from bot.domain.cases import AttemptOutcome
-from bot.domain.model import CallTime, Partnership
+from bot.domain.calls import (
+    CallPlan,
+    CallRefusal,
+    call_refusal,
+    day_start,
+    outcome_of,
+    plan_call,
+    safe_to_call,
+)
+from bot.domain.cases import AttemptOutcome, CaseRecord, CaseSource, CaseStatus
+from bot.domain.model import CallTime, Channel, ContactMethod, Partnership
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -85,10 +94,10 @@ def test_a_call_outside_the_safe_time_waits_for_the_volunteer_to_confirm(
 ) -> None:
     noon = local("2026-11-24 12:00")
     assert plan_call(CallTime.EVENING, True, noon, partnership) == CallPlan(
-        confirm_first=True, hang_up_on_machine=False
+        confirm_first=True, hang_up_on_machine=False, outside_safe_time=True
     )
     confirmed = plan_call(CallTime.EVENING, True, noon, partnership, confirmed=True)
-    assert not confirmed.confirm_first
+    assert not confirmed.confirm_first and confirmed.outside_safe_time
     assert not plan_call(CallTime.DAYTIME, True, noon, partnership).confirm_first
 
 
@@ -99,3 +108,48 @@ def test_a_machine_is_hung_up_on_unless_the_seeker_said_a_voicemail_is_safe(
     evening = local("2026-11-24 19:00")
     plan = plan_call(CallTime.EVENING, voicemail_ok, evening, partnership)
     assert plan.hang_up_on_machine is hang_up
+
+
+def a_case(
+    contact: ContactMethod | None = ContactMethod.CALL, phone: str | None = "+46701234567"
+) -> CaseRecord:
+    return CaseRecord(
+        1, "ABC-123", "vasterort", CaseSource.BOT, CaseStatus.ASSIGNED,
+        local("2026-11-24 10:00"), "sv", Channel.TELEGRAM, contact=contact, phone=phone,
+    )  # fmt: skip
+
+
+def refusal(case: CaseRecord, **changed: object) -> CallRefusal | None:
+    given: dict[str, Any] = {
+        "voice": True, "staff_phone": True, "placed_today": 0, "per_day": 40, "open_call": False,
+    }  # fmt: skip
+    return call_refusal(case, **(given | changed))
+
+
+def test_a_call_only_for_a_seeker_who_asked_to_be_called_and_within_the_limits() -> None:
+    assert refusal(a_case()) is None
+    assert refusal(a_case(), voice=False) is CallRefusal.NO_VOICE
+    assert refusal(a_case(ContactMethod.SMS)) is CallRefusal.NOT_ASKED  # a number for texts
+    assert refusal(a_case(ContactMethod.MEET)) is CallRefusal.NOT_ASKED
+    assert refusal(a_case(phone=None)) is CallRefusal.NOT_ASKED  # erased, or never given
+    assert refusal(a_case(), staff_phone=False) is CallRefusal.NO_STAFF_PHONE
+    assert refusal(a_case(), open_call=True) is CallRefusal.IN_PROGRESS
+    assert refusal(a_case(), placed_today=39) is None
+    assert refusal(a_case(), placed_today=40) is CallRefusal.DAILY_CAP
+
+
+@pytest.mark.parametrize(
+    ("at", "start"),
+    [
+        ("2026-11-24 00:30", "2026-11-23 23:00"),  # 00:30 in Stockholm is 23:30 UTC the eve
+        ("2026-11-24 23:59", "2026-11-23 23:00"),
+        ("2026-03-29 12:00", "2026-03-28 23:00"),  # clocks forward that night: from CET
+        ("2026-03-30 12:00", "2026-03-29 22:00"),  # and the next day starts at CEST midnight
+        ("2026-10-25 12:00", "2026-10-24 22:00"),  # clocks back that night: from CEST
+    ],
+)
+def test_the_daily_cap_counts_a_stockholm_day(
+    partnership: Partnership, at: str, start: str
+) -> None:
+    expected = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo("UTC"))
+    assert day_start(local(at), partnership) == expected

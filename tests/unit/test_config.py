@@ -166,6 +166,9 @@ aliases = ["Uno"]
         (("", '[webchat]\nembed_on = "https://site.example"\n'), "webchat.embed_on"),
         (("", "[webchat]\nchallenge_bits = 30\n"), "webchat.challenge_bits"),
         (("", "[webchat]\nopen_chats_at_most = 0\n"), "webchat.open_chats_at_most"),
+        (('phone = "2"', 'phone = "2"\nvoice_number = "08-50"'), "organisations[1].voice_number"),
+        (("", "[calls]\nper_day = 0\n"), "calls.per_day"),
+        (("", "[calls]\nring_seeker_seconds = 900\n"), "calls.ring_seeker_seconds"),
     ],
 )
 def test_bad_config_file_names_the_key(tmp_path: Path, change: tuple[str, str], names: str) -> None:
@@ -261,3 +264,26 @@ def test_the_web_chat_is_framed_only_by_the_sites_named(tmp_path: Path) -> None:
     )
     chat = load_settings({"JOURBOT_CONFIG": str(path)}).webchat
     assert chat.embed_on == ("https://www.jour.example",) and chat.challenge_from == 500
+
+
+def test_calls_go_only_through_the_numbers_named(tmp_path: Path) -> None:
+    """An organisation places calls once it has a voice_number (E.164 from what is written)
+    and Twilio is configured; staff notices offer the call only then."""
+    path = tmp_path / "jourbot.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    settings = load_settings({"JOURBOT_CONFIG": str(path)})
+    assert settings.calls.numbers == () and settings.calls.per_day == 40
+    path.write_text(
+        "[calls]\nper_day = 5\n"
+        + MINIMAL.replace('phone = "2"', 'phone = "2"\nvoice_number = "08-500 000 00"'),
+        encoding="utf-8",
+    )
+    env = {"JOURBOT_CONFIG": str(path)}
+    calls = load_settings(env).calls
+    assert (calls.number("adult"), calls.number("young"), calls.per_day) == (
+        "+46850000000", None, 5,
+    )  # fmt: skip
+    assert load_settings(env).staff.calling_orgs == frozenset()  # no Twilio: no calls
+    twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+1",
+              "PUBLIC_URL": "https://jour.example"}  # fmt: skip
+    assert load_settings(env | twilio).staff.calling_orgs == frozenset({"adult"})

@@ -15,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.domain.board import Section
+from bot.domain.call_views import safe_time_label
+from bot.domain.calls import CORRECTIONS, safe_to_call
 from bot.domain.case_history import VIA_DESK
 from bot.domain.cases import (
     AttemptChannel,
@@ -124,6 +126,8 @@ class CasePages:
         case, partnership, now = found.case, desk.partnership, desk.clock.now()
         others = [o for o in partnership.organisations if o.id != case.org_id]
         call_time = answer_label(str(case.call_time)) if case.call_time else None
+        calling = found.callable and Action.CALL in found.may and not part
+        own_phone = await desk.staff.own_phone(user.staff) if calling else None
         return desk.page(
             request, user, template, file=found, case=case, suggestions=suggestions,
             organisations=others, partnership=partnership, Action=Action,
@@ -133,6 +137,9 @@ class CasePages:
             now_local=now.astimezone(desk.pages.timezone).strftime("%H:%M"),
             channels=ATTEMPT_CHANNEL, outcomes=OUTCOME, close_reasons=CLOSE_REASON,
             transfer_reasons=TRANSFER_REASON, status=STATUS, now=now, part=part,
+            calling=calling, own_phone=own_phone, corrections=CORRECTIONS,
+            safe_now=safe_to_call(case.call_time, now, partnership),
+            safe_time=Translatable((safe_time_label(case.call_time),)),
         )  # fmt: skip
 
     # -- actions -----------------------------------------------------------------------
@@ -161,6 +168,30 @@ class CasePages:
             return self._back(user, reference)
         staff = self._desk.staff
         reply = await staff.log_attempt_today(user.staff, reference, channel, outcome, at)
+        return self._desk.done(user, reply, self._case_url(reference))
+
+    async def call(self, request: Request, user: DeskUser) -> Response:
+        """Have the service ring the volunteer's phone, then the seeker's."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        confirmed = _choice(form, "confirmed") == "yes"
+        answer = await self._desk.calls.request(user.staff, reference, confirmed=confirmed)
+        return self._desk.done(user, answer.reply, self._case_url(reference))
+
+    async def correct_call(self, request: Request, user: DeskUser) -> Response:
+        """Put right the outcome a call logged by itself."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        call_id = str(request.path_params["call"])
+        try:
+            outcome = AttemptOutcome(_choice(form, "outcome"))
+        except ValueError:
+            return self._back(user, reference)
+        if not call_id.isdigit() or len(call_id) > 12:
+            return self._back(user, reference)
+        reply = await self._desk.calls.correct(user.staff, reference, int(call_id), outcome)
         return self._desk.done(user, reply, self._case_url(reference))
 
     async def message(self, request: Request, user: DeskUser) -> Response:
@@ -225,6 +256,12 @@ class CasePages:
             Route(f"{case}/assign", signed_in(self._desk, self.assign), methods=["POST"]),
             Route(f"{case}/attempt", signed_in(self._desk, self.attempt), methods=["POST"]),
             Route(f"{case}/message", signed_in(self._desk, self.message), methods=["POST"]),
+            Route(f"{case}/call", signed_in(self._desk, self.call), methods=["POST"]),
+            Route(
+                f"{case}/calls/{{call:str}}/outcome",
+                signed_in(self._desk, self.correct_call),
+                methods=["POST"],
+            ),
             Route(f"{case}/close", signed_in(self._desk, self.close), methods=["POST"]),
             Route(f"{case}/transfer", signed_in(self._desk, self.transfer), methods=["POST"]),
         ]

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.domain.dialogue import Reply
 from bot.domain.model import Partnership
 from bot.ports import Clock
+from bot.services.calls import CallService
 from bot.services.desk_access import DeskAccess, DeskUser
 from bot.services.passkeys import Passkeys
 from bot.services.reports import ReportService
@@ -37,6 +38,7 @@ class DeskContext:
     gate: Gate
     partnership: Partnership
     clock: Clock
+    calls: CallService
     flashes: dict[str, str] = field(default_factory=dict)
 
     def locale(self, request: Request, user: DeskUser | None) -> str:
