@@ -96,6 +96,17 @@ def call_missed(reference: str) -> Reply:
     )
 
 
+def call_dropped(reference: str) -> Reply:
+    """The volunteer answered, but the case could no longer be called for them."""
+    return Reply(
+        S_(
+            "The seeker of {reference} was not called: the case was closed, moved or erased, "
+            "or is no longer yours, since you asked."
+        ),
+        params={"reference": reference},
+    )
+
+
 def call_logged(
     reference: str, call_id: int, at: datetime, outcome: AttemptOutcome, seconds: int | None
 ) -> Reply:

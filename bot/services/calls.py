@@ -146,11 +146,15 @@ class CallService(StaffBase):
                 return None
             case = await unit.cases.by_id(call.case_id)
             staff = await unit.staff.by_id(call.staff_id)
-            if case is None or case.status not in _OPEN or not may_be_called(case):
-                await self._end_unanswered(unit, call, CallState.MISSED)
-                return None
-            if not allowed(staff, Action.CALL, case):
-                await self._end_unanswered(unit, call, CallState.MISSED)
+            if (
+                case is None
+                or case.status not in _OPEN
+                or not may_be_called(case)
+                or not allowed(staff, Action.CALL, case)
+            ):
+                reference = case.reference if case is not None else "?"
+                await self._end(unit, call, CallState.MISSED, views.call_dropped(reference))
+                log.info("call.dropped call=%s", call.id)
                 return None
             if call.state is not CallState.DIALING:  # asked again: the same answer, once
                 await unit.calls.dialing(call.id, now)
@@ -198,7 +202,9 @@ class CallService(StaffBase):
                 # (the volunteer hung up first): an attempt nobody answered.
                 await self._log(unit, call, AttemptOutcome.NO_ANSWER, 0)
             else:
-                await self._end_unanswered(unit, call, CallState.MISSED)
+                case = await unit.cases.by_id(call.case_id)
+                reference = case.reference if case is not None else "?"
+                await self._end(unit, call, CallState.MISSED, views.call_missed(reference))
                 log.info("call.missed call=%s status=%s", call.id, call_status[:20])
         self._wake_outbox()
 
@@ -221,11 +227,10 @@ class CallService(StaffBase):
             unit, call, views.call_logged(reference, call.id, at, outcome, seconds)
         )
 
-    async def _end_unanswered(self, unit: Unit, call: Call, state: CallState) -> None:
+    async def _end(self, unit: Unit, call: Call, state: CallState, reply: Reply) -> None:
+        """End a call that made no attempt, and tell the volunteer why."""
         if await unit.calls.finish(call.id, state, None, None, None):
-            case = await unit.cases.by_id(call.case_id)
-            if case is not None:
-                await self._tell_volunteer(unit, call, views.call_missed(case.reference))
+            await self._tell_volunteer(unit, call, reply)
 
     async def _tell_volunteer(self, unit: Unit, call: Call, reply: Reply) -> None:
         staff = await unit.staff.by_id(call.staff_id)

@@ -362,3 +362,49 @@ async def test_neither_number_in_any_message_or_log_line(
                     assert shape not in re.sub(r"\D", "", text)
         assert re.search("•+77", to_staff)  # the volunteer sees their own, masked
         assert "call.logged" in logged and reference in logged
+
+
+async def test_the_volunteer_hanging_up_while_it_rings_is_an_unanswered_attempt(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """No <Dial action> ever comes when the volunteer hangs up first: the end of their leg
+    logs the attempt (the seeker's phone did ring)."""
+    clock.moment = EVENING
+    async with a_case_to_call(settings, clock) as (w, volunteer, reference, network):
+        await call(w, volunteer, reference)
+        placed = w.twilio.calls[-1]
+        answer = await network.post(
+            placed.url, {"CallSid": placed.sid, "CallStatus": "in-progress"}
+        )
+        assert "<Dial" in answer.text
+        assert (await network.status(placed, "completed", 12)).status_code == 204
+        await settle(w)
+        assert await phone_attempts(w, reference) == [(EVENING, AttemptOutcome.NO_ANSWER)]
+
+
+async def test_a_call_twilio_refuses_rings_nothing_and_costs_nothing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    clock.moment = EVENING
+    async with a_case_to_call(settings, clock, per_day=1) as (w, volunteer, reference, _):
+        w.twilio.errors[VOLUNTEER_PHONE] = (400, 21215)  # e.g. a number the account may not call
+        assert "could not be placed" in await call(w, volunteer, reference)
+        assert await w.rows("SELECT state, call_sid FROM calls") == [("failed", None)]
+        del w.twilio.errors[VOLUNTEER_PHONE]
+        assert "rings now" in await call(w, volunteer, reference)  # the cap was not used up
+        assert await phone_attempts(w, reference) == []
+
+
+async def test_a_case_closed_before_the_volunteer_answers_is_not_called(
+    settings: Settings, clock: FakeClock
+) -> None:
+    clock.moment = EVENING
+    async with a_case_to_call(settings, clock) as (w, volunteer, reference, network):
+        await call(w, volunteer, reference)
+        await w.telegram(volunteer.message(f"/close {reference}"))
+        await w.press(volunteer, "Supported")
+        played = await network.play(w.twilio.calls[-1], "human", seconds=60)
+        await settle(w)
+        assert played.dial is None and "<Hangup" in played.twiml[0]  # the seeker never rang
+        assert await phone_attempts(w, reference) == []
+        assert w.last(VOLUNTEER).startswith(f"The seeker of {reference} was not called")

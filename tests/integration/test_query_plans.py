@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ import pytest
 from bot.app import Core, open_core
 from bot.channels.webchat import Waiters, WebChatAdapter, pass_hash
 from bot.config import Settings
-from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, StaffRole
+from bot.config_file import CallSettings
+from bot.domain.cases import AttemptChannel, AttemptOutcome, CloseReason, Staff, StaffRole
 from bot.domain.dialogue import Command, CommandName, Pick, Reply, Text
 from bot.domain.model import Channel
 from bot.domain.questions import Step
 from bot.ports import Delivered
+from bot.services.calls import CallService
 from bot.services.outbox import Outbox
 from bot.services.web_return import WebReturn, hash_code
 from bot.storage.connection import Connection
@@ -127,7 +130,40 @@ async def hot_paths(core: Core, clock: FakeClock) -> None:
     await core.reports.report("vasterort", today - timedelta(days=365), today)
     await core.retention.erase_case(case.reference)  # an erasure on request
     await web_chat(core, clock)
+    await a_call(core, clock, coordinator_staff)
+    await core.reports.report("vasterort", today - timedelta(days=365), today)
     del coordinator
+
+
+class Rings:
+    """A voice gateway that takes every call."""
+
+    async def place(self, to: str, caller_id: str, call_id: int) -> str:
+        return f"CA{call_id}"
+
+
+async def a_call(core: Core, clock: FakeClock, actor: Staff) -> None:
+    """A call through the association's number, followed through its callbacks and put right."""
+    settings = replace(core.settings.staff, calling_orgs=frozenset({"vasterort"}))
+    numbers = CallSettings(numbers=(("vasterort", "+46850000000"),))
+    calls = CallService(
+        core.units, clock, core.settings.partnership, core.outbox.wake, settings=settings,
+        calls=numbers, voice=Rings(),
+    )  # fmt: skip
+    async with core.units.begin() as unit:
+        seeker = await unit.intake.find_seeker(Channel.TELEGRAM, "702")
+        assert seeker is not None
+        case = await unit.cases.case_of_seeker(seeker)
+        await unit.staff.set_phone(actor.id, "+46709998877")
+    assert case is not None
+    answer = await calls.request(actor, case.reference, confirmed=True)
+    assert answer.placed, answer
+    assert await calls.connect(1, "CA1") is not None
+    assert await calls.screen(1, "human") is False
+    await calls.dialed(1, "completed", 60)
+    await calls.ended(1, "completed", 70)
+    await calls.correct(actor, case.reference, 1, AttemptOutcome.VOICEMAIL)
+    await core.staff.case_file(actor, case.reference, "desk")
 
 
 async def web_chat(core: Core, clock: FakeClock) -> None:
@@ -180,8 +216,8 @@ async def test_no_hot_statement_reads_a_history_table_whole(
         await core.close()
     assert len(recorded) > 100  # the paths ran
     assert any("AND c.district_id = ?" in sql for sql, _ in recorded)  # the board ran
-    for table in ("webchat_passes", "webchat_returns", "webchat_messages"):
-        assert any(table in sql for sql, _ in recorded), table  # the web chat ran
+    for table in ("webchat_passes", "webchat_returns", "webchat_messages", "calls"):
+        assert any(table in sql for sql, _ in recorded), table  # the web chat and calls ran
     with sqlite3.connect(settings.db_path) as conn:
         partial = {
             str(name)
