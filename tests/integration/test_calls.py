@@ -32,6 +32,7 @@ from tests.integration.test_staff_flow import (
     join_staff,
     running,
 )
+from tests.integration.test_staff_walk import menu_of
 from tests.telegram_fakes import Person
 from tests.twilio_fakes import VoiceNetwork, sign
 
@@ -316,6 +317,7 @@ async def test_without_voice_everything_works_as_before(
         await w.telegram(volunteer.message(f"/case {reference}"))
         labels = [label for label, _ in w.api.buttons(VOLUNTEER)]
         assert "Call through the service" not in labels and "Log attempt" in labels
+        assert "call" not in menu_of(w, VOLUNTEER) and "attempt" in menu_of(w, VOLUNTEER)
         response = await w.client.post("/twilio/voice/dialed?call=1", data={"CallSid": "CA1"})
         assert response.status_code == 404
         assert w.twilio.calls == []
@@ -327,6 +329,7 @@ async def test_the_case_view_offers_the_call(settings: Settings, clock: FakeCloc
         await w.telegram(volunteer.message(f"/case {reference}"))
         await w.press(volunteer, "Call through the service")
         assert "rings now" in w.last(VOLUNTEER)
+        assert "call" in menu_of(w, VOLUNTEER)
         assert len(w.twilio.calls) == 1
 
 
