@@ -148,6 +148,7 @@ class _Case:
     volunteer_id: int | None = None
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
+    daytime_only: bool = False  # a statistic: stays when the contacts go
 
 
 @dataclass(frozen=True, slots=True)
@@ -1005,6 +1006,7 @@ class MemoryCases:
             gender=a.gender,
             needs=a.needs,
             circumstances=a.circumstances,
+            daytime_only=a.call_time is CallTime.DAYTIME,
         )
         self._s.contacts[case_id] = _Contacts(
             a.phone,
@@ -1451,6 +1453,7 @@ class MemoryStats:
                 needs=frozenset(str(n) for n in c.needs),
                 attempts=self._s.attempts_of(c.id, with_staff=False),
                 answered_at=answered.get(c.id),
+                evening_safe=not c.daytime_only,
             )
             for c in found
         ]

@@ -3,10 +3,16 @@
 `due_reminders(case, sent, now, partnership)` derives every reminder from stored facts alone,
 so a restart, a second sweep or a missed one changes nothing: each reminder has a period,
 and the (case, rule, period) key is sent once.
+
+The seeker's safety answer is a rule here (issue 22): for a seeker who said only the daytime
+is safe, the evening attempt the agreement asks for would be a danger, so nothing ever asks
+for one; instead, three attempts must include calls in the daytime's morning and afternoon
+both, and the reminder asks for the part of the day not tried yet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -15,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CaseStatus
 from bot.domain.confirmation import first_contact_deadline
-from bot.domain.model import Partnership
+from bot.domain.model import CallTime, Partnership
 
 ONCE = "once"
 REACHING = frozenset({AttemptOutcome.REACHED, AttemptOutcome.DECLINED})
@@ -27,6 +33,9 @@ class Rule(StrEnum):
     DEADLINE_NEAR = "deadline_near"  # the volunteer, once
     DEADLINE_PASSED = "deadline_passed"  # the volunteer and the coordinators, once
     EVENING_MISSING = "evening_missing"  # the volunteer, the afternoon before each evening
+    # The volunteer, each morning after a day of calls all in one part of the day, for a
+    # seeker for whom the evening is not safe (issue 22).
+    OTHER_TIME_MISSING = "other_time_missing"
     NOT_REACHED = "not_reached"  # the volunteer: close as not reached or try another way
 
 
@@ -47,12 +56,26 @@ class Due:
     deadline: datetime
 
 
+class DayPart(StrEnum):
+    MORNING = "morning"  # the end of the quiet hours to noon
+    AFTERNOON = "afternoon"  # noon to the evening
+    EVENING = "evening"  # the evening window
+    NIGHT = "night"  # the quiet hours
+
+
+NOON = time(12, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class FollowUp:
     deadline: datetime
     attempts: int
     evening_attempt: bool
     reached: bool
+    evening_safe: bool = True  # False: the seeker said only the daytime is safe to call
+    # The calls were spread over the day as the rule asks: one in the evening or, where the
+    # evening is not safe, calls in the daytime's morning and afternoon both.
+    varied: bool = False
 
     def overdue(self, now: datetime) -> bool:
         """Tell whether the first contact is late."""
@@ -92,15 +115,42 @@ def _quiet(local: time, partnership: Partnership) -> bool:
     return local >= start or local < end
 
 
+def day_part(moment: datetime, partnership: Partnership) -> DayPart:
+    """Tell which part of the local day *moment* falls in."""
+    local = _local(moment, partnership).time()
+    if _quiet(local, partnership):
+        return DayPart.NIGHT
+    if partnership.evening_start <= local < partnership.evening_end:
+        return DayPart.EVENING
+    return DayPart.MORNING if local < NOON else DayPart.AFTERNOON
+
+
+def evening_safe(call_time: CallTime | None) -> bool:
+    """Tell whether the seeker may be called in the evening: unless they said daytime only."""
+    return call_time is not CallTime.DAYTIME
+
+
+def spread(calls: Iterable[datetime], safe_evening: bool, partnership: Partnership) -> bool:
+    """Tell whether calls at *calls* were spread over the day as the attempt rule asks: one in
+    the evening, or, where the evening is not safe, in the morning and in the afternoon."""
+    parts = {day_part(at, partnership) for at in calls}
+    if safe_evening:
+        return DayPart.EVENING in parts
+    return {DayPart.MORNING, DayPart.AFTERNOON} <= parts
+
+
 def follow_up(case: CaseRecord, partnership: Partnership) -> FollowUp:
     """Summarise a case's attempts against the promises to the city."""
-    phone = [a for a in case.attempts if a.channel is AttemptChannel.PHONE]
+    phone = [a.at for a in case.attempts if a.channel is AttemptChannel.PHONE]
+    safe_evening = evening_safe(case.call_time)
     return FollowUp(
         deadline=first_contact_deadline(partnership, case.received_at),
         attempts=len(case.attempts),
-        evening_attempt=any(in_evening(a.at, partnership) for a in phone),
+        evening_attempt=any(in_evening(at, partnership) for at in phone),
         reached=case.status is CaseStatus.IN_CONTACT
         or any(a.outcome in REACHING for a in case.attempts),
+        evening_safe=safe_evening,
+        varied=spread(phone, safe_evening, partnership),
     )
 
 
@@ -155,9 +205,18 @@ def _attempt_rules(
     if not failed:
         return []
     volunteer = (Audience.VOLUNTEER,)
-    if state.evening_attempt:
+    if state.varied:
         if len(failed) >= ATTEMPTS_BEFORE_NOT_REACHED:
             return [(Rule.NOT_REACHED, volunteer, ONCE)]
+        return []
+    if not state.evening_safe:
+        # Never the evening: the morning after a day of calls, ask for the other part of it.
+        last = max(_local(a.at, partnership).date() for a in failed)
+        morning = _at(last + timedelta(days=1), partnership.quiet_end, partnership)
+        if now >= morning:
+            return [
+                (Rule.OTHER_TIME_MISSING, volunteer, _local(now, partnership).date().isoformat())
+            ]
         return []
     evening = _next_evening(now, partnership)
     remind_at = _at(evening, partnership.evening_reminder_at, partnership)

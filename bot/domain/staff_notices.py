@@ -105,6 +105,14 @@ def assigned(
     )
 
 
+def taken_from(reference: str) -> Reply:
+    """Tell a volunteer a case was given to someone else: its reference, nothing more."""
+    return Reply(
+        S_("{reference} is no longer yours: a coordinator gave it to another volunteer."),
+        params={"reference": reference},
+    )
+
+
 def seeker_wrote(settings: StaffSettings, reference: str, text: str) -> Reply:
     """Pass on a seeker's message, or say that one came and where to read it."""
     answer = Choice(f"reply:{reference}", S_("Answer"))

@@ -468,8 +468,11 @@ def read_when(value: str) -> When | None:
     raise ValueError(value)
 
 
-def attempt_channels(reference: str, when: When | None = None) -> Reply:
-    """Ask how the attempt was made (its time may already be given)."""
+def attempt_channels(
+    reference: str, when: When | None = None, warnings: Sequence[Line] = ()
+) -> Reply:
+    """Ask how the attempt was made (its time may already be given), under the seeker's
+    safety *warnings*."""
     tail = when_value(when)
     choices = tuple(
         button(label, "att", reference, ch, *(("", tail) if tail else ()))
@@ -478,13 +481,19 @@ def attempt_channels(reference: str, when: When | None = None) -> Reply:
     return Reply(
         S_("Attempt to reach {reference}: how?"),
         params={"reference": reference},
+        lines=tuple(warnings),
         choices=choices,
         step=STAFF_STEP,
     )
 
 
-def attempt_outcomes(reference: str, channel: AttemptChannel, when: When | None = None) -> Reply:
-    """Ask how the attempt went."""
+def attempt_outcomes(
+    reference: str,
+    channel: AttemptChannel,
+    when: When | None = None,
+    warnings: Sequence[Line] = (),
+) -> Reply:
+    """Ask how the attempt went, under the seeker's safety *warnings*."""
     tail = when_value(when)
     choices = tuple(
         button(label, "att", reference, channel, outcome, *((tail,) if tail else ()))
@@ -493,6 +502,7 @@ def attempt_outcomes(reference: str, channel: AttemptChannel, when: When | None 
     return Reply(
         S_("{reference}: how did it go?"),
         params={"reference": reference},
+        lines=tuple(warnings),
         choices=choices,
         step=STAFF_STEP,
     )
@@ -561,11 +571,23 @@ _REMINDER_TEXT = {
     Rule.EVENING_MISSING: S_(
         "{reference}: no attempt in the evening yet. Please call this evening, {start}–{end}."
     ),
+    Rule.OTHER_TIME_MISSING: S_(
+        "{reference}: the seeker said only the daytime is safe to call, so no evening call. "
+        "Please call at a time of day not tried yet: the morning or the afternoon, "
+        "{start}–{end}."
+    ),
     Rule.NOT_REACHED: S_(
-        "{reference}: three attempts, one in the evening, without reaching the person. Close "
-        "it as not reached, or try another way (SMS, e-mail)."
+        "{reference}: three attempts at different times of day without reaching the person. "
+        "Close it as not reached, or try another way (SMS, e-mail)."
     ),
 }
+
+
+def _window(rule: Rule, p: Partnership) -> dict[str, Param]:
+    """The hours a reminder asks for a call in: the daytime's or the evening's."""
+    if rule is Rule.OTHER_TIME_MISSING:
+        return {"start": p.quiet_end, "end": p.evening_start}
+    return {"start": p.evening_start, "end": p.evening_end}
 
 
 def reminder(due: Due, partnership: Partnership) -> Reply:
@@ -582,8 +604,7 @@ def reminder(due: Due, partnership: Partnership) -> Reply:
         params={
             "reference": ref,
             "deadline": due.deadline,
-            "start": partnership.evening_start,
-            "end": partnership.evening_end,
+            **_window(due.rule, partnership),
         },
         choices=actions,
         step=STAFF_STEP,

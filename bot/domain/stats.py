@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.confirmation import first_contact_deadline
-from bot.domain.followup import ATTEMPTS_BEFORE_NOT_REACHED, REACHING, in_evening
+from bot.domain.followup import ATTEMPTS_BEFORE_NOT_REACHED, REACHING, spread
 from bot.domain.model import IntakeOutcome, Partnership
 
 SUPPRESS_BELOW = 5
@@ -42,6 +42,7 @@ class CaseFacts:
     close_reason: str | None = None
     attempts: tuple[Attempt, ...] = ()
     answered_at: datetime | None = None  # the seeker answered in the chat
+    evening_safe: bool = True  # False: the seeker said only the daytime is safe to call
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,15 @@ class Figures:
     first_contact_within_deadline: float | None  # share of cases; None without cases
     median_hours_to_first_contact: float | None
     not_reached: int
+    # Of the not-reached cases whose seeker could be called in the evening: the agreement's
+    # three attempts, one in the evening.
     not_reached_with_three_incl_evening: float | None
     attempts_per_case: float | None
+    # Not-reached cases whose seeker said only the daytime is safe, on a line of their own so
+    # the city's figure above stays honest; and the share with three attempts in the morning
+    # and the afternoon both.
+    not_reached_evening_not_safe: int = 0
+    not_reached_evening_not_safe_spread: float | None = None
     outcomes: dict[str, int] = field(default_factory=dict)  # intakes without a case
     reminders: dict[str, int] = field(default_factory=dict)
     referrals: dict[str, int] = field(default_factory=dict)
@@ -106,7 +114,7 @@ def figures(
     }  # fmt: skip
     hours: list[float] = []
     in_time = 0
-    not_reached = kept_rule_4 = attempts = 0
+    not_reached = kept_rule_4 = attempts = daytime_only = kept_daytime = 0
     for case in cases:
         for name, value in (
             ("gender", case.gender), ("age_group", case.age_group), ("role", case.role),
@@ -124,19 +132,26 @@ def figures(
             if reached <= first_contact_deadline(partnership, case.received_at):
                 in_time += 1
         elif case.close_reason == "not_reached":
-            not_reached += 1
-            failed_calls = [a for a in case.attempts if a.channel is AttemptChannel.PHONE]
-            evening = any(in_evening(a.at, partnership) for a in failed_calls)
-            if len(failed_calls) >= ATTEMPTS_BEFORE_NOT_REACHED and evening:
-                kept_rule_4 += 1
+            rung = [a.at for a in case.attempts if a.channel is AttemptChannel.PHONE]
+            kept = len(rung) >= ATTEMPTS_BEFORE_NOT_REACHED and spread(
+                rung, case.evening_safe, partnership
+            )
+            if case.evening_safe:
+                not_reached += 1
+                kept_rule_4 += kept
+            else:
+                daytime_only += 1
+                kept_daytime += kept
     total = len(cases)
     return Figures(
         cases=total,
         by={name: dict(sorted(counter.items())) for name, counter in by.items()},
         first_contact_within_deadline=in_time / total if total else None,
         median_hours_to_first_contact=statistics.median(hours) if hours else None,
-        not_reached=not_reached,
+        not_reached=not_reached + daytime_only,
         not_reached_with_three_incl_evening=kept_rule_4 / not_reached if not_reached else None,
+        not_reached_evening_not_safe=daytime_only,
+        not_reached_evening_not_safe_spread=kept_daytime / daytime_only if daytime_only else None,
         attempts_per_case=attempts / total if total else None,
         outcomes=dict(sorted(Counter(outcomes).items())),
         reminders=dict(sorted(Counter(reminders).items())),

@@ -19,6 +19,12 @@ FIGURES = {
     "median_hours_to_first_contact": S_("Median hours to first contact"),
     "not_reached": S_("Closed as not reached"),
     "not_reached_with_three_incl_evening": S_("Not reached: three attempts, one in the evening"),
+    "not_reached_evening_not_safe": S_(
+        "Closed as not reached, the evening not safe for the seeker"
+    ),
+    "not_reached_evening_not_safe_spread": S_(
+        "Of those: three attempts, in the morning and the afternoon"
+    ),
     "attempts_per_case": S_("Attempts per case"),
     "gender": S_("Gender"),
     "age_group": S_("Age group"),

@@ -120,6 +120,12 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
         "not_reached_with_three_incl_evening": _share(
             share_shown(f.not_reached_with_three_incl_evening, f.not_reached, threshold)
         ),
+        "not_reached_evening_not_safe": _count(f.not_reached_evening_not_safe, threshold),
+        "not_reached_evening_not_safe_spread": _share(
+            share_shown(
+                f.not_reached_evening_not_safe_spread, f.not_reached_evening_not_safe, threshold
+            )
+        ),
         "attempts_per_case": _share(share_shown(f.attempts_per_case, f.cases, threshold)),
         "by": {
             name: {key: _count(n, threshold) for key, n in counts.items()}
@@ -155,6 +161,12 @@ def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
             "not_reached_with_three_incl_evening",
             "",
             _percent(data["not_reached_with_three_incl_evening"]),
+        ),
+        ("not_reached_evening_not_safe", "", str(data["not_reached_evening_not_safe"])),
+        (
+            "not_reached_evening_not_safe_spread",
+            "",
+            _percent(data["not_reached_evening_not_safe_spread"]),
         ),
         ("attempts_per_case", "", _or_dash(data["attempts_per_case"])),
     ]

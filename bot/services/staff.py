@@ -22,6 +22,7 @@ from bot.domain.cases import (
 from bot.domain.dialogue import S_, Reply, Translatable
 from bot.domain.policy import Action, allowed, may_receive
 from bot.domain.routing import suggest_volunteers
+from bot.domain.safety_warnings import contact_warnings
 from bot.services.staff_desk import DeskMixin
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
@@ -128,6 +129,11 @@ class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
                 notice = notices.assigned(self._settings, case, self._due(case), self._partnership)
                 to = self._staff_recipient(volunteer, telegram_id)
                 await self._tell(unit, [to], [notice], now)
+            former = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None
+            former_chat = await unit.staff.telegram_id(former.id) if former else None
+            if former is not None and former_chat is not None and former.id != actor.id:
+                to_former = self._staff_recipient(former, former_chat)
+                await self._tell(unit, [to_former], [notices.taken_from(case.reference)], now)
         self._wake_outbox()
         log.info("case.%s case=%s staff=%s", event, case.reference, volunteer.id)
         return Reply(
@@ -153,10 +159,11 @@ class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
             case = await self._permitted(unit, actor, Action.LOG_ATTEMPT, reference)
         if case is None:
             return self._refusal(actor, Action.LOG_ATTEMPT)
+        warnings = contact_warnings(case)
         if channel is None:
-            return views.attempt_channels(case.reference, when)
+            return views.attempt_channels(case.reference, when, warnings)
         if outcome is None:
-            return views.attempt_outcomes(case.reference, channel, when)
+            return views.attempt_outcomes(case.reference, channel, when, warnings)
         now_local = self._clock.now().astimezone(self._zone)
         if when is None:
             return views.attempt_times(

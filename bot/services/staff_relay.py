@@ -10,6 +10,7 @@ from bot.domain import staff_views as views
 from bot.domain.cases import CaseRecord, Staff
 from bot.domain.dialogue import N_, S_, Line, Reply
 from bot.domain.policy import Action
+from bot.domain.safety_warnings import relay_warnings
 from bot.ports import FollowUp, Recipient, Unit
 from bot.services.outbox import queue
 from bot.services.staff_base import StaffBase
@@ -43,6 +44,7 @@ class RelayMixin(StaffBase):
             S_("Write your message for {reference}. It reaches the person without your name "
                "or number. /cancel to stop."),
             params={"reference": case.reference},
+            lines=tuple(relay_warnings(case, seeker.channel)),
         )  # fmt: skip
 
     async def cancel_reply(self, actor: Staff | None) -> Reply:

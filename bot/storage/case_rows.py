@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.cases import CaseStatus, NewCase
-from bot.domain.model import AreaKind
+from bot.domain.model import AreaKind, CallTime
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.timestamps import utc_text
@@ -31,6 +31,7 @@ async def insert_case(
         "status": CaseStatus.NEW, "role": a.role, "age_group": a.age_group,
         "area_kind": area_kind, "district_id": a.district_id, "crime": a.crime,
         "contact": a.contact, "talk_language": a.talk_language, "gender": a.gender,
+        "daytime_only": a.call_time is CallTime.DAYTIME,
     }  # fmt: skip
     contacts: dict[str, object] = {
         "phone": a.phone, "email": a.email, "call_time": a.call_time,

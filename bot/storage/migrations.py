@@ -386,4 +386,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX calls_org_requested ON calls(org_id, requested_at);
     CREATE INDEX calls_case ON calls(case_id, requested_at);
     """,
+    # 17: whether the seeker said only the daytime is safe to call, kept with the case's
+    # anonymous statistics (the answer itself goes with the contact details on erasure): the
+    # report counts their not-reached cases on a line of their own (issue 22).
+    """
+    ALTER TABLE cases ADD COLUMN daytime_only INTEGER NOT NULL DEFAULT 0;
+    UPDATE cases SET daytime_only = 1
+        WHERE id IN (SELECT case_id FROM case_contacts WHERE call_time = 'daytime');
+    """,
 )

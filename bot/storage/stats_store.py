@@ -11,7 +11,7 @@ from bot.storage.timestamps import utc_text
 
 _CASES = (
     "SELECT id, received_at, source, channel, locale, status, gender, age_group, role, "
-    "district_id, crime, close_reason FROM cases "
+    "district_id, crime, close_reason, daytime_only FROM cases "
     "WHERE org_id = ? AND received_at >= ? AND received_at < ? ORDER BY received_at"
 )
 
@@ -72,6 +72,7 @@ class StatsStore:
                 district_id=r[9],
                 crime=r[10],
                 close_reason=r[11],
+                evening_safe=not r[12],
                 needs=frozenset(needs.get(int(r[0]), ())),
                 attempts=tuple(attempts.get(int(r[0]), ())),
                 answered_at=answered.get(int(r[0])),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome, CaseSource, CloseReason
 from bot.domain.followup import Rule
-from bot.domain.model import Channel, Partnership
+from bot.domain.model import CallTime, Channel, Partnership
 from bot.domain.stats import TRANSFERRED, CaseFacts, figures, transfer_detail
 from bot.ports import UnitsOfWork
 from tests.conftest import FakeClock
@@ -66,10 +67,14 @@ async def test_facts_survive_erasure(units: UnitsOfWork, clock: FakeClock, org: 
     t = clock.now()
     async with units.begin() as unit:
         seeker_id = await add_seeker(unit, t)
-        await add_case(unit, org, t, seeker_id=seeker_id)
+        daytime = replace(answers(), call_time=CallTime.DAYTIME)
+        await add_case(unit, org, t, seeker_id=seeker_id, told=daytime)
+        await add_case(unit, org, t)  # said the evening is safe
         await unit.intake.forget_seeker(seeker_id)
-        [facts] = await unit.stats.cases(org, t, t + timedelta(days=1))
-    assert (facts.status, facts.crime, facts.needs) == ("erased", "threat", answers().needs)
+        erased, kept = await unit.stats.cases(org, t, t + timedelta(days=1))
+    assert (erased.status, erased.crime, erased.needs) == ("erased", "threat", answers().needs)
+    # Whether the evening was safe stays a statistic when the answer itself is erased.
+    assert (erased.evening_safe, kept.evening_safe) == (False, True)
 
 
 async def test_figures_agree_for_the_same_history(

@@ -126,3 +126,13 @@ async def test_no_call_button_without_a_phone_or_for_someone_else(
     vince: Browser = await world.sign_in("Vince")
     assert (await vince.get(f"/desk/cases/{reference}")).status_code == 404
     assert twilio.calls == []
+
+
+async def test_the_case_page_warns_where_a_voicemail_is_not_safe(world: DeskWorld) -> None:
+    """The case registered by hand said no voicemail, and an SMS naming us is safe: the page
+    warns about the voicemail where one could be left (the call and the attempt), not SMS."""
+    reference = await vera_case(world)
+    vera = await world.sign_in("Vera")
+    page = html.unescape((await vera.get(f"/desk/cases/{reference}")).text)
+    assert page.count("the seeker did not say a voicemail naming us is safe") == 2
+    assert "an SMS naming us is safe" not in page

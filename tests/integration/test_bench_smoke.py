@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
+
+# About 35 s on two cores; its own limit (300 s) says more than pytest-timeout's would.
+@pytest.mark.timeout(330)
 def test_every_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     """`python -m bench --quick` measures each path and writes results.json and RESULTS.md."""
     result = subprocess.run(

@@ -146,7 +146,7 @@ async def test_three_calls_one_in_the_evening_satisfy_the_rule_without_typing(
         assert [d.rule for d in due] == [Rule.NOT_REACHED]
         await w.jourbot.reminders.sweep(later)
         await settle(w)
-        assert w.last(VOLUNTEER).startswith(f"{reference}: three attempts, one in the evening")
+        assert w.last(VOLUNTEER).startswith(f"{reference}: three attempts at different times")
 
 
 async def test_a_reached_call_stops_the_reminders(settings: Settings, clock: FakeClock) -> None:

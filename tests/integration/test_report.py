@@ -86,6 +86,7 @@ async def test_report_formats(tmp_path: Path) -> None:
     assert list(data) == [
         "organisation", "from", "to", "cases", "first_contact_within_deadline",
         "median_hours_to_first_contact", "not_reached", "not_reached_with_three_incl_evening",
+        "not_reached_evening_not_safe", "not_reached_evening_not_safe_spread",
         "attempts_per_case", "by", "intakes_without_case", "reminders_sent", "referrals",
         "calls",
     ]  # fmt: skip

@@ -25,6 +25,7 @@ from bot.domain.cases import (
 )
 from bot.domain.dialogue import Choice, Line, Reply, Text, Translatable
 from bot.domain.model import Channel, ContactMethod, Partnership
+from bot.domain.safety_warnings import contact_warnings
 from bot.domain.staff_notices import SEEKER_WROTE, StaffSettings
 from bot.i18n import Catalogs
 from bot.services.invite_codes import hash_code
@@ -278,7 +279,8 @@ async def test_an_assignment_whose_notice_cannot_be_queued_does_not_hold(
 
 
 async def test_reassigning_is_recorded_as_such(world: StaffWorld) -> None:
-    """A case given to a second volunteer says so in its trail; both were told in turn."""
+    """A case given to a second volunteer says so in its trail; the first was told it was
+    hers, the second that it is his, then the first that it left her (its reference only)."""
     colleague = await world.add_staff(4242, name="Ville")
     case = await world.add_case()
     await world.service.assign(world.coordinator, case.reference, world.volunteer.id)
@@ -288,7 +290,9 @@ async def test_reassigning_is_recorded_as_such(world: StaffWorld) -> None:
         ("reassigned", str(colleague.id)),
     ]
     assert (await world.case(case.reference)).volunteer_id == colleague.id
-    assert [m.address for m in await world.deliver()] == [str(VOLUNTEER_CHAT), "4242"]
+    delivered = await world.deliver()
+    assert [m.address for m in delivered] == [str(VOLUNTEER_CHAT), "4242", str(VOLUNTEER_CHAT)]
+    assert delivered[-1].replies[0].params == {"reference": case.reference}
 
 
 async def test_only_a_trained_active_volunteer_of_the_organisation_is_assigned(
@@ -337,8 +341,11 @@ async def test_an_attempt_is_asked_for_step_by_step_then_recorded(
     ref, me, phone, no_answer = (
         case.reference, world.volunteer, AttemptChannel.PHONE, AttemptOutcome.NO_ANSWER,
     )  # fmt: skip
-    assert await step(me, ref) == views.attempt_channels(ref)
-    assert await step(me, ref, phone) == views.attempt_outcomes(ref, phone)
+    stored = await world.case(ref)
+    warned = contact_warnings(stored)  # the seeker's voicemail and SMS answers, as warnings
+    assert warned  # the case of this world said an SMS naming us is not safe
+    assert await step(me, ref) == views.attempt_channels(ref, warnings=warned)
+    assert await step(me, ref, phone) == views.attempt_outcomes(ref, phone, warnings=warned)
     times = await step(me, ref, phone, no_answer)
     assert times.text.startswith("{reference}: when?")
     assert [c.params["minutes"] for c in times.choices] == [0, 30, 60, 120, 180, 240]

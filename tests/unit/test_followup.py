@@ -17,8 +17,16 @@ from bot.domain.cases import (
     CaseStatus,
 )
 from bot.domain.confirmation import first_contact_deadline
-from bot.domain.followup import Audience, Rule, due_reminders, in_quiet_hours
-from bot.domain.model import Channel, Partnership
+from bot.domain.followup import (
+    Audience,
+    DayPart,
+    Rule,
+    day_part,
+    due_reminders,
+    follow_up,
+    in_quiet_hours,
+)
+from bot.domain.model import CallTime, Channel, Partnership
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -37,6 +45,7 @@ def case(
     attempts: tuple[tuple[str, AttemptOutcome], ...] = (),
     received: datetime = RECEIVED,
     channel: AttemptChannel = AttemptChannel.PHONE,
+    call_time: CallTime | None = None,
 ) -> CaseRecord:
     return CaseRecord(
         id=1,
@@ -49,6 +58,7 @@ def case(
         channel=Channel.TELEGRAM,
         volunteer_id=volunteer,
         attempts=tuple(Attempt(local(at), channel, outcome) for at, outcome in attempts),
+        call_time=call_time,
     )
 
 
@@ -198,3 +208,104 @@ def test_quiet_hours_that_do_not_cross_midnight(partnership: Partnership) -> Non
                     quiet_end=datetime(2026, 1, 1, 13).time())  # fmt: skip
     assert in_quiet_hours(local("2026-11-24 12:30"), lunch)
     assert not in_quiet_hours(local("2026-11-24 22:30"), lunch)
+
+
+DAYTIME = CallTime.DAYTIME
+
+
+def daytime(*attempts: tuple[str, AttemptOutcome]) -> CaseRecord:
+    """A seeker who said only the daytime is safe to call."""
+    return case(attempts=attempts, call_time=DAYTIME)
+
+
+@pytest.mark.parametrize(
+    ("at", "part"),
+    [
+        ("2026-11-25 07:59", DayPart.NIGHT), ("2026-11-25 08:00", DayPart.MORNING),
+        ("2026-11-25 11:59", DayPart.MORNING), ("2026-11-25 12:00", DayPart.AFTERNOON),
+        ("2026-11-25 17:59", DayPart.AFTERNOON), ("2026-11-25 18:00", DayPart.EVENING),
+        ("2026-11-25 20:59", DayPart.EVENING), ("2026-11-25 21:00", DayPart.NIGHT),
+        # The DST week, on the wall clock: clocks forward on 29 March, back on 25 October.
+        ("2026-03-29 11:30", DayPart.MORNING), ("2026-03-29 12:30", DayPart.AFTERNOON),
+        ("2026-10-25 11:30", DayPart.MORNING), ("2026-10-25 18:30", DayPart.EVENING),
+    ],
+)  # fmt: skip
+def test_the_parts_of_the_day_are_read_on_the_stockholm_clock(
+    partnership: Partnership, at: str, part: DayPart
+) -> None:
+    assert day_part(local(at), partnership) is part
+
+
+@pytest.mark.parametrize(
+    ("record", "at", "expected"),
+    [
+        # No evening reminder ever, however the calls went...
+        (daytime(("2026-11-25 10:00", NO)), "2026-11-25 15:00", set()),
+        (daytime(("2026-11-25 10:00", NO)), "2026-11-25 18:30", set()),
+        # ...but the next morning, a call at a time of day not tried yet.
+        (daytime(("2026-11-25 10:00", NO)), "2026-11-26 07:59", set()),
+        (daytime(("2026-11-25 10:00", NO)), "2026-11-26 08:00", {Rule.OTHER_TIME_MISSING}),
+        (daytime(("2026-11-25 14:00", NO), ("2026-11-25 16:00", NO)), "2026-11-26 08:00",
+         {Rule.OTHER_TIME_MISSING}),
+        # Morning and afternoon tried: nothing to ask until the third attempt...
+        (daytime(("2026-11-25 10:00", NO), ("2026-11-25 14:00", NO)), "2026-11-26 09:00", set()),
+        # ...which makes the case "not reached, rule satisfied" without an evening call.
+        (daytime(("2026-11-25 10:00", NO), ("2026-11-25 14:00", NO), ("2026-11-26 09:00", NO)),
+         "2026-11-26 09:30", {Rule.NOT_REACHED}),
+        # Three morning calls are not spread over the day: the afternoon is asked for.
+        (daytime(("2026-11-25 09:00", NO), ("2026-11-25 10:00", NO), ("2026-11-25 11:00", NO)),
+         "2026-11-26 08:00", {Rule.OTHER_TIME_MISSING}),
+        # An evening call (outside what the seeker said is safe) does not stand in for it.
+        (daytime(("2026-11-25 09:00", NO), ("2026-11-25 19:00", NO), ("2026-11-25 20:00", NO)),
+         "2026-11-26 08:00", {Rule.OTHER_TIME_MISSING}),
+        # An evening-only seeker, or one who said any time: the evening rule as before.
+        (case(attempts=(("2026-11-25 10:00", NO),), call_time=CallTime.EVENING),
+         "2026-11-25 15:00", {Rule.EVENING_MISSING}),
+        (case(attempts=(("2026-11-25 10:00", NO),), call_time=CallTime.ANY),
+         "2026-11-25 15:00", {Rule.EVENING_MISSING}),
+    ],
+)  # fmt: skip
+def test_a_daytime_only_seeker_is_never_the_subject_of_an_evening_reminder(
+    partnership: Partnership, record: CaseRecord, at: str, expected: set[Rule]
+) -> None:
+    assert rules(record, at, partnership) == expected
+
+
+def test_a_daytime_only_seeker_across_a_whole_deadline(partnership: Partnership) -> None:
+    """Sweeping every 5 minutes from the case to a week on, with the volunteer calling at
+    10:00 on Wednesday, 10:30 on Thursday and 14:00 on Friday: no evening reminder at all;
+    each morning after a day of morning calls, the afternoon is asked for; after Friday's
+    third call, at a different time of day, the case may be closed as not reached."""
+    calls = ("2026-11-25 10:00", "2026-11-26 10:30", "2026-11-27 14:00")
+    sent: dict[tuple[Rule, str], datetime] = {}
+    moment = RECEIVED
+    while moment < RECEIVED + timedelta(days=7):
+        made = tuple((at, NO) for at in calls if local(at) <= moment)
+        for due in due_reminders(daytime(*made), frozenset(sent), moment, partnership):
+            assert due.rule is not Rule.EVENING_MISSING
+            assert not in_quiet_hours(moment, partnership)
+            sent[(due.rule, due.period)] = moment
+        moment += timedelta(minutes=5)
+    assert {key: at.astimezone(STOCKHOLM).strftime("%a %H:%M") for key, at in sent.items()} == {
+        (Rule.OTHER_TIME_MISSING, "2026-11-26"): "Thu 08:00",
+        (Rule.DEADLINE_NEAR, "once"): "Thu 14:00",
+        (Rule.OTHER_TIME_MISSING, "2026-11-27"): "Fri 08:00",
+        (Rule.NOT_REACHED, "once"): "Fri 14:00",
+        (Rule.DEADLINE_PASSED, "once"): "Fri 14:00",
+    }
+    state = follow_up(daytime(*((at, NO) for at in calls)), partnership)
+    assert (state.evening_safe, state.evening_attempt, state.varied) == (False, False, True)
+
+
+@pytest.mark.parametrize("day", ["2026-03-28", "2026-10-24"])
+def test_the_daytime_rule_across_a_dst_night(partnership: Partnership, day: str) -> None:
+    """Calls the day before the clocks change: the next morning's reminder comes at 08:00 on
+    the wall clock, once."""
+    first = datetime.fromisoformat(day)
+    record = case(
+        attempts=((f"{day} 09:00", NO),), received=local(f"{day} 08:00"), call_time=DAYTIME
+    )
+    next_morning = (first + timedelta(days=1)).date().isoformat()
+    assert rules(record, f"{next_morning} 07:55", partnership) == set()
+    due = due_reminders(record, frozenset(), local(f"{next_morning} 08:00"), partnership)
+    assert [(d.rule, d.period) for d in due] == [(Rule.OTHER_TIME_MISSING, next_morning)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -152,3 +153,30 @@ def test_a_zero_is_a_figure_not_a_gap(partnership: Partnership) -> None:
     assert as_dict(report)["attempts_per_case"] == 0.0
     assert "attempts_per_case,,0.0" in as_csv(report).replace("\r", "")
     assert "| attempts_per_case |  | 0.0 |" in as_markdown(report)
+
+
+def test_not_reached_where_the_evening_was_not_safe_has_its_own_line(
+    partnership: Partnership,
+) -> None:
+    """A daytime-only seeker's not-reached case leaves the city's evening figure alone: it is
+    counted on its own line, kept when three calls covered the morning and the afternoon."""
+    daytime = [
+        # 10:00 and 12:00 (T0 + 2 h) and the next day 10:30: morning and afternoon both
+        case(status="closed", close_reason="not_reached", evening_safe=False,
+             attempts=(attempt(0, NO), attempt(2, NO), attempt(24.5, NO))),
+        # three mornings: not spread over the day
+        case(status="closed", close_reason="not_reached", evening_safe=False,
+             attempts=(attempt(0, NO), attempt(1, NO), attempt(24, NO))),
+    ]  # fmt: skip
+    evening_case = CASES[2]  # three calls, one in the evening: kept
+    result = figures([*daytime, evening_case], partnership)
+    assert result.not_reached == 3
+    assert result.not_reached_with_three_incl_evening == 1.0  # the evening-safe one alone
+    assert result.not_reached_evening_not_safe == 2
+    assert result.not_reached_evening_not_safe_spread == 0.5
+    # The same calls for a seeker for whom the evening was safe break the agreement's rule.
+    as_if_evening_safe = [replace(c, evening_safe=True) for c in daytime]
+    other = figures(as_if_evening_safe, partnership)
+    assert (other.not_reached_with_three_incl_evening, other.not_reached_evening_not_safe) == (
+        0.0, 0,
+    )  # fmt: skip

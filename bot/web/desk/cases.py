@@ -28,6 +28,7 @@ from bot.domain.cases import (
 from bot.domain.dialogue import S_, Reply, Translatable
 from bot.domain.followup import in_evening
 from bot.domain.policy import Action
+from bot.domain.safety_warnings import contact_warnings, relay_warnings
 from bot.domain.staff_views import (
     ATTEMPT_CHANNEL,
     CLOSE_REASON,
@@ -138,6 +139,8 @@ class CasePages:
             channels=ATTEMPT_CHANNEL, outcomes=OUTCOME, close_reasons=CLOSE_REASON,
             transfer_reasons=TRANSFER_REASON, status=STATUS, now=now, part=part,
             calling=calling, own_phone=own_phone, corrections=CORRECTIONS,
+            contact_warnings=contact_warnings(case),
+            relay_warnings=relay_warnings(case, case.channel),
             safe_now=safe_to_call(case.call_time, now, partnership),
             safe_time=Translatable((safe_time_label(case.call_time),)),
         )  # fmt: skip
