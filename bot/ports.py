@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
+from bot.domain.availability import Absence
 from bot.domain.board import BoardQuery, BoardSection, Section
 from bot.domain.calls import Call, CallState
 from bot.domain.cases import (
@@ -119,6 +120,7 @@ class StaffUnit(Protocol):
         trained_on: date | None = None,
         active: bool | None = None,
         languages: tuple[str, ...] | None = None,
+        max_open: int | None = None,
     ) -> bool: ...
     async def add_invite(
         self,
@@ -319,6 +321,16 @@ class WebChatUnit(Protocol):
     async def return_to(self, reference: str) -> tuple[int, str] | None: ...
 
 
+class AbsenceUnit(Protocol):
+    """Volunteers' absences, inside one transaction."""
+
+    async def add(self, staff_id: int, starts_on: date, ends_on: date, now: datetime) -> int: ...
+    async def remove(self, staff_id: int, absence_id: int) -> bool: ...
+    async def current(self, staff_ids: Collection[int], since: date) -> list[Absence]: ...
+    async def back(self, since: date, today: date) -> list[Absence]: ...
+    async def welcomed(self, absence_id: int, now: datetime) -> None: ...
+
+
 class CallUnit(Protocol):
     """Calls placed through an association's number, inside one transaction."""
 
@@ -370,6 +382,8 @@ class Unit(Protocol):
     def webchat(self) -> WebChatUnit: ...
     @property
     def calls(self) -> CallUnit: ...
+    @property
+    def absences(self) -> AbsenceUnit: ...
 
 
 class UnitsOfWork(Protocol):

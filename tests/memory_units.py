@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TypeVar
 
+from bot.domain.availability import Absence
 from bot.domain.board import BoardQuery, BoardSection, Section
 from bot.domain.calls import Call, CallState
 from bot.domain.cases import (
@@ -224,6 +225,7 @@ class _StaffRow:
     trained_on: date | None = None
     active: bool = True
     phone: str | None = None
+    max_open: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +323,7 @@ class _State:
     passes: dict[str, tuple[int, int]] = field(default_factory=dict)  # hash -> seeker, seen
     returns: dict[int, str] = field(default_factory=dict)  # seeker -> code hash
     calls: dict[int, Call] = field(default_factory=dict)
+    absences: dict[int, tuple[Absence, datetime | None]] = field(default_factory=dict)
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -351,6 +354,7 @@ class _State:
             passes=dict(self.passes),
             returns=dict(self.returns),
             calls=dict(self.calls),
+            absences=dict(self.absences),
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -645,6 +649,7 @@ def _staff(row: _StaffRow) -> Staff:
         languages=tuple(code for code in row.languages.split(",") if code),
         trained_on=row.trained_on,
         active=row.active,
+        max_open=row.max_open,
     )
 
 
@@ -720,11 +725,14 @@ class MemoryStaff:
         trained_on: date | None = None,
         active: bool | None = None,
         languages: tuple[str, ...] | None = None,
+        max_open: int | None = None,
     ) -> bool:
         """Change what is given of a staff record; False if there is no such id."""
         row = self._s.staff.get(staff_id)
         if row is None:
             return False
+        if max_open is not None:
+            row = replace(row, max_open=max_open or None)
         if trained_on is not None:
             row = replace(row, trained_on=trained_on)
         if active is not None:
@@ -1745,6 +1753,47 @@ class MemoryCalls:
         )
 
 
+class MemoryAbsences:
+    """Volunteers' absences, each with when its volunteer was welcomed back."""
+
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    async def add(self, staff_id: int, starts_on: date, ends_on: date, now: datetime) -> int:
+        self._s.need_staff(staff_id)
+        absence_id = _next_id(self._s.absences)
+        self._s.absences[absence_id] = (Absence(absence_id, staff_id, starts_on, ends_on), None)
+        return absence_id
+
+    async def remove(self, staff_id: int, absence_id: int) -> bool:
+        found = self._s.absences.get(absence_id)
+        if found is None or found[0].staff_id != staff_id:
+            return False
+        del self._s.absences[absence_id]
+        return True
+
+    async def current(self, staff_ids: Collection[int], since: date) -> list[Absence]:
+        found = [
+            a
+            for a, _ in self._s.absences.values()
+            if a.staff_id in staff_ids and a.ends_on >= since
+        ]
+        return sorted(found, key=lambda a: (a.starts_on, a.id))
+
+    async def back(self, since: date, today: date) -> list[Absence]:
+        found = [
+            a
+            for a, welcomed in self._s.absences.values()
+            if welcomed is None and since <= a.ends_on < today
+        ]
+        return sorted(found, key=lambda a: (a.ends_on, a.id))
+
+    async def welcomed(self, absence_id: int, now: datetime) -> None:
+        found = self._s.absences.get(absence_id)
+        if found is not None:
+            self._s.absences[absence_id] = (found[0], _at(now))
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryUnit:
     """One transaction's view of the tables, with every use case's queries."""
@@ -1761,6 +1810,7 @@ class MemoryUnit:
     desk: MemoryDesk
     webchat: MemoryWebChat
     calls: MemoryCalls
+    absences: MemoryAbsences
 
     @classmethod
     def over(cls, state: _State) -> MemoryUnit:
@@ -1778,6 +1828,7 @@ class MemoryUnit:
             MemoryDesk(state),
             MemoryWebChat(state),
             MemoryCalls(state),
+            MemoryAbsences(state),
         )
 
 

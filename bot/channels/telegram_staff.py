@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from datetime import time
+from datetime import date, time
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, CallbackQuery, Update
 from telegram.error import TelegramError
@@ -43,7 +43,7 @@ REFERENCE = r"[0-9A-Z]{3}-[0-9A-Z]{3}"
 
 STAFF_COMMANDS = (
     "join", "cases", "mycases", "case", "assign", "attempt", "reply", "cancel", "close", "invite",
-    "stats", "transfer", "trained", "languages", "desk", "call",
+    "stats", "transfer", "trained", "languages", "desk", "call", "away", "maxcases",
 )  # fmt: skip
 
 STAFF_HELP = Reply(
@@ -58,6 +58,8 @@ STAFF_HELP = Reply(
         "/attempt REF 18:30 or /attempt REF phone no_answer 18:30: an earlier attempt today\n"
         "/reply REF: write to the seeker (/cancel to stop)\n"
         "/close REF: close a case\n"
+        "/away FROM TO: you are away then (dates as 2026-12-20); /away alone lists them\n"
+        "/maxcases N: no new cases while you have N open (0: no ceiling)\n"
         "Coordinators also:\n"
         "/cases: unassigned, overdue and open cases\n"
         "/assign REF: give a case to a volunteer\n"
@@ -69,6 +71,11 @@ STAFF_HELP = Reply(
 )
 
 
+AWAY_FORMS = Reply(
+    S_("Write /away and the first and last day, for example /away 2026-12-20 2027-01-06.")
+)
+MAX_CASES_FORMS = Reply(S_("Write /maxcases and a number, for example /maxcases 4."))
+
 MENU_TEXT = {
     "desk": S_("sign in to the desk in your browser"),
     "mycases": S_("your open cases and what is due"),
@@ -78,6 +85,8 @@ MENU_TEXT = {
     "reply": S_("write to the seeker: /reply REF"),
     "cancel": S_("stop writing to the seeker"),
     "close": S_("close a case: /close REF"),
+    "away": S_("when you are away: /away FROM TO"),
+    "maxcases": S_("how many open cases you can carry: /maxcases N"),
     "cases": S_("unassigned, overdue and open cases"),
     "assign": S_("give a case to a volunteer: /assign REF"),
     "transfer": S_("move a case to another organisation"),
@@ -86,7 +95,9 @@ MENU_TEXT = {
     "languages": S_("a volunteer's languages: /languages ID sv ar"),
     "stats": S_("figures and charts"),
 }
-_VOLUNTEER_MENU = ("desk", "mycases", "case", "call", "attempt", "reply", "cancel", "close")
+_VOLUNTEER_MENU = (
+    "desk", "mycases", "case", "call", "attempt", "reply", "cancel", "close", "away", "maxcases",
+)  # fmt: skip
 MENU = {
     StaffRole.VOLUNTEER: _VOLUNTEER_MENU,
     StaffRole.COORDINATOR: (
@@ -222,6 +233,10 @@ class TelegramStaffAdapter:
         if name == "invite":
             role = StaffRole.COORDINATOR if ref == "COORDINATOR" else StaffRole.VOLUNTEER
             return [await self._staff.invite(actor, role, link)]
+        if name == "away":
+            return [await self._away_command(actor, " ".join(args).split())]
+        if name == "maxcases":
+            return [await self._max_cases_command(actor, " ".join(args).split())]
         if not ref:
             return [STAFF_HELP]
         if name == "case":
@@ -271,6 +286,26 @@ class TelegramStaffAdapter:
             pass
         return ATTEMPT_FORMS
 
+    async def _away_command(self, actor: Staff, words: list[str]) -> Reply:
+        """/away, /away FROM TO, or (a coordinator) /away ID FROM TO."""
+        if not words:
+            return await self._staff.absences_reply(actor)
+        staff_id = int(words[0]) if len(words) == 3 and words[0].isdigit() else None
+        try:
+            starts_on, ends_on = (date.fromisoformat(w) for w in words[-2:])
+        except ValueError:
+            return AWAY_FORMS
+        if len(words) != (2 if staff_id is None else 3):
+            return AWAY_FORMS
+        return await self._staff.add_absence(actor, starts_on, ends_on, staff_id)
+
+    async def _max_cases_command(self, actor: Staff, words: list[str]) -> Reply:
+        """/maxcases N, or (a coordinator) /maxcases ID N."""
+        if not words or not all(w.isdigit() and len(w) < 10 for w in words) or len(words) > 2:
+            return MAX_CASES_FORMS
+        staff_id = int(words[0]) if len(words) == 2 else None
+        return await self._staff.set_max_open(actor, int(words[-1]), staff_id)
+
     async def button(self, actor: Staff, pick: Pick) -> list[Reply]:
         """Run the action a staff button names; anything malformed is refused."""
         if pick.step != STAFF_STEP:
@@ -296,6 +331,8 @@ class TelegramStaffAdapter:
             if action == "close":
                 reason = CloseReason(parts[1]) if len(parts) > 1 else None
                 return [await self._staff.close(actor, ref, reason)]
+            if action == "unaway":
+                return [await self._staff.remove_absence(actor, int(ref))]
             if action == "call" and self._calls is not None:
                 confirmed = len(parts) > 1 and parts[1] == "yes"
                 return [(await self._calls.request(actor, ref, confirmed=confirmed)).reply]

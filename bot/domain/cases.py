@@ -90,6 +90,7 @@ class Staff:
     languages: tuple[str, ...] = ()
     trained_on: date | None = None
     active: bool = True
+    max_open: int | None = None  # open cases they said they can carry; None: no ceiling
 
     @property
     def assignable(self) -> bool:

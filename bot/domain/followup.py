@@ -12,13 +12,14 @@ both, and the reminder asks for the part of the day not tried yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from bot.domain.availability import Absence, absence_over
 from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CaseStatus
 from bot.domain.confirmation import first_contact_deadline
 from bot.domain.model import CallTime, Partnership
@@ -36,6 +37,9 @@ class Rule(StrEnum):
     # The volunteer, each morning after a day of calls all in one part of the day, for a
     # seeker for whom the evening is not safe (issue 22).
     OTHER_TIME_MISSING = "other_time_missing"
+    # The coordinators, once, in working hours from the first day of the volunteer's absence
+    # that the first-contact deadline falls in (issue 22).
+    VOLUNTEER_AWAY = "volunteer_away"
     NOT_REACHED = "not_reached"  # the volunteer: close as not reached or try another way
 
 
@@ -155,9 +159,14 @@ def follow_up(case: CaseRecord, partnership: Partnership) -> FollowUp:
 
 
 def due_reminders(
-    case: CaseRecord, sent: frozenset[tuple[Rule, str]], now: datetime, partnership: Partnership
+    case: CaseRecord,
+    sent: frozenset[tuple[Rule, str]],
+    now: datetime,
+    partnership: Partnership,
+    absences: Sequence[Absence] = (),
 ) -> list[Due]:
-    """Return the reminders due for *case* at *now* that were not sent yet.
+    """Return the reminders due for *case* at *now* that were not sent yet; *absences* are its
+    volunteer's.
 
     Nothing is due in quiet hours: it waits, and the first sweep after they end sends it.
     """
@@ -189,6 +198,7 @@ def due_reminders(
         found.append((Rule.DEADLINE_NEAR, (Audience.VOLUNTEER,), ONCE))
     if case.volunteer_id is not None:
         found += _attempt_rules(case, state, now, partnership)
+        found += _away(case, state, local_now, absences, partnership)
     return [
         Due(case.id, case.reference, rule, audience, period, state.deadline)
         for rule, audience, period in found
@@ -223,6 +233,23 @@ def _attempt_rules(
     if now >= remind_at:
         return [(Rule.EVENING_MISSING, volunteer, evening.isoformat())]
     return []
+
+
+def _away(
+    case: CaseRecord,
+    state: FollowUp,
+    local_now: datetime,
+    absences: Sequence[Absence],
+    partnership: Partnership,
+) -> list[tuple[Rule, tuple[Audience, ...], str]]:
+    """The coordinators, when the volunteer's absence that the deadline falls in has begun,
+    in working hours (the day's end of the quiet hours to the evening)."""
+    mine = [a for a in absences if a.staff_id == case.volunteer_id]
+    absence = absence_over(_local(state.deadline, partnership).date(), mine)
+    working = partnership.quiet_end <= local_now.time() < partnership.evening_start
+    if absence is None or local_now.date() < absence.starts_on or not working:
+        return []
+    return [(Rule.VOLUNTEER_AWAY, (Audience.COORDINATORS,), f"away:{absence.starts_on}")]
 
 
 def _next_evening(now: datetime, partnership: Partnership) -> date:

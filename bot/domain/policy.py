@@ -26,6 +26,7 @@ class Action(StrEnum):
     STATS = "stats"
     TRAIN = "train"  # record a volunteer's basic training and languages
     ACCOUNT = "account"  # one's own account: the phone the service rings for calls
+    AVAILABILITY = "availability"  # absences and the open cases one can carry (issue 22)
 
 
 _ORGANISATION_WIDE = frozenset({Action.ORG_CASES, Action.INVITE, Action.STATS, Action.TRAIN})
@@ -43,7 +44,11 @@ def allowed(actor: Staff | None, action: Action, case: CaseRecord | None = None)
         return False
     if action in _COORDINATOR_ONLY and actor.role is not StaffRole.COORDINATOR:
         return False
-    if action in _ORGANISATION_WIDE or action in (Action.MY_CASES, Action.ACCOUNT):
+    if action in _ORGANISATION_WIDE or action in (
+        Action.MY_CASES,
+        Action.ACCOUNT,
+        Action.AVAILABILITY,
+    ):
         return True
     if case is None or case.org_id != actor.org_id or case.status is CaseStatus.ERASED:
         return False
@@ -55,6 +60,16 @@ def allowed(actor: Staff | None, action: Action, case: CaseRecord | None = None)
 def may_train(actor: Staff | None, volunteer: Staff) -> bool:
     """Tell whether *actor* may record *volunteer*'s training: their own organisation's."""
     return allowed(actor, Action.TRAIN) and actor is not None and actor.org_id == volunteer.org_id
+
+
+def may_plan(actor: Staff | None, volunteer: Staff) -> bool:
+    """Tell whether *actor* may record *volunteer*'s absences and ceiling on open cases: their
+    own, or, for a coordinator, those of their organisation's staff."""
+    if not allowed(actor, Action.AVAILABILITY) or actor is None:
+        return False
+    if actor.id == volunteer.id:
+        return True
+    return actor.role is StaffRole.COORDINATOR and actor.org_id == volunteer.org_id
 
 
 def may_see_phone(actor: Staff | None, case: CaseRecord) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.domain import questions as q
+from bot.domain.availability import LeftOut, Unavailable
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -420,12 +421,34 @@ def _case_lines(cases: Sequence[tuple[CaseRecord, FollowUp]]) -> list[Line]:
     ]  # fmt: skip
 
 
-def suggestions(case: CaseRecord, ranked: Sequence[Staff], load: Mapping[int, int]) -> Reply:
-    """Offer the volunteers who may take the case, best match first."""
+def _day(day: date | None) -> str:
+    """A day as staff read it in Sweden (ISO, 2026-12-20)."""
+    return day.isoformat() if day else ""
+
+
+_LEFT_OUT = {
+    Unavailable.AWAY: S_("Left out: {name}, away until {until}"),
+    Unavailable.FULL: S_("Left out: {name}, who has as many open cases as they can carry"),
+}
+
+
+def suggestions(
+    case: CaseRecord,
+    ranked: Sequence[Staff],
+    load: Mapping[int, int],
+    left_out: Sequence[LeftOut] = (),
+) -> Reply:
+    """Offer the volunteers who may take the case, best match first; say who is left out,
+    and why (away, or as many open cases as they said they can carry)."""
+    lines = tuple(
+        Line(_LEFT_OUT[out.why], {"name": out.staff.name, "until": _day(out.until)})
+        for out in left_out
+    )
     if not ranked:
         return Reply(
             S_("No trained, active volunteer can take {reference}."),
             params={"reference": case.reference},
+            lines=lines,
         )
     choices = tuple(
         button(
@@ -442,6 +465,7 @@ def suggestions(case: CaseRecord, ranked: Sequence[Staff], load: Mapping[int, in
     return Reply(
         S_("Who should take {reference}? Best language match first, then fewest open cases."),
         params={"reference": case.reference},
+        lines=lines,
         choices=choices,
         step=STAFF_STEP,
     )
@@ -571,6 +595,10 @@ _REMINDER_TEXT = {
     Rule.EVENING_MISSING: S_(
         "{reference}: no attempt in the evening yet. Please call this evening, {start}–{end}."
     ),
+    Rule.VOLUNTEER_AWAY: S_(
+        "{reference}: its volunteer is away when first contact is due ({deadline}). Please "
+        "give it to someone who is here."
+    ),
     Rule.OTHER_TIME_MISSING: S_(
         "{reference}: the seeker said only the daytime is safe to call, so no evening call. "
         "Please call at a time of day not tried yet: the morning or the afternoon, "
@@ -593,7 +621,7 @@ def _window(rule: Rule, p: Partnership) -> dict[str, Param]:
 def reminder(due: Due, partnership: Partnership) -> Reply:
     """Say what is due for a case and by when, with one tap to act on it."""
     ref = due.reference
-    if due.rule is Rule.UNASSIGNED:
+    if due.rule in (Rule.UNASSIGNED, Rule.VOLUNTEER_AWAY):
         actions = (button(S_("Assign"), "assign", ref), button(S_("Open"), "open", ref))
     elif due.rule is Rule.NOT_REACHED:
         actions = (button(S_("Close"), "close", ref), button(S_("Log attempt"), "att", ref))
@@ -609,6 +637,13 @@ def reminder(due: Due, partnership: Partnership) -> Reply:
         choices=actions,
         step=STAFF_STEP,
     )
+
+
+def welcome_back(cases: Sequence[tuple[CaseRecord, FollowUp]]) -> Reply:
+    """Greet a volunteer back from an absence with their open cases and what is due."""
+    if not cases:
+        return Reply(S_("Welcome back. You have no open cases."))
+    return case_list(S_("Welcome back. Your open cases:"), cases)
 
 
 def joined_notice(staff: Staff) -> Reply:

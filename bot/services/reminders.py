@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain import staff_notices as notices
+from bot.domain import staff_views as views
+from bot.domain.availability import RETURN_SUMMARY_DAYS
 from bot.domain.cases import Staff, StaffRole
-from bot.domain.followup import Audience, Due, due_reminders
+from bot.domain.followup import Audience, Due, due_reminders, follow_up
 from bot.domain.model import Partnership
 from bot.domain.staff_notices import StaffSettings
 from bot.ports import Clock, Unit, UnitsOfWork
@@ -59,13 +62,19 @@ class ReminderService:
 
     async def plan(self, now: datetime) -> list[Planned]:
         """Work out every reminder due at *now*, and to whom; send and record nothing."""
+        today = now.astimezone(ZoneInfo(self._partnership.timezone)).date()
         async with self._units.begin() as unit:
             cases = await unit.reminders.awaiting_contact()
             sent = await unit.reminders.sent()
+            volunteers = {case.volunteer_id for case in cases if case.volunteer_id is not None}
+            # An absence a deadline can still fall in: deadlines are days ahead, not behind.
+            absences = await unit.absences.current(volunteers, today - timedelta(days=7))
             due = [
                 d
                 for case in cases
-                for d in due_reminders(case, sent.get(case.id, frozenset()), now, self._partnership)
+                for d in due_reminders(
+                    case, sent.get(case.id, frozenset()), now, self._partnership, absences
+                )
             ]
             if not due:
                 return []
@@ -95,10 +104,35 @@ class ReminderService:
                 continue  # nobody to tell yet; a later sweep tries again
             if await self._queue(item):
                 done.append(item)
-        if done:
+        welcomed = await self.welcome_back(moment)
+        if done or welcomed:
             self._wake_outbox()
-            log.info("reminders.sent count=%d", len(done))
+            log.info("reminders.sent count=%d welcomed=%d", len(done), welcomed)
         return done
+
+    async def welcome_back(self, now: datetime) -> int:
+        """Give each volunteer back from an absence a summary of their open cases, once, in
+        working hours; return how many were welcomed."""
+        p = self._partnership
+        local = now.astimezone(ZoneInfo(p.timezone))
+        if not p.quiet_end <= local.time() < p.evening_start:
+            return 0
+        today = local.date()
+        since = today - timedelta(days=RETURN_SUMMARY_DAYS)
+        welcomed, recorded = 0, self._clock.now()  # *now* may be a moment asked about
+        async with self._units.begin() as unit:
+            for absence in await unit.absences.back(since, today):
+                await unit.absences.welcomed(absence.id, recorded)
+                staff = await unit.staff.by_id(absence.staff_id)
+                chat = await unit.staff.telegram_id(absence.staff_id)
+                if staff is None or not staff.active or chat is None:
+                    continue
+                cases = await unit.cases.of_volunteer(staff.id)
+                summary = views.welcome_back([(c, follow_up(c, p)) for c in cases])
+                await queue(unit, staff_recipient(staff, chat), [summary], recorded)
+                welcomed += 1
+                log.info("staff.welcomed_back staff=%s open=%d", staff.id, len(cases))
+        return welcomed
 
     async def _queue(self, item: Planned) -> bool:
         """Record the reminder and queue its messages together; False if it was already."""

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from bot.domain import staff_notices as notices
 from bot.domain import staff_views as views
+from bot.domain.availability import split_available
 from bot.domain.case_history import VIA_BOT, history_lines
 from bot.domain.cases import (
     AttemptChannel,
@@ -23,6 +24,7 @@ from bot.domain.dialogue import S_, Reply, Translatable
 from bot.domain.policy import Action, allowed, may_receive
 from bot.domain.routing import suggest_volunteers
 from bot.domain.safety_warnings import contact_warnings
+from bot.services.staff_availability import AvailabilityMixin
 from bot.services.staff_desk import DeskMixin
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
@@ -31,7 +33,7 @@ from bot.services.staff_transfers import TransferMixin
 log = logging.getLogger(__name__)
 
 
-class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
+class StaffService(AvailabilityMixin, DeskMixin, InviteMixin, RelayMixin, TransferMixin):
     """Staff use cases: join, see cases, assign, move, log attempts, close, talk to seekers."""
 
     # -- seeing cases -----------------------------------------------------------------
@@ -99,8 +101,11 @@ class StaffService(DeskMixin, InviteMixin, RelayMixin, TransferMixin):
                 return self._refusal(actor, Action.ASSIGN)
             volunteers = await unit.staff.of_org(case.org_id)
             load = await unit.staff.open_load(case.org_id)
+            today = self._clock.now().astimezone(self._zone).date()
+            absences = await unit.absences.current([v.id for v in volunteers], today)
         ranked = suggest_volunteers(case, volunteers, load)
-        return views.suggestions(case, ranked, load)
+        available, left_out = split_available(ranked, absences, load, today)
+        return views.suggestions(case, available, load, left_out)
 
     async def assign(self, actor: Staff | None, reference: str, volunteer_id: int) -> Reply:
         """Give the case to a trained, active volunteer of the organisation."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain.availability import LeftOut, split_available
 from bot.domain.board import BoardSection, Section, board_query
 from bot.domain.calls import Call
 from bot.domain.case_history import VIEWED, history_lines
@@ -154,16 +155,20 @@ class DeskMixin(StaffBase):
 
     async def suggested(
         self, actor: Staff | None, reference: str
-    ) -> tuple[CaseRecord, list[TeamMember]] | None:
-        """Rank the volunteers who may take a case, as the bot's assign menu does."""
+    ) -> tuple[list[TeamMember], list[LeftOut]] | None:
+        """Rank the volunteers who may take a case, as the bot's assign menu does; the
+        absent and the full are left out, with why."""
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.ASSIGN, reference)
             if case is None:
                 return None
             volunteers = await unit.staff.of_org(case.org_id)
             load = await unit.staff.open_load(case.org_id)
+            today = self._clock.now().astimezone(self._zone).date()
+            absences = await unit.absences.current([v.id for v in volunteers], today)
         ranked = suggest_volunteers(case, volunteers, load)
-        return case, [TeamMember(v, load.get(v.id, 0)) for v in ranked]
+        available, left_out = split_available(ranked, absences, load, today)
+        return [TeamMember(v, load.get(v.id, 0)) for v in available], left_out
 
     async def _file(self, unit: Unit, actor: Staff, case: CaseRecord) -> CaseFile:
         volunteer = await unit.staff.by_id(case.volunteer_id) if case.volunteer_id else None

@@ -394,4 +394,18 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE cases SET daytime_only = 1
         WHERE id IN (SELECT case_id FROM case_contacts WHERE call_time = 'daytime');
     """,
+    # 18: volunteers' absences (Stockholm days, both ends included) and the open cases they can
+    # carry; an absence remembers when its volunteer was welcomed back (issue 22).
+    """
+    ALTER TABLE staff ADD COLUMN max_open INTEGER;
+    CREATE TABLE absences (
+        id INTEGER PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+        starts_on TEXT NOT NULL,
+        ends_on TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        welcomed_at TEXT
+    );
+    CREATE INDEX absences_ends ON absences(ends_on, staff_id);
+    """,
 )

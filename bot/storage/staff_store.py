@@ -10,23 +10,13 @@ from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
 from bot.storage.timestamps import utc_text
 
-_BY_TELEGRAM = (
-    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
-    "WHERE telegram_hash IN "
-)
+_COLUMNS = "id, org_id, role, name, locale, languages, trained_on, active, max_open"
+_BY_TELEGRAM = f"SELECT {_COLUMNS} FROM staff WHERE telegram_hash IN "  # noqa: S608
 TELEGRAM_CHAT = "staff.telegram_chat"
 STAFF_PHONE = "staff.phone"
-_BY_ID = (
-    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff WHERE id = ?"
-)
-_OF_ORG = (
-    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
-    "WHERE org_id = ? ORDER BY id"
-)
-_ALL = (
-    "SELECT id, org_id, role, name, locale, languages, trained_on, active FROM staff "
-    "ORDER BY org_id, id"
-)
+_BY_ID = f"SELECT {_COLUMNS} FROM staff WHERE id = ?"  # noqa: S608
+_OF_ORG = f"SELECT {_COLUMNS} FROM staff WHERE org_id = ? ORDER BY id"  # noqa: S608
+_ALL = f"SELECT {_COLUMNS} FROM staff ORDER BY org_id, id"  # noqa: S608
 
 
 def _staff(row: Any) -> Staff:
@@ -39,6 +29,7 @@ def _staff(row: Any) -> Staff:
         languages=tuple(code for code in str(row[5]).split(",") if code),
         trained_on=date.fromisoformat(row[6]) if row[6] else None,
         active=bool(row[7]),
+        max_open=int(row[8]) if row[8] is not None else None,
     )
 
 
@@ -134,10 +125,14 @@ class StaffStore:
         trained_on: date | None = None,
         active: bool | None = None,
         languages: tuple[str, ...] | None = None,
+        max_open: int | None = None,
     ) -> bool:
         """Change a staff record; False if there is no such id. Deactivation forgets their
-        phone for calls: it is kept only to place their calls."""
+        phone for calls: it is kept only to place their calls. A *max_open* of 0 lifts the
+        ceiling on open cases."""
         changes: list[tuple[str, object]] = []
+        if max_open is not None:
+            changes.append(("max_open", max_open or None))
         if trained_on is not None:
             changes.append(("trained_on", trained_on.isoformat()))
         if active is not None:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.storage.absence_store import AbsenceStore
 from bot.storage.call_store import CallStore
 from bot.storage.case_store import CaseStore
 from bot.storage.connection import Connection
@@ -42,6 +43,7 @@ class SqliteUnit:
     desk: DeskStore
     webchat: WebChatStore
     calls: CallStore
+    absences: AbsenceStore
 
 
 class Units:
@@ -107,6 +109,7 @@ class Units:
             DeskStore(db),
             WebChatStore(db, cipher),
             CallStore(db),
+            AbsenceStore(db),
         )
         self._bound = (db, unit)
         return unit

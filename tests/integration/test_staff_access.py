@@ -69,6 +69,12 @@ CALLS = [
     ("command", "call {ref}", OWN),
     ("button", "call:{ref}", OWN),
     ("button", "call:{ref}:yes", OWN),
+    ("command", "away", ANY_STAFF),
+    ("command", "away 2026-12-20 2026-12-24", ANY_STAFF),
+    ("command", "maxcases 3", ANY_STAFF),
+    # Someone else's availability: the person themselves or their coordinator.
+    ("command", "away {vol} 2026-12-20 2026-12-24", {"volunteer of the case", *COORDINATOR}),
+    ("command", "maxcases {vol} 3", {"volunteer of the case", *COORDINATOR}),
 ]
 
 
@@ -275,10 +281,13 @@ DESK_CALLS = [
     ("GET", "/desk/report.csv", ANY_COORDINATOR),
     ("POST", "/desk/account/phone", ANY_STAFF),
     ("POST", "/desk/cases/{ref}/call", OWN),
+    ("POST", "/desk/account/away", ANY_STAFF),
+    ("POST", "/desk/account/max-open", ANY_STAFF),
 ]
 DESK_FORM = {
     "volunteer": "{vol}", "channel": "phone", "outcome": "no_answer", "time": "13:30",
     "text": "Hello there", "org": "stodcentrum", "role": "volunteer", "phone": "070-123 45 67",
+    "from": "2026-12-20", "to": "2026-12-24", "max_open": "3",
 }  # fmt: skip
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.availability import Absence
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -309,3 +310,70 @@ def test_the_daytime_rule_across_a_dst_night(partnership: Partnership, day: str)
     assert rules(record, f"{next_morning} 07:55", partnership) == set()
     due = due_reminders(record, frozenset(), local(f"{next_morning} 08:00"), partnership)
     assert [(d.rule, d.period) for d in due] == [(Rule.OTHER_TIME_MISSING, next_morning)]
+
+
+def away(starts: str, ends: str, staff_id: int = 7) -> Absence:
+    return Absence(1, staff_id, date.fromisoformat(starts), date.fromisoformat(ends))
+
+
+def test_an_absence_over_the_deadline_goes_to_the_coordinators_once_in_working_hours(
+    partnership: Partnership,
+) -> None:
+    """The case came in Tuesday 14:00 (deadline Friday 14:00); its volunteer is away Thursday
+    to Sunday. Sweeping every 5 minutes: the coordinators hear of it on Thursday at 08:00,
+    once; nothing before the absence begins."""
+    record = case(attempts=(("2026-11-25 10:00", NO),))
+    absences = [away("2026-11-26", "2026-11-29")]
+    sent: dict[tuple[Rule, str], datetime] = {}
+    moment = RECEIVED
+    while moment < RECEIVED + timedelta(days=5):
+        for due in due_reminders(record, frozenset(sent), moment, partnership, absences):
+            if due.rule is Rule.VOLUNTEER_AWAY:
+                assert due.audience == (Audience.COORDINATORS,)
+            sent[(due.rule, due.period)] = moment
+        moment += timedelta(minutes=5)
+    when = {key: at.astimezone(STOCKHOLM).strftime("%a %H:%M") for key, at in sent.items()}
+    assert when[(Rule.VOLUNTEER_AWAY, "away:2026-11-26")] == "Thu 08:00"
+    assert [key for key in sent if key[0] is Rule.VOLUNTEER_AWAY] == [
+        (Rule.VOLUNTEER_AWAY, "away:2026-11-26")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("absences", "at", "expected"),
+    [
+        # Recorded after it began, in the evening: it waits for the next working hours.
+        ([away("2026-11-24", "2026-11-30")], "2026-11-24 19:00", False),
+        ([away("2026-11-24", "2026-11-30")], "2026-11-25 07:59", False),
+        ([away("2026-11-24", "2026-11-30")], "2026-11-25 08:00", True),
+        ([away("2026-11-24", "2026-11-30")], "2026-11-25 17:59", True),
+        # Back before the deadline (Friday 27th): nothing to hand over.
+        ([away("2026-11-25", "2026-11-26")], "2026-11-25 10:00", False),
+        # Away from the day after the deadline: nothing either.
+        ([away("2026-11-28", "2026-12-05")], "2026-11-28 10:00", False),
+        # Someone else's absence: nothing.
+        ([away("2026-11-24", "2026-11-30", staff_id=8)], "2026-11-25 10:00", False),
+    ],
+)
+def test_only_an_absence_that_has_begun_and_covers_the_deadline_counts(
+    partnership: Partnership, absences: list[Absence], at: str, expected: bool
+) -> None:
+    found = rules(case(), at, partnership) != rules_with(case(), at, partnership, absences)
+    assert found is expected
+
+
+def rules_with(
+    record: CaseRecord, at: str, partnership: Partnership, absences: list[Absence]
+) -> set[Rule]:
+    return {d.rule for d in due_reminders(record, frozenset(), local(at), partnership, absences)}
+
+
+@pytest.mark.parametrize("day", ["2026-03-29", "2026-10-25"])
+def test_an_absence_beginning_on_a_dst_day_escalates_at_eight_on_the_wall_clock(
+    partnership: Partnership, day: str
+) -> None:
+    start = date.fromisoformat(day)
+    record = case(received=local(f"{start - timedelta(days=1)} 12:00"))
+    absences = [away(day, (start + timedelta(days=5)).isoformat())]
+    assert Rule.VOLUNTEER_AWAY not in rules_with(record, f"{day} 07:55", partnership, absences)
+    assert Rule.VOLUNTEER_AWAY in rules_with(record, f"{day} 08:00", partnership, absences)

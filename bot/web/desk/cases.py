@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.domain.availability import Unavailable
 from bot.domain.board import Section
 from bot.domain.call_views import safe_time_label
 from bot.domain.calls import CORRECTIONS, safe_to_call
@@ -49,6 +50,10 @@ SECTION_TITLES = {
     Section.CLOSED: S_("Closed in the last two weeks"),
 }
 QUEUED = S_("Your message is on its way to the seeker.")
+UNAVAILABLE = {
+    Unavailable.AWAY: S_("{name}: away until {until}"),
+    Unavailable.FULL: S_("{name}: has as many open cases as they can carry"),
+}
 MESSAGE_LIMIT = 4000  # characters of one message to a seeker (a Telegram message's size)
 
 
@@ -120,10 +125,10 @@ class CasePages:
         found = await desk.staff.case_file(user.staff, request.path_params["reference"], via)
         if found is None:
             return desk.refused(request, user)
-        suggestions = None
+        suggestions, left_out = None, None
         if Action.ASSIGN in found.may:
             suggested = await desk.staff.suggested(user.staff, found.case.reference)
-            suggestions = suggested[1] if suggested else None
+            suggestions, left_out = suggested if suggested else (None, None)
         case, partnership, now = found.case, desk.partnership, desk.clock.now()
         others = [o for o in partnership.organisations if o.id != case.org_id]
         call_time = answer_label(str(case.call_time)) if case.call_time else None
@@ -131,6 +136,7 @@ class CasePages:
         own_phone = await desk.staff.own_phone(user.staff) if calling else None
         return desk.page(
             request, user, template, file=found, case=case, suggestions=suggestions,
+            left_out=left_out or (), unavailable=UNAVAILABLE,
             organisations=others, partnership=partnership, Action=Action,
             facts=summary_params(case, partnership, found.due),
             call_time=Translatable((call_time,)) if call_time else None, yes_no=yes_no,

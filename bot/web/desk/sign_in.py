@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -72,9 +74,49 @@ class SignIn:
         return response
 
     async def account(self, request: Request, user: DeskUser) -> Response:
-        """The staff member's own page: their phone for calls, passkeys, signing out."""
-        phone = await self._desk.staff.own_phone(user.staff)
-        return self._desk.page(request, user, "desk/account.html", phone=phone)
+        """The staff member's own page: their phone for calls, absences, the open cases they
+        can carry, passkeys, signing out."""
+        staff = self._desk.staff
+        phone = await staff.own_phone(user.staff)
+        absences = await staff.absences(user.staff)
+        return self._desk.page(
+            request, user, "desk/account.html", phone=phone, absences=absences,
+            today=self._desk.clock.now().astimezone(self._desk.pages.timezone).date(),
+        )  # fmt: skip
+
+    async def away(self, request: Request, user: DeskUser) -> Response:
+        """Record an absence (first and last day)."""
+        form = await self._desk.gate.form(request, user)
+        if form is None:
+            return Response(status_code=403)
+        try:
+            starts_on, ends_on = (date.fromisoformat(str(form.get(k, ""))) for k in ("from", "to"))
+        except ValueError:
+            return RedirectResponse(f"{DESK}/account", status_code=303)
+        reply = await self._desk.staff.add_absence(user.staff, starts_on, ends_on)
+        return self._desk.done(user, reply, f"{DESK}/account")
+
+    async def back(self, request: Request, user: DeskUser) -> Response:
+        """Remove one of one's absences."""
+        form = await self._desk.gate.form(request, user)
+        if form is None:
+            return Response(status_code=403)
+        given = str(form.get("absence", ""))
+        if not given.isdigit() or len(given) > 12:
+            return RedirectResponse(f"{DESK}/account", status_code=303)
+        reply = await self._desk.staff.remove_absence(user.staff, int(given))
+        return self._desk.done(user, reply, f"{DESK}/account")
+
+    async def max_open(self, request: Request, user: DeskUser) -> Response:
+        """Keep how many open cases one can carry (0: no ceiling)."""
+        form = await self._desk.gate.form(request, user)
+        if form is None:
+            return Response(status_code=403)
+        given = str(form.get("max_open", "")).strip() or "0"
+        if not given.isdigit() or len(given) > 6:
+            return RedirectResponse(f"{DESK}/account", status_code=303)
+        reply = await self._desk.staff.set_max_open(user.staff, int(given))
+        return self._desk.done(user, reply, f"{DESK}/account")
 
     async def phone(self, request: Request, user: DeskUser) -> Response:
         """Keep (or, left empty, forget) the phone the service rings for calls."""
@@ -147,6 +189,9 @@ class SignIn:
             ),
             Route(f"{DESK}/account/passkeys", signed_in(desk, self.register), methods=["POST"]),
             Route(f"{DESK}/account/phone", signed_in(desk, self.phone), methods=["POST"]),
+            Route(f"{DESK}/account/away", signed_in(desk, self.away), methods=["POST"]),
+            Route(f"{DESK}/account/back", signed_in(desk, self.back), methods=["POST"]),
+            Route(f"{DESK}/account/max-open", signed_in(desk, self.max_open), methods=["POST"]),
             Route(f"{DESK}/sign-out", signed_in(desk, self.sign_out), methods=["POST"]),
             Route(f"{DESK}/language", self.language, methods=["POST"]),
         ]
