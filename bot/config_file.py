@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.desk import SessionLimits
-from bot.domain.model import District, Numbers, OpenEvening, Organisation, Partnership
+from bot.domain.model import (
+    District,
+    Numbers,
+    OpenEvening,
+    Organisation,
+    Partnership,
+    Referral,
+)
 from bot.domain.routing import match_district
 from bot.domain.typed import normalise_phone
 
@@ -111,6 +118,10 @@ class Table:
     def table(self, key: str) -> Table:
         return Table(self.data.get(key, {}), f"{self.where}.{key}")
 
+    def tables_or_none(self, key: str) -> list[Table]:
+        """The list of tables under *key*, or none if it is not given."""
+        return self.tables(key) if key in self.data else []
+
     def tables(self, key: str) -> list[Table]:
         items = self.data.get(key)
         if not isinstance(items, list) or not items:
@@ -206,6 +217,7 @@ def partnership_from(
         unassigned_hours=followup.whole("unassigned_hours", 12),
         warning_hours=followup.whole("warning_hours", 24),
         evening_reminder_at=evening_reminder_at,
+        referrals=referrals_from(data, where),
     )
     _check_aliases(partnership, where)
     sweep_minutes = followup.whole("sweep_minutes", 5)
@@ -331,6 +343,16 @@ def calls_from(data: dict[str, Any], where: str) -> CallSettings:
     return CallSettings(
         numbers=tuple(numbers), per_day=calls.whole("per_day", defaults.per_day), **rings
     )
+
+
+def referrals_from(data: dict[str, Any], where: str) -> tuple[Referral, ...]:
+    """Read the referral directory: the [[referrals]] tables, then the organisations."""
+    root = Table(data, where)
+    found = [Referral(t.text("id"), t.text("name")) for t in root.tables_or_none("referrals")]
+    found += [Referral(t.text("id"), t.text("name")) for t in root.tables("organisations")]
+    if len({r.id for r in found}) != len(found):
+        raise ConfigError(f"{where}.referrals: an id used twice (or an organisation's id)")
+    return tuple(found)
 
 
 def _is_origin(site: str) -> bool:

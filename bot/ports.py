@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from bot.domain.availability import Absence
 from bot.domain.board import BoardQuery, BoardSection, Section
 from bot.domain.calls import Call, CallState
+from bot.domain.care import CareContact
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -331,6 +332,18 @@ class AbsenceUnit(Protocol):
     async def welcomed(self, absence_id: int, now: datetime) -> None: ...
 
 
+class CareUnit(Protocol):
+    """The support given after first contact, inside one transaction."""
+
+    async def add(
+        self, case_id: int, staff_id: int, contact: CareContact, now: datetime
+    ) -> int: ...
+    async def of_case(self, case_id: int) -> list[CareContact]: ...
+    async def in_period(
+        self, org_id: str, start: date, end: date
+    ) -> list[tuple[int, CareContact]]: ...
+
+
 class CallUnit(Protocol):
     """Calls placed through an association's number, inside one transaction."""
 
@@ -384,6 +397,8 @@ class Unit(Protocol):
     def calls(self) -> CallUnit: ...
     @property
     def absences(self) -> AbsenceUnit: ...
+    @property
+    def care(self) -> CareUnit: ...
 
 
 class UnitsOfWork(Protocol):

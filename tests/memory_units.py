@@ -28,6 +28,7 @@ from typing import TypeVar
 from bot.domain.availability import Absence
 from bot.domain.board import BoardQuery, BoardSection, Section
 from bot.domain.calls import Call, CallState
+from bot.domain.care import CareContact
 from bot.domain.cases import (
     Attempt,
     AttemptChannel,
@@ -324,6 +325,7 @@ class _State:
     returns: dict[int, str] = field(default_factory=dict)  # seeker -> code hash
     calls: dict[int, Call] = field(default_factory=dict)
     absences: dict[int, tuple[Absence, datetime | None]] = field(default_factory=dict)
+    care: dict[int, tuple[int, CareContact]] = field(default_factory=dict)  # id -> case, contact
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -355,6 +357,7 @@ class _State:
             returns=dict(self.returns),
             calls=dict(self.calls),
             absences=dict(self.absences),
+            care=dict(self.care),
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -1794,6 +1797,33 @@ class MemoryAbsences:
             self._s.absences[absence_id] = (found[0], _at(now))
 
 
+class MemoryCare:
+    """The support given after first contact."""
+
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    async def add(self, case_id: int, staff_id: int, contact: CareContact, now: datetime) -> int:
+        self._s.need_case(case_id)
+        self._s.need_staff(staff_id)
+        contact_id = _next_id(self._s.care)
+        self._s.care[contact_id] = (case_id, contact)
+        return contact_id
+
+    async def of_case(self, case_id: int) -> list[CareContact]:
+        return [c for _, (case, c) in sorted(self._sorted()) if case == case_id]
+
+    async def in_period(self, org_id: str, start: date, end: date) -> list[tuple[int, CareContact]]:
+        return [
+            (case, c)
+            for _, (case, c) in sorted(self._sorted())
+            if start <= c.on <= end and self._s.cases[case].org_id == org_id
+        ]
+
+    def _sorted(self) -> list[tuple[tuple[date, int], tuple[int, CareContact]]]:
+        return [((c.on, i), (case, c)) for i, (case, c) in self._s.care.items()]
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryUnit:
     """One transaction's view of the tables, with every use case's queries."""
@@ -1811,6 +1841,7 @@ class MemoryUnit:
     webchat: MemoryWebChat
     calls: MemoryCalls
     absences: MemoryAbsences
+    care: MemoryCare
 
     @classmethod
     def over(cls, state: _State) -> MemoryUnit:
@@ -1829,6 +1860,7 @@ class MemoryUnit:
             MemoryWebChat(state),
             MemoryCalls(state),
             MemoryAbsences(state),
+            MemoryCare(state),
         )
 
 

@@ -34,6 +34,7 @@ _TEXT = {
     "assigned": S_("{at} {who} assigned it to {volunteer}"),
     "reassigned": S_("{at} {who} reassigned it to {volunteer}"),
     "attempt": S_("{at} {who} logged an attempt: {how}, {outcome}"),
+    "support": S_("{at} {who} recorded a contact after the first and the support given"),
     CALL: S_("{at} {who} had the service call the seeker"),
     CALL_OUTSIDE: S_(
         "{at} {who} had the service call the seeker outside the time they said is safe"

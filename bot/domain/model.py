@@ -154,6 +154,14 @@ class Organisation:
 
 
 @dataclass(frozen=True, slots=True)
+class Referral:
+    """An organisation a seeker may be referred to: from the configured directory."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class District:
     id: str
     name: str
@@ -200,6 +208,12 @@ class Partnership:
     unassigned_hours: int = 12
     warning_hours: int = 24
     evening_reminder_at: time = time(15, 0)
+    # Where a volunteer may refer a seeker: the [[referrals]] directory and the organisations.
+    referrals: tuple[Referral, ...] = ()
+
+    def referral_name(self, referral_id: str) -> str:
+        """Name a referral's organisation (its id if the directory no longer holds it)."""
+        return next((r.name for r in self.referrals if r.id == referral_id), referral_id)
 
     def organisation(self, org_id: str) -> Organisation:
         """Return the organisation with *org_id*."""

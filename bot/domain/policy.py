@@ -18,6 +18,7 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     LOG_ATTEMPT = "attempt"
     CALL = "call"  # have the service call the seeker through the association's number
+    RECORD_SUPPORT = "support"  # record a contact after the first and the help given (issue 22)
     RELAY = "relay"
     CLOSE = "close"
     MY_CASES = "mine"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.care import CareFigures, care_figures
 from bot.domain.cases import Attempt, AttemptChannel, AttemptOutcome
 from bot.domain.confirmation import first_contact_deadline
 from bot.domain.followup import ATTEMPTS_BEFORE_NOT_REACHED, REACHING, spread
@@ -67,6 +68,7 @@ class Figures:
     reminders: dict[str, int] = field(default_factory=dict)
     referrals: dict[str, int] = field(default_factory=dict)
     calls: CallFigures = field(default_factory=lambda: CallFigures(0, 0, 0.0))
+    care: CareFigures = field(default_factory=lambda: care_figures(()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from babel import Locale
 
 from bot.domain import staff_views as views
+from bot.domain.care_views import ACCOMPANIMENT, APPLICATION, SUPPORT_KIND
 from bot.domain.dialogue import S_
 from bot.domain.model import Partnership
 from bot.domain.stats import NOT_GIVEN
@@ -40,6 +41,13 @@ FIGURES = {
     "reminders_sent": S_("Reminders and escalations sent"),
     "referrals": S_("Referrals"),
     "calls": S_("Calls through the association's number"),
+    "support_contacts": S_("Contacts after the first"),
+    "support_contacts_per_case": S_("Contacts after the first, per case that had any"),
+    "support_hours": S_("Hours of support after the first contact"),
+    "support_by_kind": S_("Support given, by kind"),
+    "support_accompaniments": S_("Accompaniments"),
+    "support_applications": S_("Help to apply for"),
+    "support_referrals_made": S_("Referred to"),
 }
 CALLS = {
     "placed": S_("placed"),
@@ -54,6 +62,12 @@ REFERRAL = {
 }
 
 
+_CARE_GROUPS: dict[str, dict[str, str]] = {
+    "support_by_kind": {str(k): v for k, v in SUPPORT_KIND.items()},
+    "support_accompaniments": {str(k): v for k, v in ACCOMPANIMENT.items()},
+    "support_applications": {str(k): v for k, v in APPLICATION.items()},
+}
+
 # Names of the channels seekers came through: proper names, the same in every language.
 CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp"}
 CHANNEL_LABELS = {"webchat": S_("web chat"), "console": S_("console")}
@@ -66,6 +80,7 @@ class Labels:
         self._t = translator
         self._districts = {d.id: d.name for d in partnership.districts}
         self._organisations = {o.id: o.name for o in partnership.organisations}
+        self._referrals = {r.id: r.name for r in partnership.referrals}
 
     def text(self, msgid: str) -> str:
         return self._t.gettext(msgid)
@@ -92,6 +107,10 @@ class Labels:
             msgid = REFERRAL.get(key)
         elif figure == "calls":
             msgid = CALLS.get(key)
+        elif figure == "support_referrals_made":
+            return self._referrals.get(key, key)  # a proper name, not translated
+        elif figure in _CARE_GROUPS:
+            msgid = _CARE_GROUPS[figure].get(key)
         elif figure == "channel":
             msgid = CHANNEL_LABELS.get(key)
         elif figure == "source":

@@ -11,10 +11,11 @@ import asyncio
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.care import CareContact, CareFigures, care_figures
 from bot.domain.cases import AttemptOutcome
 from bot.domain.model import Partnership
 from bot.domain.stats import (
@@ -48,6 +49,7 @@ class _Facts:
     reminders: list[str]
     transfers: list[tuple[str, str]]
     calls: list[tuple[AttemptOutcome | None, int | None]]
+    care: list[tuple[int, CareContact]]
 
 
 class ReportService:
@@ -69,6 +71,7 @@ class ReportService:
                 await unit.stats.reminders(org_id, begin, until),
                 await unit.stats.transfers(begin, until),
                 await unit.stats.calls(org_id, begin, until),
+                await unit.care.in_period(org_id, start, end),
             )
 
         # Read in a snapshot beside the writer, and worked out off the event loop: a year of
@@ -83,7 +86,10 @@ class ReportService:
             org_id,
             start,
             end,
-            figures(facts.cases, p, facts.outcomes, facts.reminders, referred, facts.calls),
+            replace(
+                figures(facts.cases, p, facts.outcomes, facts.reminders, referred, facts.calls),
+                care=care_figures(facts.care),
+            ),
             by_month(facts.cases, start, end, p),
         )
 
@@ -134,6 +140,7 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
         "intakes_without_case": {k: _count(n, threshold) for k, n in f.outcomes.items()},
         "reminders_sent": {k: _count(n, threshold) for k, n in f.reminders.items()},
         "referrals": {k: _count(n, threshold) for k, n in f.referrals.items()},
+        "support": _support(f.care, threshold),
         "calls": {
             "placed": _count(f.calls.placed, threshold),
             "reached": _count(f.calls.reached, threshold),
@@ -141,6 +148,21 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
             # same count as every other figure.
             "minutes": round(f.calls.minutes) if f.calls.placed >= threshold else None,
         },
+    }
+
+
+def _support(care: CareFigures, threshold: int) -> dict[str, object]:
+    """The support given after first contact, small counts suppressed; shares and hours only
+    from as many cases as any other share."""
+    enough = care.cases_with_contacts >= threshold
+    return {
+        "contacts": _count(care.contacts, threshold),
+        "contacts_per_case": _share(care.contacts_per_case) if enough else None,
+        "hours": round(care.hours, 1) if enough else None,
+        "by_kind": {k: _count(n, threshold) for k, n in care.by_kind.items()},
+        "accompaniments": {k: _count(n, threshold) for k, n in care.accompaniments.items()},
+        "applications": {k: _count(n, threshold) for k, n in care.applications.items()},
+        "referrals_made": {k: _count(n, threshold) for k, n in care.referrals.items()},
     }
 
 
@@ -170,9 +192,13 @@ def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
         ),
         ("attempts_per_case", "", _or_dash(data["attempts_per_case"])),
     ]
-    calls = data["calls"]
-    assert isinstance(calls, dict)  # noqa: S101 - built just above
+    calls, support = data["calls"], data["support"]
+    assert isinstance(calls, dict) and isinstance(support, dict)  # noqa: S101, PT018 - built above
     table += [("calls", key, _or_dash(value)) for key, value in calls.items()]
+    for key in ("contacts", "contacts_per_case", "hours"):
+        table.append((f"support_{key}", "", _or_dash(support[key])))
+    for key in ("by_kind", "accompaniments", "applications", "referrals_made"):
+        table += [(f"support_{key}", str(k), str(v)) for k, v in support[key].items()]
     for section in ("by", "intakes_without_case", "reminders_sent", "referrals"):
         groups = data[section]
         assert isinstance(groups, dict)  # noqa: S101 - built just above

@@ -25,6 +25,7 @@ from bot.domain.policy import Action, allowed, may_receive
 from bot.domain.routing import suggest_volunteers
 from bot.domain.safety_warnings import contact_warnings
 from bot.services.staff_availability import AvailabilityMixin
+from bot.services.staff_care import CareMixin
 from bot.services.staff_desk import DeskMixin
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
@@ -33,7 +34,7 @@ from bot.services.staff_transfers import TransferMixin
 log = logging.getLogger(__name__)
 
 
-class StaffService(AvailabilityMixin, DeskMixin, InviteMixin, RelayMixin, TransferMixin):
+class StaffService(AvailabilityMixin, CareMixin, DeskMixin, InviteMixin, RelayMixin, TransferMixin):
     """Staff use cases: join, see cases, assign, move, log attempts, close, talk to seekers."""
 
     # -- seeing cases -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.domain.availability import LeftOut, split_available
 from bot.domain.board import BoardSection, Section, board_query
 from bot.domain.calls import Call
+from bot.domain.care import CareContact
 from bot.domain.case_history import VIEWED, history_lines
 from bot.domain.cases import CaseEvent, CaseMessage, CaseRecord, Staff
 from bot.domain.dialogue import Line
@@ -24,6 +25,7 @@ from bot.services.staff_base import StaffBase
 
 _CASE_ACTIONS = (
     Action.ASSIGN, Action.TRANSFER, Action.LOG_ATTEMPT, Action.RELAY, Action.CLOSE, Action.CALL,
+    Action.RECORD_SUPPORT,
 )  # fmt: skip
 
 
@@ -71,6 +73,7 @@ class CaseFile:
     may: frozenset[Action]
     calls: tuple[Call, ...] = ()  # placed through the association's number, oldest first
     callable: bool = False  # the service can call this seeker for its volunteer
+    care: tuple[CareContact, ...] = ()  # contacts after the first, and the support given
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,7 @@ class DeskMixin(StaffBase):
             may=frozenset(a for a in _CASE_ACTIONS if allowed(actor, a, case)),
             calls=tuple(await unit.calls.of_case(case.id)),
             callable=self._settings.calls(case),
+            care=tuple(await unit.care.of_case(case.id)),
         )
 
     async def team(self, actor: Staff | None) -> tuple[TeamMember, ...] | None:

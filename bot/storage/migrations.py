@@ -408,4 +408,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX absences_ends ON absences(ends_on, staff_id);
     """,
+    # 19: the support given after first contact: when, how, how long, and the agreement's
+    # kinds of help, a referral naming an organisation of the directory by its id; never what
+    # was said. Anonymous, so kept with the case's statistics after erasure (issue 22).
+    """
+    CREATE TABLE care_contacts (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        staff_id INTEGER REFERENCES staff(id),
+        on_date TEXT NOT NULL,
+        how TEXT NOT NULL,
+        minutes INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX care_contacts_case ON care_contacts(case_id, on_date);
+    CREATE INDEX care_contacts_on ON care_contacts(on_date);
+    CREATE TABLE care_support (
+        contact_id INTEGER NOT NULL REFERENCES care_contacts(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        on_date TEXT
+    );
+    CREATE INDEX care_support_contact ON care_support(contact_id);
+    """,
 )

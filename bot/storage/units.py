@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from bot.storage.absence_store import AbsenceStore
 from bot.storage.call_store import CallStore
+from bot.storage.care_store import CareStore
 from bot.storage.case_store import CaseStore
 from bot.storage.connection import Connection
 from bot.storage.crypto import Cipher
@@ -44,6 +45,7 @@ class SqliteUnit:
     webchat: WebChatStore
     calls: CallStore
     absences: AbsenceStore
+    care: CareStore
 
 
 class Units:
@@ -110,6 +112,7 @@ class Units:
             WebChatStore(db, cipher),
             CallStore(db),
             AbsenceStore(db),
+            CareStore(db),
         )
         self._bound = (db, unit)
         return unit

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from PIL import Image
 
+from bot.domain.care import CareContact, Support, SupportKind
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -65,6 +66,9 @@ async def seed(db: Path) -> None:
             await unit.cases.add_attempt(
                 first.id, vera, called, AttemptChannel.PHONE, AttemptOutcome.REACHED, called
             )
+            given = (Support(SupportKind.CONVERSATION), Support(SupportKind.REFERRAL, "police"))
+            contact = CareContact(date(2026, 11, 3), AttemptChannel.MEETING, 60, given)
+            await unit.care.add(first.id, vera, contact, called)
             for moved, detail in (
                 ("2026-11-15T10:00:00+00:00", "vasterort>stodcentrum"),
                 ("2026-11-16T10:00:00+00:00", "soderort>vasterort"),
@@ -88,13 +92,18 @@ async def test_report_formats(tmp_path: Path) -> None:
         "median_hours_to_first_contact", "not_reached", "not_reached_with_three_incl_evening",
         "not_reached_evening_not_safe", "not_reached_evening_not_safe_spread",
         "attempts_per_case", "by", "intakes_without_case", "reminders_sent", "referrals",
-        "calls",
+        "support", "calls",
     ]  # fmt: skip
     assert (data["organisation"], data["from"], data["to"]) == (
         "vasterort", "2026-11-01", "2026-11-30",
     )  # fmt: skip
     assert data["cases"] == "<5"  # the command suppresses small counts unless told otherwise
     assert data["referrals"] == {"received": "<5", "to_stodcentrum": "<5"}
+    assert data["support"] == {
+        "contacts": "<5", "contacts_per_case": None, "hours": None,
+        "by_kind": {"conversation": "<5", "referral": "<5"}, "accompaniments": {},
+        "applications": {}, "referrals_made": {"police": "<5"},
+    }  # fmt: skip
     out = str(tmp_path / "r.md")
     markdown = jourbot(db, "report", "--org", "vasterort", "--from", "2026-11-01",
                        "--to", "2026-11-30", "--format", "md", "--out", out)  # fmt: skip
@@ -103,6 +112,7 @@ async def test_report_formats(tmp_path: Path) -> None:
     assert text.startswith("# Follow-up report: vasterort, 2026-11-01 to 2026-11-30")
     # Two cases: 50 % of "<5" would give the count away, so the share is not shown either.
     assert "| first_contact_within_deadline |  | - |" in text
+    assert "| support_referrals_made | police | <5 |" in text
     december = jourbot(db, "report", "--org", "vasterort", "--from", "2026-12-01",
                        "--to", "2026-12-31", "--format", "csv")  # fmt: skip
     assert "cases,,<5" in december.stdout

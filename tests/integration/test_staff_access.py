@@ -283,11 +283,13 @@ DESK_CALLS = [
     ("POST", "/desk/cases/{ref}/call", OWN),
     ("POST", "/desk/account/away", ANY_STAFF),
     ("POST", "/desk/account/max-open", ANY_STAFF),
+    ("POST", "/desk/cases/{ref}/support", OWN),
 ]
 DESK_FORM = {
     "volunteer": "{vol}", "channel": "phone", "outcome": "no_answer", "time": "13:30",
     "text": "Hello there", "org": "stodcentrum", "role": "volunteer", "phone": "070-123 45 67",
     "from": "2026-12-20", "to": "2026-12-24", "max_open": "3",
+    "on": "2026-11-24", "how": "phone", "minutes": "30", "conversation": "yes",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.calls import CallState
+from bot.domain.care import Accompaniment, CareContact, Support, SupportKind
 from bot.domain.cases import (
     AttemptChannel,
     AttemptOutcome,
@@ -283,3 +284,50 @@ async def test_calls_placed_reached_and_minutes(books: Books, reports: ReportSer
     assert "| calls | reached | <5 |" in as_markdown(report)
     others = await reports.report("soderort", *NOVEMBER)
     assert others.figures.calls == CallFigures(0, 0, 0.0)
+
+
+async def test_support_given_over_a_seeded_year(books: Books, reports: ReportService) -> None:
+    """A year of contacts after the first: counted per case, by kind, accompaniment,
+    application and organisation referred to, in hours; small counts suppressed."""
+    cases = [await books.case(f"2026-{month:02d}-03 10:00") for month in range(1, 7)]
+    referrals = ["kvinnofridslinjen"] * 5 + ["police"]
+    async with books.units.begin() as unit:
+        for n, case_id in enumerate(cases):
+            for k in range(2):  # two contacts each: twelve in all, 45 minutes each
+                given: list[Support] = [Support(SupportKind.CONVERSATION)]
+                if k == 0:
+                    given.append(Support(SupportKind.REFERRAL, referrals[n]))
+                if k == 1 and n < 5:
+                    on = date(2026, n + 2, 20)
+                    given.append(Support(SupportKind.ACCOMPANIMENT, Accompaniment.TRIAL, on))
+                contact = CareContact(
+                    date(2026, n + 1, 10 + k), AttemptChannel.PHONE, 45, tuple(given)
+                )
+                await unit.care.add(case_id, books.staff_id, contact, local("2026-12-01 10:00"))
+        # Next year's contact is not this year's.
+        late = CareContact(
+            date(2027, 1, 5), AttemptChannel.PHONE, 30, (Support(SupportKind.COUNSEL),)
+        )
+        await unit.care.add(cases[0], books.staff_id, late, local("2027-01-05 10:00"))
+    report = await reports.report("vasterort", date(2026, 1, 1), date(2026, 12, 31))
+    care = report.figures.care
+    assert (care.contacts, care.cases_with_contacts, care.minutes) == (12, 6, 540)
+    assert care.by_kind == {"accompaniment": 5, "conversation": 12, "referral": 6}
+    assert as_dict(report)["support"] == {
+        "contacts": 12,
+        "contacts_per_case": 2.0,
+        "hours": 9.0,
+        "by_kind": {"accompaniment": 5, "conversation": 12, "referral": 6},
+        "accompaniments": {"trial": 5},
+        "applications": {},
+        "referrals_made": {"kvinnofridslinjen": 5, "police": "<5"},
+    }
+    table = list(csv.reader(io.StringIO(as_csv(report))))
+    assert ["support_hours", "", "9.0"] in table
+    assert ["support_referrals_made", "police", "<5"] in table
+    assert "| support_by_kind | accompaniment | 5 |" in as_markdown(report)
+    few = as_dict(report, threshold=10)["support"]
+    assert isinstance(few, dict)
+    assert (few["contacts_per_case"], few["hours"], few["accompaniments"]) == (
+        None, None, {"trial": "<10"},
+    )  # fmt: skip

@@ -7,7 +7,7 @@ exist and one that is not the reader's.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -18,6 +18,8 @@ from bot.domain.availability import Unavailable
 from bot.domain.board import Section
 from bot.domain.call_views import safe_time_label
 from bot.domain.calls import CORRECTIONS, safe_to_call
+from bot.domain.care import CareContact, Support, SupportKind
+from bot.domain.care_views import ACCOMPANIMENT, APPLICATION, SUPPORT_KIND
 from bot.domain.case_history import VIA_DESK
 from bot.domain.cases import (
     AttemptChannel,
@@ -70,6 +72,38 @@ def _filters(request: Request) -> tuple[str | None, str | None, int | None]:
 def _choice(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+CARE_FORM = S_("Give the date, how, the minutes and what support was given.")
+_PLAIN_SUPPORT = (
+    SupportKind.CONVERSATION,
+    SupportKind.LEGAL_INFO,
+    SupportKind.COUNSEL,
+    SupportKind.AUTHORITIES,
+)
+
+
+def _care_contact(form: FormData) -> CareContact | None:
+    """Read the support form; None for what no form of ours sends."""
+    try:
+        on = date.fromisoformat(_choice(form, "on"))
+        how = AttemptChannel(_choice(form, "how"))
+        minutes = _choice(form, "minutes")
+        accompaniment, application = _choice(form, "accompaniment"), _choice(form, "application")
+        referral = _choice(form, "referral")
+        support = [Support(kind) for kind in _PLAIN_SUPPORT if form.get(kind) == "yes"]
+        if accompaniment:
+            given = date.fromisoformat(_choice(form, "accompaniment_on"))
+            support.append(Support(SupportKind.ACCOMPANIMENT, accompaniment, given))
+    except ValueError:
+        return None
+    if not minutes.isdigit() or len(minutes) > 4:
+        return None
+    if application:
+        support.append(Support(SupportKind.APPLICATION, application))
+    if referral:
+        support.append(Support(SupportKind.REFERRAL, referral))
+    return CareContact(on, how, int(minutes), tuple(support))
 
 
 class CasePages:
@@ -146,6 +180,10 @@ class CasePages:
             transfer_reasons=TRANSFER_REASON, status=STATUS, now=now, part=part,
             calling=calling, own_phone=own_phone, corrections=CORRECTIONS,
             contact_warnings=contact_warnings(case),
+            today=now.astimezone(desk.pages.timezone).date(),
+            support_kinds=SUPPORT_KIND, plain_support=_PLAIN_SUPPORT,
+            accompaniments=ACCOMPANIMENT, applications=APPLICATION,
+            referrals=partnership.referrals,
             relay_warnings=relay_warnings(case, case.channel),
             safe_now=safe_to_call(case.call_time, now, partnership),
             safe_time=Translatable((safe_time_label(case.call_time),)),
@@ -201,6 +239,17 @@ class CasePages:
         if not call_id.isdigit() or len(call_id) > 12:
             return self._back(user, reference)
         reply = await self._desk.calls.correct(user.staff, reference, int(call_id), outcome)
+        return self._desk.done(user, reply, self._case_url(reference))
+
+    async def support(self, request: Request, user: DeskUser) -> Response:
+        """Record a contact after the first one and the support given at it."""
+        form, reference = await self._desk.gate.form(request, user), self._reference(request)
+        if form is None:
+            return Response(status_code=403)
+        contact = _care_contact(form)
+        if contact is None:
+            return self._desk.done(user, Reply(CARE_FORM), self._case_url(reference))
+        reply = await self._desk.staff.record_contact(user.staff, reference, contact)
         return self._desk.done(user, reply, self._case_url(reference))
 
     async def message(self, request: Request, user: DeskUser) -> Response:
@@ -266,6 +315,7 @@ class CasePages:
             Route(f"{case}/attempt", signed_in(self._desk, self.attempt), methods=["POST"]),
             Route(f"{case}/message", signed_in(self._desk, self.message), methods=["POST"]),
             Route(f"{case}/call", signed_in(self._desk, self.call), methods=["POST"]),
+            Route(f"{case}/support", signed_in(self._desk, self.support), methods=["POST"]),
             Route(
                 f"{case}/calls/{{call:str}}/outcome",
                 signed_in(self._desk, self.correct_call),
