@@ -378,6 +378,7 @@ def _desk(core: Core) -> list[BaseRoute]:
         partnership=core.settings.partnership,
         clock=core.clock,
         calls=core.calls,
+        supervision_months=core.settings.supervision_months,
     )
     return desk_routes(context)
 

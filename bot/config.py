@@ -23,6 +23,7 @@ from bot.config_file import (
     read_toml,
     retention_from,
     send_limits_from,
+    supervision_months_from,
     synchronous_from,
     telegram_details_from,
     webchat_from,
@@ -113,6 +114,7 @@ class Settings:
     desk: DeskSettings = field(default_factory=lambda: DeskSettings("http://127.0.0.1:8080"))
     # [staff] telegram_details: staff chats get the seeker's details, not only a reference.
     telegram_details: bool = False
+    supervision_months: int = 3  # [staff] supervision_months
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
     calls: CallSettings = field(default_factory=CallSettings)
 
@@ -120,7 +122,7 @@ class Settings:
     def staff(self) -> StaffSettings:
         """What Telegram carries to staff, and where the desk it links to is."""
         calling = frozenset(org for org, _ in self.calls.numbers) if self.twilio else frozenset()
-        return StaffSettings(self.telegram_details, self.desk.url, calling)
+        return StaffSettings(self.telegram_details, self.desk.url, calling, self.supervision_months)
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -190,6 +192,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         sweep_minutes=sweep_minutes,
         retention=retention,
         telegram_details=telegram_details_from(table, where),
+        supervision_months=supervision_months_from(table, where),
         webchat=webchat_from(table, where),
         calls=calls_from(table, where),
         send_limits=send_limits,

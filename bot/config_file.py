@@ -21,6 +21,7 @@ from bot.domain.model import (
     Referral,
 )
 from bot.domain.routing import match_district
+from bot.domain.training import SUPERVISION_MONTHS
 from bot.domain.typed import normalise_phone
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -382,6 +383,15 @@ def synchronous_from(data: dict[str, Any], where: str) -> str:
     if value not in SYNCHRONOUS:
         raise ConfigError(f"{where}.storage.synchronous: one of {', '.join(SYNCHRONOUS)}")
     return value
+
+
+def supervision_months_from(data: dict[str, Any], where: str) -> int:
+    """Read [staff] supervision_months: how long a volunteer may go without supervision
+    before their coordinators are reminded (default 3)."""
+    months = Table(data, where).table("staff").whole("supervision_months", SUPERVISION_MONTHS)
+    if months > 24:
+        raise ConfigError(f"{where}.staff.supervision_months: at most 24")
+    return months
 
 
 def telegram_details_from(data: dict[str, Any], where: str) -> bool:

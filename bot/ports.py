@@ -32,6 +32,7 @@ from bot.domain.followup import Rule
 from bot.domain.model import Channel, DeliveryStatus, IntakeOutcome
 from bot.domain.sms import Segments
 from bot.domain.stats import CaseFacts
+from bot.domain.training import Session
 
 T = TypeVar("T")
 
@@ -344,6 +345,17 @@ class CareUnit(Protocol):
     ) -> list[tuple[int, CareContact]]: ...
 
 
+class TrainingUnit(Protocol):
+    """Further training and supervision, and reminders about staff members, in a transaction."""
+
+    async def add(self, session: Session, recorded_by: int | None, now: datetime) -> None: ...
+    async def of_staff(self, staff_ids: Collection[int]) -> list[Session]: ...
+    async def in_period(self, org_id: str, start: date, end: date) -> list[Session]: ...
+    async def claim_reminder(
+        self, staff_id: int, rule: str, period: str, now: datetime
+    ) -> bool: ...
+
+
 class CallUnit(Protocol):
     """Calls placed through an association's number, inside one transaction."""
 
@@ -399,6 +411,8 @@ class Unit(Protocol):
     def absences(self) -> AbsenceUnit: ...
     @property
     def care(self) -> CareUnit: ...
+    @property
+    def training(self) -> TrainingUnit: ...
 
 
 class UnitsOfWork(Protocol):

@@ -64,6 +64,7 @@ from bot.domain.model import (
 )
 from bot.domain.sms import Segments
 from bot.domain.stats import TRANSFERRED, CaseFacts, parse_transfer
+from bot.domain.training import Session
 from bot.ports import ChatPass, FollowUp, Queued
 from bot.storage.outbox_store import MAX_QUEUED_PER_ADDRESS
 from bot.storage.reply_codec import decode_replies, encode_replies
@@ -326,6 +327,8 @@ class _State:
     calls: dict[int, Call] = field(default_factory=dict)
     absences: dict[int, tuple[Absence, datetime | None]] = field(default_factory=dict)
     care: dict[int, tuple[int, CareContact]] = field(default_factory=dict)  # id -> case, contact
+    sessions_held: tuple[Session, ...] = ()
+    staff_reminders: frozenset[tuple[int, str, str]] = frozenset()
 
     def copy(self) -> _State:
         """Return a copy to change without touching this one."""
@@ -358,6 +361,8 @@ class _State:
             calls=dict(self.calls),
             absences=dict(self.absences),
             care=dict(self.care),
+            sessions_held=self.sessions_held,
+            staff_reminders=self.staff_reminders,
         )
 
     # -- what several units share: references, cascades, erasure --------------------------
@@ -1824,6 +1829,37 @@ class MemoryCare:
         return [((c.on, i), (case, c)) for i, (case, c) in self._s.care.items()]
 
 
+class MemoryTraining:
+    """Further training and supervision, and reminders about staff members."""
+
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    async def add(self, session: Session, recorded_by: int | None, now: datetime) -> None:
+        self._s.need_staff(session.staff_id)
+        self._s.need_staff(recorded_by)
+        self._s.sessions_held = (*self._s.sessions_held, session)
+
+    async def of_staff(self, staff_ids: Collection[int]) -> list[Session]:
+        found = [s for s in self._s.sessions_held if s.staff_id in staff_ids]
+        return sorted(found, key=lambda s: s.on)
+
+    async def in_period(self, org_id: str, start: date, end: date) -> list[Session]:
+        found = [
+            s
+            for s in self._s.sessions_held
+            if start <= s.on <= end and self._s.staff[s.staff_id].org_id == org_id
+        ]
+        return sorted(found, key=lambda s: s.on)
+
+    async def claim_reminder(self, staff_id: int, rule: str, period: str, now: datetime) -> bool:
+        key = (staff_id, rule, period)
+        if key in self._s.staff_reminders:
+            return False
+        self._s.staff_reminders = self._s.staff_reminders | {key}
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class MemoryUnit:
     """One transaction's view of the tables, with every use case's queries."""
@@ -1842,6 +1878,7 @@ class MemoryUnit:
     calls: MemoryCalls
     absences: MemoryAbsences
     care: MemoryCare
+    training: MemoryTraining
 
     @classmethod
     def over(cls, state: _State) -> MemoryUnit:
@@ -1861,6 +1898,7 @@ class MemoryUnit:
             MemoryCalls(state),
             MemoryAbsences(state),
             MemoryCare(state),
+            MemoryTraining(state),
         )
 
 

@@ -29,6 +29,8 @@ class StaffSettings:
     desk_url: str  # the desk's root, without a trailing slash
     # Organisations whose volunteers can have the service call a seeker (issue 21).
     calling_orgs: frozenset[str] = frozenset()
+    # How long a volunteer may go without supervision before coordinators are reminded.
+    supervision_months: int = 3
 
     def calls(self, case: CaseRecord) -> bool:
         """Tell whether the service can call this case's seeker for its volunteer."""

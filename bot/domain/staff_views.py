@@ -639,6 +639,17 @@ def reminder(due: Due, partnership: Partnership) -> Reply:
     )
 
 
+def supervision_due(volunteer: Staff, months: int) -> Reply:
+    """Tell coordinators a volunteer has had no supervision for a while."""
+    return Reply(
+        S_(
+            "{name} (staff number {id}) has had no supervision or debriefing for {months} "
+            "months. Record it on the desk's Volunteers page once it has taken place."
+        ),
+        params={"name": volunteer.name, "id": volunteer.id, "months": months},
+    )
+
+
 def welcome_back(cases: Sequence[tuple[CaseRecord, FollowUp]]) -> Reply:
     """Greet a volunteer back from an absence with their open cases and what is due."""
     if not cases:

@@ -69,6 +69,8 @@ class Figures:
     referrals: dict[str, int] = field(default_factory=dict)
     calls: CallFigures = field(default_factory=lambda: CallFigures(0, 0, 0.0))
     care: CareFigures = field(default_factory=lambda: care_figures(()))
+    # Further trainings and supervisions the organisation's staff took part in, by kind.
+    training: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,14 @@ from bot.domain.cases import Staff, StaffRole
 from bot.domain.followup import Audience, Due, due_reminders, follow_up
 from bot.domain.model import Partnership
 from bot.domain.staff_notices import StaffSettings
+from bot.domain.training import supervision_overdue
 from bot.ports import Clock, Unit, UnitsOfWork
 from bot.services.outbox import queue
 from bot.services.staff_base import staff_recipient
 
 log = logging.getLogger(__name__)
+
+SUPERVISION_DUE = "supervision_due"  # a reminder about a volunteer, not a case
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +108,50 @@ class ReminderService:
             if await self._queue(item):
                 done.append(item)
         welcomed = await self.welcome_back(moment)
-        if done or welcomed:
+        supervision = await self.supervision(moment)
+        if done or welcomed or supervision:
             self._wake_outbox()
-            log.info("reminders.sent count=%d welcomed=%d", len(done), welcomed)
+            log.info(
+                "reminders.sent count=%d welcomed=%d supervision=%d",
+                len(done), welcomed, supervision,
+            )  # fmt: skip
         return done
+
+    async def supervision(self, now: datetime) -> int:
+        """Remind coordinators of each volunteer without supervision for the configured
+        months: in working hours, at most once a month per volunteer; return how many."""
+        p = self._partnership
+        local = now.astimezone(ZoneInfo(p.timezone))
+        if not p.quiet_end <= local.time() < p.evening_start:
+            return 0
+        today, months = local.date(), self._settings.supervision_months
+        reminded, recorded = 0, self._clock.now()
+        async with self._units.begin() as unit:
+            for org in p.organisations:
+                staff = await unit.staff.of_org(org.id)
+                sessions = await unit.training.of_staff([s.id for s in staff])
+                due = [v for v in staff if supervision_overdue(v, sessions, today, months)]
+                if not due:
+                    continue
+                coordinators = [
+                    (c, chat)
+                    for c in staff
+                    if c.active and c.role is StaffRole.COORDINATOR
+                    and (chat := await unit.staff.telegram_id(c.id)) is not None
+                ]  # fmt: skip
+                for volunteer in due:
+                    if not coordinators:
+                        break  # nobody to tell yet: a later sweep tries again
+                    period = f"{today:%Y-%m}"
+                    if not await unit.training.claim_reminder(
+                        volunteer.id, SUPERVISION_DUE, period, recorded
+                    ):
+                        continue
+                    notice = views.supervision_due(volunteer, months)
+                    for coordinator, chat in coordinators:
+                        await queue(unit, staff_recipient(coordinator, chat), [notice], recorded)
+                    reminded += 1
+        return reminded
 
     async def welcome_back(self, now: datetime) -> int:
         """Give each volunteer back from an absence a summary of their open cases, once, in

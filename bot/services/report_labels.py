@@ -12,6 +12,7 @@ from bot.domain.care_views import ACCOMPANIMENT, APPLICATION, SUPPORT_KIND
 from bot.domain.dialogue import S_
 from bot.domain.model import Partnership
 from bot.domain.stats import NOT_GIVEN
+from bot.domain.training import SESSION_KIND
 from bot.i18n import Translator
 
 FIGURES = {
@@ -48,6 +49,7 @@ FIGURES = {
     "support_accompaniments": S_("Accompaniments"),
     "support_applications": S_("Help to apply for"),
     "support_referrals_made": S_("Referred to"),
+    "training_sessions": S_("Further training and supervision of the staff"),
 }
 CALLS = {
     "placed": S_("placed"),
@@ -66,6 +68,7 @@ _CARE_GROUPS: dict[str, dict[str, str]] = {
     "support_by_kind": {str(k): v for k, v in SUPPORT_KIND.items()},
     "support_accompaniments": {str(k): v for k, v in ACCOMPANIMENT.items()},
     "support_applications": {str(k): v for k, v in APPLICATION.items()},
+    "training_sessions": {str(k): v for k, v in SESSION_KIND.items()},
 }
 
 # Names of the channels seekers came through: proper names, the same in every language.

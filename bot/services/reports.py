@@ -11,6 +11,7 @@ import asyncio
 import csv
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from bot.domain.stats import (
     share_shown,
     shown,
 )
+from bot.domain.training import Session
 from bot.ports import Unit, UnitsOfWork
 
 
@@ -50,6 +52,7 @@ class _Facts:
     transfers: list[tuple[str, str]]
     calls: list[tuple[AttemptOutcome | None, int | None]]
     care: list[tuple[int, CareContact]]
+    training: list[Session]
 
 
 class ReportService:
@@ -72,6 +75,7 @@ class ReportService:
                 await unit.stats.transfers(begin, until),
                 await unit.stats.calls(org_id, begin, until),
                 await unit.care.in_period(org_id, start, end),
+                await unit.training.in_period(org_id, start, end),
             )
 
         # Read in a snapshot beside the writer, and worked out off the event loop: a year of
@@ -89,6 +93,7 @@ class ReportService:
             replace(
                 figures(facts.cases, p, facts.outcomes, facts.reminders, referred, facts.calls),
                 care=care_figures(facts.care),
+                training=dict(sorted(Counter(str(s.kind) for s in facts.training).items())),
             ),
             by_month(facts.cases, start, end, p),
         )
@@ -141,6 +146,7 @@ def as_dict(report: Report, threshold: int = SUPPRESS_BELOW) -> dict[str, object
         "reminders_sent": {k: _count(n, threshold) for k, n in f.reminders.items()},
         "referrals": {k: _count(n, threshold) for k, n in f.referrals.items()},
         "support": _support(f.care, threshold),
+        "training_sessions": {k: _count(n, threshold) for k, n in f.training.items()},
         "calls": {
             "placed": _count(f.calls.placed, threshold),
             "reached": _count(f.calls.reached, threshold),
@@ -199,6 +205,9 @@ def rows(report: Report, threshold: int) -> list[tuple[str, str, str]]:
         table.append((f"support_{key}", "", _or_dash(support[key])))
     for key in ("by_kind", "accompaniments", "applications", "referrals_made"):
         table += [(f"support_{key}", str(k), str(v)) for k, v in support[key].items()]
+    training = data["training_sessions"]
+    assert isinstance(training, dict)  # noqa: S101 - built above
+    table += [("training_sessions", str(k), str(v)) for k, v in training.items()]
     for section in ("by", "intakes_without_case", "reminders_sent", "referrals"):
         groups = data[section]
         assert isinstance(groups, dict)  # noqa: S101 - built just above

@@ -29,12 +29,15 @@ from bot.services.staff_care import CareMixin
 from bot.services.staff_desk import DeskMixin
 from bot.services.staff_invites import InviteMixin
 from bot.services.staff_relay import RelayMixin
+from bot.services.staff_training import TrainingMixin
 from bot.services.staff_transfers import TransferMixin
 
 log = logging.getLogger(__name__)
 
 
-class StaffService(AvailabilityMixin, CareMixin, DeskMixin, InviteMixin, RelayMixin, TransferMixin):
+class StaffService(
+    AvailabilityMixin, CareMixin, DeskMixin, InviteMixin, RelayMixin, TrainingMixin, TransferMixin
+):
     """Staff use cases: join, see cases, assign, move, log attempts, close, talk to seekers."""
 
     # -- seeing cases -----------------------------------------------------------------

@@ -431,4 +431,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX care_support_contact ON care_support(contact_id);
     """,
+    # 20: further training and supervision per staff member, and reminders about a person
+    # (not a case), each (staff member, rule, period) sent once (issue 22).
+    """
+    CREATE TABLE training_sessions (
+        id INTEGER PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+        on_date TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recorded_by INTEGER REFERENCES staff(id),
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX training_sessions_staff ON training_sessions(staff_id, on_date);
+    CREATE INDEX training_sessions_on ON training_sessions(on_date);
+    CREATE TABLE staff_reminders (
+        staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        period TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (staff_id, rule, period)
+    );
+    """,
 )

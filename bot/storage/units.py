@@ -25,6 +25,7 @@ from bot.storage.reminder_store import ReminderStore
 from bot.storage.retention_store import RetentionStore
 from bot.storage.staff_store import StaffStore
 from bot.storage.stats_store import StatsStore
+from bot.storage.training_store import TrainingStore
 from bot.storage.webchat_store import WebChatStore
 
 T = TypeVar("T")
@@ -46,6 +47,7 @@ class SqliteUnit:
     calls: CallStore
     absences: AbsenceStore
     care: CareStore
+    training: TrainingStore
 
 
 class Units:
@@ -113,6 +115,7 @@ class Units:
             CallStore(db),
             AbsenceStore(db),
             CareStore(db),
+            TrainingStore(db),
         )
         self._bound = (db, unit)
         return unit

@@ -92,7 +92,7 @@ async def test_report_formats(tmp_path: Path) -> None:
         "median_hours_to_first_contact", "not_reached", "not_reached_with_three_incl_evening",
         "not_reached_evening_not_safe", "not_reached_evening_not_safe_spread",
         "attempts_per_case", "by", "intakes_without_case", "reminders_sent", "referrals",
-        "support", "calls",
+        "support", "training_sessions", "calls",
     ]  # fmt: skip
     assert (data["organisation"], data["from"], data["to"]) == (
         "vasterort", "2026-11-01", "2026-11-30",

@@ -24,6 +24,7 @@ from bot.domain.cases import (
 from bot.domain.followup import Rule
 from bot.domain.model import Channel, Gender, IntakeOutcome, Partnership
 from bot.domain.stats import TRANSFERRED, CallFigures, transfer_detail
+from bot.domain.training import Session, SessionKind
 from bot.services.reports import ReportService, as_csv, as_dict, as_json, as_markdown
 from tests.contract.builders import answers
 from tests.memory_units import MemoryUnits
@@ -331,3 +332,29 @@ async def test_support_given_over_a_seeded_year(books: Books, reports: ReportSer
     assert (few["contacts_per_case"], few["hours"], few["accompaniments"]) == (
         None, None, {"trial": "<10"},
     )  # fmt: skip
+
+
+async def test_training_and_supervision_of_the_staff(books: Books, reports: ReportService) -> None:
+    async with books.units.begin() as unit:
+        sofia = await unit.staff.add(
+            org_id="soderort", role=StaffRole.VOLUNTEER, name="Sofia", telegram_id=9005,
+            locale="sv", now=local("2026-10-01 09:00"),
+        )  # fmt: skip
+        for day in range(2, 8):  # six supervisions in November
+            session = Session(books.staff_id, date(2026, 11, day), SessionKind.SUPERVISION)
+            await unit.training.add(session, None, local("2026-11-20 09:00"))
+        further = Session(books.staff_id, date(2026, 11, 9), SessionKind.FURTHER_TRAINING)
+        await unit.training.add(further, None, local("2026-11-20 09:00"))
+        await unit.training.add(  # December: not counted
+            Session(books.staff_id, date(2026, 12, 1), SessionKind.SUPERVISION), None,
+            local("2026-12-01 09:00"),
+        )  # fmt: skip
+        await unit.training.add(  # another organisation's
+            Session(sofia, date(2026, 11, 3), SessionKind.SUPERVISION), None,
+            local("2026-11-20 09:00"),
+        )  # fmt: skip
+    report = await reports.report("vasterort", *NOVEMBER)
+    assert report.figures.training == {"further_training": 1, "supervision": 6}
+    assert as_dict(report)["training_sessions"] == {"further_training": "<5", "supervision": 6}
+    table = list(csv.reader(io.StringIO(as_csv(report))))
+    assert ["training_sessions", "supervision", "6"] in table

@@ -39,6 +39,7 @@ class DeskContext:
     partnership: Partnership
     clock: Clock
     calls: CallService
+    supervision_months: int = 3  # [staff] supervision_months
     flashes: dict[str, str] = field(default_factory=dict)
 
     def locale(self, request: Request, user: DeskUser | None) -> str:

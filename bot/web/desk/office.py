@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.domain.cases import StaffRole
 from bot.domain.policy import Action, allowed
 from bot.domain.staff_views import ROLE
 from bot.domain.stats import SUPPRESS_BELOW
+from bot.domain.training import SESSION_KIND, SessionKind, supervision_overdue
 from bot.services.desk_access import DeskUser
 from bot.services.report_drawing import drawn
 from bot.services.report_labels import Labels
@@ -39,7 +40,32 @@ class Office:
         members = await self._desk.staff.team(user.staff)
         if members is None:
             return self._desk.refused(request, user)
-        return self._desk.page(request, user, "desk/team.html", members=members, roles=ROLE)
+        sessions = await self._desk.staff.sessions_of_team(user.staff)
+        today = self._desk.clock.now().astimezone(self._desk.pages.timezone).date()
+        months = self._desk.supervision_months
+        last = {
+            s.staff_id: s.on for s in sessions if s.kind is SessionKind.SUPERVISION
+        }  # the sessions come oldest first: the last one stays
+        overdue = {
+            m.staff.id for m in members if supervision_overdue(m.staff, sessions, today, months)
+        }
+        return self._desk.page(
+            request, user, "desk/team.html", members=members, roles=ROLE, last_supervision=last,
+            overdue=overdue, session_kinds=SESSION_KIND, today=today,
+        )  # fmt: skip
+
+    async def session(self, request: Request, user: DeskUser) -> Response:
+        """Record a further training or a supervision a staff member took part in."""
+        form = await self._desk.gate.form(request, user)
+        if form is None:
+            return Response(status_code=403)
+        try:
+            on = date.fromisoformat(str(form.get("on", "")))
+            kind = SessionKind(str(form.get("kind", "")))
+        except ValueError:
+            return RedirectResponse(f"{DESK}/team", status_code=303)
+        reply = await self._desk.staff.record_session(user.staff, self._member(request), on, kind)
+        return self._desk.done(user, reply, f"{DESK}/team")
 
     async def invite(self, request: Request, user: DeskUser) -> Response:
         """Make an invite code for a volunteer or a coordinator."""
@@ -128,6 +154,7 @@ class Office:
             Route(f"{DESK}/team/invite", signed_in(desk, self.invite), methods=["POST"]),
             Route(f"{member}/trained", signed_in(desk, self.trained), methods=["POST"]),
             Route(f"{member}/deactivate", signed_in(desk, self.deactivate), methods=["POST"]),
+            Route(f"{member}/session", signed_in(desk, self.session), methods=["POST"]),
             Route(f"{DESK}/report", signed_in(desk, self.report), methods=["GET"]),
             Route(f"{DESK}/report.{{kind:str}}", signed_in(desk, self.download), methods=["GET"]),
         ]
