@@ -284,12 +284,14 @@ DESK_CALLS = [
     ("POST", "/desk/account/away", ANY_STAFF),
     ("POST", "/desk/account/max-open", ANY_STAFF),
     ("POST", "/desk/cases/{ref}/support", OWN),
+    ("POST", "/desk/team/{vol}/session", COORDINATOR),
 ]
 DESK_FORM = {
     "volunteer": "{vol}", "channel": "phone", "outcome": "no_answer", "time": "13:30",
     "text": "Hello there", "org": "stodcentrum", "role": "volunteer", "phone": "070-123 45 67",
     "from": "2026-12-20", "to": "2026-12-24", "max_open": "3",
     "on": "2026-11-24", "how": "phone", "minutes": "30", "conversation": "yes",
+    "kind": "supervision",
 }  # fmt: skip
 
 
@@ -310,7 +312,7 @@ async def desk_call(
     world: World, browser: Browser, method: str, path: str, reference: str
 ) -> tuple[int, str]:
     """Make one desk request; return its status and what the reader is shown."""
-    target = path.format(ref=reference)
+    target = path.format(ref=reference, vol=world.volunteer_id)
     if method == "GET":
         answer = await browser.get(target)
         return answer.status_code, answer.text
