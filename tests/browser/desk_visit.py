@@ -9,6 +9,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot.domain.cases import StaffRole
 from tests.browser.harness import LiveDesk, Watch, shot
+from tests.intake_script import TYPED, WHOLE_INTAKE
 from tests.telegram_fakes import Person
 
 CORA, VERA, VINCE = 9101, 9102, 9103
@@ -31,6 +32,21 @@ async def join(desk: LiveDesk) -> dict[str, int]:
         assert staff is not None and staff.locale == "en", name
         ids[name] = staff.id
     return ids
+
+
+async def seeker_intake(desk: LiveDesk, chat: int) -> str:
+    """A seeker asks on Telegram to be called in the evening (WHOLE_INTAKE); return the new
+    case's reference, as the coordinators' notice gives it."""
+    seeker = Person(chat, "sv", "Seeker")
+    await desk.telegram(seeker.message("/start"))
+    for step, value in WHOLE_INTAKE:
+        if step in TYPED:
+            await desk.telegram(seeker.message(value))
+        else:
+            await desk.press(seeker, f":{value}")
+    found = re.search(r"New case ([0-9A-Z]{3}-[0-9A-Z]{3})", desk.last(CORA))
+    assert found is not None, desk.last(CORA)
+    return found.group(1)
 
 
 async def watched(

@@ -12,10 +12,9 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from bot.config import Settings
-from tests.browser.desk_visit import CORA, VERA, join, signed_in_page
+from tests.browser.desk_visit import CORA, VERA, join, seeker_intake, signed_in_page
 from tests.browser.harness import VOICE_NUMBER, LiveDesk, Watch, live_desk, shot
 from tests.conftest import FakeClock
-from tests.intake_script import TYPED, WHOLE_INTAKE
 from tests.telegram_fakes import Person
 from tests.twilio_fakes import FakeTwilio, VoiceNetwork
 
@@ -36,21 +35,13 @@ async def desk(settings: Settings, clock: FakeClock, twilio: FakeTwilio) -> Asyn
 
 async def a_case_for_vera(desk: LiveDesk, ids: dict[str, int]) -> str:
     """A seeker asks on Telegram to be called in the evening; Cora gives the case to Vera."""
-    seeker = Person(SEEKER, "sv", "Seeker")
-    await desk.telegram(seeker.message("/start"))
-    for step, value in WHOLE_INTAKE:
-        if step in TYPED:
-            await desk.telegram(seeker.message(value))
-        else:
-            await desk.press(seeker, f":{value}")
-    found = re.search(r"New case ([0-9A-Z]{3}-[0-9A-Z]{3})", desk.last(CORA))
-    assert found is not None
+    reference = await seeker_intake(desk, SEEKER)
     cora = await desk.jourbot.staff.identify(CORA)
     await desk.jourbot.staff.record_training(cora, ids["Vera"])
-    answer = await desk.jourbot.staff.assign(cora, found.group(1), ids["Vera"])
+    answer = await desk.jourbot.staff.assign(cora, reference, ids["Vera"])
     assert answer.text == "{reference} is now with {name}.", answer
     assert await desk.jourbot.operator.set_staff_phone(ids["Vera"], VERA_PHONE)
-    return found.group(1)
+    return reference
 
 
 async def flash_after(page: Page, button: str, form: str) -> str:

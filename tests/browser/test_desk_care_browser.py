@@ -5,7 +5,6 @@ page. Every page watched (errors, CSP violations, other hosts); screenshots 31-3
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,10 +12,9 @@ from playwright.async_api import Browser, Page, expect
 
 from bot.config import Settings
 from bot.domain.cases import AttemptChannel, AttemptOutcome
-from tests.browser.desk_visit import CORA, VERA, VINCE, join, signed_in_page
+from tests.browser.desk_visit import CORA, VERA, VINCE, join, seeker_intake, signed_in_page
 from tests.browser.harness import LiveDesk, Watch, live_desk, shot
 from tests.conftest import FakeClock
-from tests.intake_script import TYPED, WHOLE_INTAKE
 from tests.telegram_fakes import Person
 
 SEEKER = 555123666
@@ -45,16 +43,7 @@ async def test_availability_training_and_support_in_the_browser(
     cora = await staff.identify(CORA)
     for name in ("Vera", "Vince"):
         await staff.record_training(cora, ids[name])
-    seeker = Person(SEEKER, "sv", "Seeker")
-    await desk.telegram(seeker.message("/start"))
-    for step, value in WHOLE_INTAKE:
-        if step in TYPED:
-            await desk.telegram(seeker.message(value))
-        else:
-            await desk.press(seeker, f":{value}")
-    found = re.search(r"New case ([0-9A-Z]{3}-[0-9A-Z]{3})", desk.last(CORA))
-    assert found is not None
-    reference = found.group(1)
+    reference = await seeker_intake(desk, SEEKER)
 
     # Vera is away for a week from today (Tuesday 24 November).
     vera = await signed_in_page(desk, watch, browser, Person(VERA, "en", "Vera"))

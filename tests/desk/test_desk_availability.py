@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.cases import StaffRole
 from tests.conftest import FakeClock
-from tests.desk.world import DeskWorld, desk_world
+from tests.desk.world import DeskWorld, desk_world, flash
 
 
 @pytest.fixture
@@ -22,11 +22,6 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[DeskWorld
         await running.add_staff("Vera", StaffRole.VOLUNTEER, telegram=9002)
         await running.add_staff("Vince", StaffRole.VOLUNTEER, telegram=9003)
         yield running
-
-
-def flash(page: str) -> str:
-    found = re.search(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else ""
 
 
 async def test_a_volunteer_records_an_absence_and_a_ceiling(world: DeskWorld) -> None:

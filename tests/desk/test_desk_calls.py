@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.cases import AttemptOutcome, CaseStatus, StaffRole
 from tests.conftest import FakeClock
-from tests.desk.world import VOICE_NUMBER, Browser, DeskWorld, desk_world
+from tests.desk.world import VOICE_NUMBER, Browser, DeskWorld, desk_world, flash
 from tests.twilio_fakes import FakeTwilio, VoiceNetwork
 
 VERA_PHONE = "+46701112233"
@@ -45,11 +45,6 @@ async def vera_case(world: DeskWorld) -> str:
         assert case is not None
         await unit.cases.assign(case.id, world.staff["Vera"])
     return reference
-
-
-def flash(page: str) -> str:
-    found = re.search(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else ""
 
 
 async def test_a_volunteer_calls_from_the_case_page_and_puts_the_outcome_right(

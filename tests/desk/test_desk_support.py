@@ -5,7 +5,6 @@ refused before first contact, for someone else's case, and for what no form of o
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import AsyncIterator
 from datetime import date, time
 
@@ -15,7 +14,7 @@ from bot.config import Settings
 from bot.domain.care import Accompaniment, Application, CareContact, Support, SupportKind
 from bot.domain.cases import AttemptChannel, AttemptOutcome, StaffRole
 from tests.conftest import FakeClock
-from tests.desk.world import DeskWorld, desk_world
+from tests.desk.world import DeskWorld, desk_world, flash
 
 
 @pytest.fixture
@@ -25,11 +24,6 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[DeskWorld
         await running.add_staff("Vera", StaffRole.VOLUNTEER, telegram=9002)
         await running.add_staff("Vince", StaffRole.VOLUNTEER, telegram=9003)
         yield running
-
-
-def flash(page: str) -> str:
-    found = re.search(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else ""
 
 
 GIVEN = {

@@ -5,7 +5,6 @@ marked, and the coordinators are reminded once a month, in working hours."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.cases import StaffRole
 from tests.conftest import FakeClock
-from tests.desk.world import OTHER_ORG, DeskWorld, desk_world
+from tests.desk.world import OTHER_ORG, DeskWorld, desk_world, flash
 
 
 @pytest.fixture
@@ -24,11 +23,6 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[DeskWorld
         await running.add_staff("Vera", StaffRole.VOLUNTEER, telegram=9002)  # trained 15 Jan
         await running.add_staff("Olga", StaffRole.COORDINATOR, OTHER_ORG, telegram=9004)
         yield running
-
-
-def flash(page: str) -> str:
-    found = re.search(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else ""
 
 
 async def test_supervision_is_recorded_and_reminded_of(world: DeskWorld) -> None:

@@ -3,6 +3,7 @@ httpx clients that keep their own cookies."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,12 @@ DESK_URL = "https://desk.example"
 ORG, OTHER_ORG = "vasterort", "stodcentrum"
 VOICE_NUMBER = "+46850000000"  # the organisation's Twilio number with Voice
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def flash(page: str) -> str:
+    """The notice a page shows after a form was sent (empty if none)."""
+    found = re.search(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
 
 
 @dataclass
