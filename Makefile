@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install catalogs run console test lint extract
+.PHONY: install catalogs run console test lint extract review-pack review-merge
 
 install: $(VENV)/.installed
 
@@ -44,3 +44,11 @@ extract: install
 		--output-dir locales --no-wrap --ignore-obsolete
 	$(BIN)/pybabel update --domain staff --input-file locales/staff.pot \
 		--output-dir locales --no-wrap --ignore-obsolete
+
+# A file a native reviewer reads without tools (make review-pack LANG=ar), and their
+# corrections merged back by number (make review-merge LANG=ar FILE=build/review/ar.md).
+review-pack: install
+	$(BIN)/python -m bot.review_pack write $(LANG) build/review/$(LANG).md
+
+review-merge: install
+	$(BIN)/python -m bot.review_pack merge $(LANG) $(FILE)

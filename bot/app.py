@@ -164,6 +164,7 @@ async def open_core(
         screen=staff,
         label=lambda locale, msgid: catalogs.translator(locale).gettext(msgid),
         information=load_information(locales, catalogs.codes),
+        retention=settings.retention,
     )
     return Core(
         settings=settings,
@@ -309,7 +310,7 @@ async def build(
                 scheduler = build_scheduler(
                     settings.partnership.timezone,
                     # Reminders reach staff on Telegram; without it there is no one to remind.
-                    sweep=reminders.sweep if telegram is not None else None,
+                    sweep=reminders.sweep_all if telegram is not None else None,
                     minutes=settings.sweep_minutes,
                     purge=retention.purge,
                 )

@@ -143,10 +143,22 @@ class Translator:
     def datetime(self, moment: datetime) -> str:
         """Write a stored UTC moment as local date and time: 'onsdag 2 december 2026 14:30'."""
         local = moment.astimezone(self.timezone)
-        date_part = format_date(local, "full", locale=self.locale)
+        date_pattern, pattern = _IN_A_SENTENCE.get(
+            str(self.locale), ("full", str(get_datetime_format("medium", locale=self.locale)))
+        )
+        date_part = format_date(local, date_pattern, locale=self.locale)
         time_part = format_time(local, "short", locale=self.locale)
-        pattern = str(get_datetime_format("medium", locale=self.locale))
         return pattern.replace("{1}", date_part).replace("{0}", time_part)
+
+
+# Where CLDR's full date reads wrongly inside our sentences ("by {deadline} at the latest"):
+# Finnish needs the essive weekday and "klo" before the time; Sorani's pattern puts the year
+# first and the weekday last with a Latin comma; Pashto's has Latin commas (issue 23).
+_IN_A_SENTENCE = {
+    "fi": ("EEEE d. MMMM y", "{1} klo {0}"),
+    "ckb": ("EEEE، d MMMM y", "{1}، {0}"),
+    "ps": ("EEEE d MMMM y", "{1} {0}"),
+}
 
 
 class Catalogs:

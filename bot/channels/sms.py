@@ -44,6 +44,9 @@ LOCAL_KEYWORDS = {
     CommandName.LANGUAGE: N_("LANGUAGE"),
     # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces.
     CommandName.INFO: N_("INFO"),
+    # TRANSLATORS: an SMS keyword: one word in capitals, easy to type, no spaces. It asks for
+    # a copy of what we keep about the person.
+    CommandName.MYDATA: N_("MYDATA"),
 }
 
 

@@ -99,6 +99,7 @@ class CommandName(StrEnum):
     ERASE = "delete"
     STOP = "stop"
     INFO = "info"
+    MYDATA = "mydata"  # a copy of what we keep about the seeker (right of access)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,13 +56,18 @@ class DataErased:
 
 
 @dataclass(frozen=True, slots=True)
+class DataAsked:
+    """The seeker asked for a copy of what we keep about them: the service reads and sends it."""
+
+
+@dataclass(frozen=True, slots=True)
 class SeekerWrote:
     """After the intake, what the seeker writes goes to their support person."""
 
     text: str
 
 
-Event = CaseSubmitted | IntakeEnded | DataErased | SeekerWrote
+Event = CaseSubmitted | IntakeEnded | DataErased | DataAsked | SeekerWrote
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,8 @@ def _topics(
 def _command(state: IntakeState, name: CommandName, now: datetime, ctx: IntakeContext) -> Turn:
     if name is CommandName.INFO:
         return _information(state, info.MENU, now, ctx)
+    if name is CommandName.MYDATA:
+        return Turn(state, [], DataAsked())  # nothing changes; the service writes the copy
     state = replace(state, reading="")
     in_progress = state.started and state.step not in (Step.DONE, Step.ENDED)
     if name is CommandName.START:
@@ -253,7 +260,9 @@ def _end(state: IntakeState, outcome: IntakeOutcome, ctx: IntakeContext) -> Turn
 
 def _help_reply(ctx: IntakeContext) -> Reply:
     return Reply(
-        _HELP, params={"emergency": ctx.partnership.numbers.emergency}, lines=(Line(info.HINT),)
+        _HELP,
+        params={"emergency": ctx.partnership.numbers.emergency},
+        lines=(Line(_MY_DATA_HINT), Line(info.HINT)),
     )
 
 
@@ -262,6 +271,7 @@ def _done_reply(state: IntakeState) -> Reply:
 
 
 _PASSED_ON = N_("Passed on to your support person, who will answer here.")
+_MY_DATA_HINT = N_("Write {mydata} to get a copy of what we keep about you.")
 _HELP = N_(
     "You can write:\n"
     "{start} to start again\n"

@@ -172,6 +172,14 @@ MULTIPLE_CHOICE: dict[Step, tuple[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 
+# Every choice's label by its value (yes and no aside, which every yes/no question shares).
+ANSWER_LABELS: dict[str, str] = {
+    str(value): label
+    for _, options, _ in SINGLE_CHOICE.values()
+    for value, label in options
+    if value not in (YES, NO)
+} | {str(value): label for _, options in MULTIPLE_CHOICE.values() for value, label in options}
+
 TEXT_QUESTIONS: dict[Step, str] = {
     Step.AREA: N_(
         "Which part of Stockholm do you live in? Pick your district, or write the name of "

@@ -31,12 +31,7 @@ from bot.domain.policy import Action, needs_coordinator
 
 STAFF_STEP = "s"  # the step every staff button belongs to
 
-_ANSWER_LABELS: dict[str, str] = {
-    str(value): label
-    for _, options, _ in q.SINGLE_CHOICE.values()
-    for value, label in options
-    if value not in (q.YES, q.NO)
-} | {str(value): label for _, options in q.MULTIPLE_CHOICE.values() for value, label in options}
+_ANSWER_LABELS = dict(q.ANSWER_LABELS)  # staff names a few more (below)
 
 STATUS = {
     CaseStatus.NEW: S_("new"),

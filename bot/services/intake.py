@@ -6,17 +6,27 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from bot.config_file import Retention
 from bot.domain.case_history import FOLLOWED_BY, FOLLOWS
 from bot.domain.cases import CaseRecord, CaseSource, CaseStatus, NewCase, Staff, answers_of
 from bot.domain.confirmation import confirmation_replies
 from bot.domain.conversation import Answers, IntakeContext, IntakeState, Language
 from bot.domain.dialogue import N_, Command, CommandName, Inbound, Reply, Text
 from bot.domain.information import Library, after_intake
-from bot.domain.intake import CaseSubmitted, DataErased, IntakeEnded, SeekerWrote, advance
+from bot.domain.intake import (
+    CaseSubmitted,
+    DataAsked,
+    DataErased,
+    IntakeEnded,
+    SeekerWrote,
+    advance,
+)
 from bot.domain.model import Channel, IntakeOutcome, Partnership
+from bot.domain.my_data import my_data
 from bot.domain.questions import failure_reply
 from bot.domain.web_return import READABLE, REFERENCE_LENGTH
 from bot.ports import Clock, IntakeListener, Recipient, Screen, Unit, UnitsOfWork
@@ -87,8 +97,10 @@ class IntakeService:
         reference_factory: Callable[[], str] = new_reference,
         label: Callable[[str, str], str] | None = None,
         information: Library | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self._units = units
+        self._retention = retention or Retention()  # what a seeker's copy says of erasure
         self._information = information or Library()
         self._clock = clock
         self._partnership = partnership
@@ -235,6 +247,11 @@ class IntakeService:
             log.info("intake.erased")
             return Answer(new_state.locale, replies), _Erased(sent), None
 
+        if isinstance(event, DataAsked):
+            copy = await self._copy(unit, seeker_id, state, now)
+            log.info("intake.data_asked")
+            return Answer(new_state.locale or self._default_locale, copy), None, seeker_id
+
         if isinstance(event, IntakeEnded):
             await intake.record_outcome(event.outcome, channel, event.locale, now)
             log.info("intake.ended outcome=%s", event.outcome)
@@ -285,6 +302,28 @@ class IntakeService:
 
         await intake.save_conversation(seeker_id, new_state, now)
         return Answer(new_state.locale, replies), None, seeker_id
+
+    async def _copy(
+        self, unit: Unit, seeker_id: int | None, state: IntakeState | None, now: datetime
+    ) -> list[Reply]:
+        """The seeker's own copy of what we keep: their case's, or their unfinished intake's."""
+        case = await unit.cases.case_of_seeker(seeker_id) if seeker_id is not None else None
+        days = self._retention
+        if case is not None and case.status is not CaseStatus.ERASED:
+            conversation = await unit.cases.messages(case.id)
+            erased_on = None
+            if case.closed_at is not None:
+                closed = case.closed_at.astimezone(ZoneInfo(self._partnership.timezone)).date()
+                erased_on = closed + timedelta(days=days.closed_case_days)
+            answers = replace(answers_of(case), notes=case.notes)  # theirs, so all of it
+            return my_data(
+                answers, self._partnership, reference=case.reference,
+                status=case.status, received_at=case.received_at, conversation=conversation,
+                erased_on=erased_on, kept_days=days.closed_case_days,
+            )  # fmt: skip
+        if state is None or not state.started:
+            return my_data(None, self._partnership)
+        return my_data(state.answers, self._partnership, kept_days=days.abandoned_intake_days)
 
     async def _from_opted_out(
         self, unit: Unit, channel: Channel, address: str, inbound: Inbound, now: datetime

@@ -107,15 +107,26 @@ class ReminderService:
                 continue  # nobody to tell yet; a later sweep tries again
             if await self._queue(item):
                 done.append(item)
-        welcomed = await self.welcome_back(moment)
-        supervision = await self.supervision(moment)
-        if done or welcomed or supervision:
+        if done:
             self._wake_outbox()
-            log.info(
-                "reminders.sent count=%d welcomed=%d supervision=%d",
-                len(done), welcomed, supervision,
-            )  # fmt: skip
+            log.info("reminders.sent count=%d", len(done))
         return done
+
+    async def sweep_all(self, now: datetime | None = None) -> list[Planned]:
+        """The scheduled sweep: the cases' reminders, then those about staff members."""
+        done = await self.sweep(now)
+        await self.staff_sweep(now)
+        return done
+
+    async def staff_sweep(self, now: datetime | None = None) -> int:
+        """Welcome volunteers back from absences and remind coordinators of supervision;
+        return how many messages were queued."""
+        moment = now or self._clock.now()
+        queued = await self.welcome_back(moment) + await self.supervision(moment)
+        if queued:
+            self._wake_outbox()
+            log.info("reminders.staff_sent count=%d", queued)
+        return queued
 
     async def supervision(self, now: datetime) -> int:
         """Remind coordinators of each volunteer without supervision for the configured
