@@ -158,6 +158,17 @@ async def test_a_seeker_is_answered_leaves_and_comes_back_in_another_browser(
     await expect(page.locator("#log")).to_contain_text(TO_SEEKER, timeout=10_000)
     await shot(page, f"26-chat-{lang}-volunteer")
 
+    # The seeker asks for a copy of what we keep about them: it comes to the page.
+    title = desk.jourbot.catalogs.translator(lang).gettext("What we keep about you:")
+    await page.locator("#text").fill("/mydata")
+    await page.locator("#say button[type=submit]").click()
+    await desk.jourbot.outbox.drain()
+    copy = page.locator("#log li").filter(has_text=title)
+    await expect(copy).to_contain_text(reference, timeout=10_000)
+    await expect(page.locator("#log")).to_contain_text(TO_SEEKER)
+    await copy.scroll_into_view_if_needed()
+    await shot(page, f"34-chat-{lang}-my-data")
+
     # Quick exit: the page is replaced, nothing is left in the browser, the pass is over.
     chat_pass = await page.evaluate("sessionStorage.getItem('chat')")
     length = await page.evaluate("history.length")
