@@ -17,9 +17,9 @@ from tests.integration.test_staff_flow import (
     VOLUNTEER,
     answer_seeker,
     assign_new_case,
-    join_staff,
     running,
     sms_case,
+    staff_and_a_case,
 )
 from tests.integration.test_webchat import Page
 from tests.telegram_fakes import Person
@@ -28,12 +28,8 @@ from tests.telegram_fakes import Person
 async def test_on_telegram_the_copy_holds_the_answers_the_case_and_the_messages(
     settings: Settings, clock: FakeClock
 ) -> None:
-    coordinator, volunteer = Person(COORDINATOR, "en"), Person(VOLUNTEER, "en")
-    seeker = Person(SEEKER_CHAT, "sv")
     async with running(settings, clock) as w:
-        volunteer_id = await join_staff(w, coordinator, volunteer)
-        await w.telegram(seeker.message("/start"))
-        await answer_seeker(w, seeker)
+        coordinator, volunteer, seeker, volunteer_id = await staff_and_a_case(w)
         reference = await assign_new_case(w, coordinator, "Ring efter sex", volunteer_id)
         await w.telegram(volunteer.message(f"/reply {reference} Hej, jag ringer i kväll."))
         await w.telegram(seeker.message("Tack!"))
