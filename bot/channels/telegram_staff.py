@@ -266,7 +266,7 @@ class TelegramStaffAdapter:
         if name == "attempt":
             return [await self._attempt_command(actor, ref, rest.split())]
         if name == "call" and self._calls is not None:
-            return [(await self._calls.request(actor, ref)).reply]
+            return [await self._calls.request(actor, ref)]
         return [STAFF_HELP]
 
     async def _attempt_command(self, actor: Staff, ref: str, parts: list[str]) -> Reply:
@@ -335,7 +335,7 @@ class TelegramStaffAdapter:
                 return [await self._staff.remove_absence(actor, int(ref))]
             if action == "call" and self._calls is not None:
                 confirmed = len(parts) > 1 and parts[1] == "yes"
-                return [(await self._calls.request(actor, ref, confirmed=confirmed)).reply]
+                return [await self._calls.request(actor, ref, confirmed=confirmed)]
             if action == "fix" and self._calls is not None:
                 fixed = AttemptOutcome(parts[2])
                 return [await self._calls.correct(actor, ref, int(parts[1]), fixed)]

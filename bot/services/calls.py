@@ -27,7 +27,7 @@ from bot.domain.calls import (
     plan_call,
 )
 from bot.domain.case_history import CALL, CALL_CORRECTED, CALL_LOGGED, CALL_OUTSIDE
-from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseRecord, CaseStatus, Staff
+from bot.domain.cases import AttemptChannel, AttemptOutcome, CaseStatus, Staff
 from bot.domain.dialogue import Reply
 from bot.domain.model import Partnership
 from bot.domain.policy import Action, allowed
@@ -39,15 +39,6 @@ from bot.services.staff_base import StaffBase
 log = logging.getLogger(__name__)
 
 _OPEN = (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.IN_CONTACT)
-
-
-@dataclass(frozen=True, slots=True)
-class CallAnswer:
-    """What asking for a call came to: the reply, and whether it waits for a confirmation."""
-
-    reply: Reply
-    confirm: bool = False
-    placed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +77,7 @@ class CallService(StaffBase):
 
     async def request(
         self, actor: Staff | None, reference: str, *, confirmed: bool = False
-    ) -> CallAnswer:
+    ) -> Reply:
         """Place a call for the case: ring the actor's phone, then the seeker's.
 
         Outside the time the seeker said is safe, nothing is placed until *confirmed*.
@@ -95,7 +86,7 @@ class CallService(StaffBase):
         async with self._units.begin() as unit:
             case = await self._permitted(unit, actor, Action.CALL, reference)
             if case is None or actor is None:
-                return CallAnswer(self._refusal(actor, Action.CALL))
+                return self._refusal(actor, Action.CALL)
             staff_phone = await unit.staff.phone(actor.id)
             voice, caller_id = self._voice, self._calls.number(case.org_id)
             why = call_refusal(
@@ -111,12 +102,12 @@ class CallService(StaffBase):
             if why is not None or voice is None or caller_id is None or staff_phone is None:
                 why = why or CallRefusal.NO_VOICE
                 log.info("call.refused case=%s why=%s", case.reference, why)
-                return CallAnswer(views.call_refused(case.reference, why))
+                return views.call_refused(case.reference, why)
             plan = plan_call(
                 case.call_time, case.voicemail_ok, now, self._partnership, confirmed=confirmed
             )
             if plan.confirm_first:
-                return CallAnswer(views.confirm_call(case.reference, case.call_time), confirm=True)
+                return views.confirm_call(case.reference, case.call_time)
             call_id = await unit.calls.add(
                 case.id, actor.id, case.org_id, plan.hang_up_on_machine, now
             )
@@ -128,11 +119,11 @@ class CallService(StaffBase):
             async with self._units.begin() as unit:
                 await unit.calls.finish(call_id, CallState.FAILED, None, None, None)
             log.warning("call.not_placed case=%s call=%s", case.reference, call_id)
-            return CallAnswer(views.call_not_placed(case.reference))
+            return views.call_not_placed(case.reference)
         async with self._units.begin() as unit:
             await unit.calls.placed(call_id, sid)
         log.info("call.placed case=%s call=%s", case.reference, call_id)
-        return CallAnswer(views.ringing_you(case.reference, masked_phone(staff_phone)), placed=True)
+        return views.ringing_you(case.reference, masked_phone(staff_phone))
 
     # -- the provider reports -------------------------------------------------------------
 
@@ -263,10 +254,3 @@ class CallService(StaffBase):
             await unit.cases.record_event(case.id, actor.id, CALL_CORRECTED, outcome, now)
         log.info("call.corrected case=%s call=%s outcome=%s", case.reference, call.id, outcome)
         return views.call_corrected(case.reference, outcome)
-
-    async def calls_of(self, actor: Staff | None, case: CaseRecord) -> list[Call]:
-        """Return the case's calls for someone who may see it (the desk's case page)."""
-        if not allowed(actor, Action.VIEW, case):
-            return []
-        async with self._units.lookup() as unit:
-            return await unit.calls.of_case(case.id)

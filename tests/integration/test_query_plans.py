@@ -157,7 +157,7 @@ async def a_call(core: Core, clock: FakeClock, actor: Staff) -> None:
         await unit.staff.set_phone(actor.id, "+46709998877")
     assert case is not None
     answer = await calls.request(actor, case.reference, confirmed=True)
-    assert answer.placed, answer
+    assert answer.text.startswith("Your phone ({phone}) rings now"), answer
     assert await calls.connect(1, "CA1") is not None
     assert await calls.screen(1, "human") is False
     await calls.dialed(1, "completed", 60)

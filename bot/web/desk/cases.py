@@ -223,8 +223,8 @@ class CasePages:
         if form is None:
             return Response(status_code=403)
         confirmed = _choice(form, "confirmed") == "yes"
-        answer = await self._desk.calls.request(user.staff, reference, confirmed=confirmed)
-        return self._desk.done(user, answer.reply, self._case_url(reference))
+        reply = await self._desk.calls.request(user.staff, reference, confirmed=confirmed)
+        return self._desk.done(user, reply, self._case_url(reference))
 
     async def correct_call(self, request: Request, user: DeskUser) -> Response:
         """Put right the outcome a call logged by itself."""
